@@ -1,0 +1,1 @@
+"""lpr (see ARCHITECTURE.md)."""

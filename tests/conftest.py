@@ -1,0 +1,138 @@
+"""Shared fixtures: a real data directory with a real SQLite file, the real app, real clients."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from storage import settings as settings_file
+from storage import users
+from tsnvr.firstrun import ensure_admin
+from tsnvr.server import Runtime, open_database
+
+ADMIN_PASSWORD = "admin-Secret-1"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def b64(uid: str, password: str) -> str:
+    return base64.b64encode(f"{uid}:{password}".encode()).decode()
+
+
+ADMIN_AUTH = b64("admin", ADMIN_PASSWORD)
+
+
+def write_settings(data_dir: Path, **values: object) -> None:
+    raw = settings_file.read_file(data_dir / settings_file.SETTINGS_FILE)
+    raw.update(values)
+    settings_file.write_file(data_dir / settings_file.SETTINGS_FILE, raw)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    write_settings(path, timezone="America/New_York", site_name="Test site")
+    return path
+
+
+def make_runtime(data_dir: Path) -> Runtime:
+    settings = settings_file.load(data_dir, env={})
+    db = open_database(settings)
+    os.environ["TSNVR_ADMIN_PASSWORD"] = ADMIN_PASSWORD
+    try:
+        ensure_admin(db)
+    finally:
+        del os.environ["TSNVR_ADMIN_PASSWORD"]
+    db.dispose()
+    return Runtime(settings)
+
+
+@pytest.fixture
+def runtime(data_dir: Path) -> Runtime:
+    return make_runtime(data_dir)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(runtime.app, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def admin(client: TestClient) -> TestClient:
+    """The client, signed in as admin through /api/auth?login= (cookie session)."""
+    assert client.get("/api/auth", params={"login": ADMIN_AUTH}).status_code == 200
+    return client
+
+
+@pytest.fixture
+def add_user(runtime: Runtime) -> Callable[..., str]:
+    """add_user(uid, rights="LPR,Remote") -> the auth= value for that user."""
+
+    def add(uid: str, rights: str = "Remote", password: str = "pw-" + "x" * 8) -> str:
+        users.add(runtime.db, uid, password, users.rights_mask(rights))
+        return b64(uid, password)
+
+    return add
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`tsnvr serve` in a child process on 127.0.0.1."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir.parent / f"server-{self.port}.log"
+        child_env = {**os.environ, "TSNVR_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tsnvr", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--data", str(data_dir), "--no-demo"],
+            stdout=self.log.open("wb"), stderr=subprocess.STDOUT, env=child_env, cwd=REPO,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if httpx.get(self.url + "/api/info?apiVersion", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def live_server(data_dir: Path) -> Iterator[LiveServer]:
+    server = LiveServer(data_dir)
+    yield server
+    server.stop()

@@ -1,0 +1,5 @@
+import sys
+
+from tsnvr.cli import main
+
+sys.exit(main())

@@ -1,0 +1,113 @@
+"""The event bus: every event source publishes here, every subscriber reads from here.
+
+Events are plain dicts of domain data (times as epoch milliseconds, paths relative to the data
+directory); the web layer renders them as TS-API JSON per subscriber (language, host, verbose).
+Topics are the TS-API ones: channelStatus, LPR, emergencyCall, systemEvent, motionChanges,
+parkingCount, packing, recordingStatus, object.
+
+`publish` may be called from any thread. Each subscriber has a bounded queue; one that falls
+behind is dropped (its queue is replaced by a single overflow marker), never the publisher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+TOPICS = (
+    "channelStatus",
+    "emergencyCall",
+    "LPR",
+    "systemEvent",
+    "motionChanges",
+    "recordingStatus",
+    "parkingCount",
+    "packing",
+    "object",
+)
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+class SubscriberOverflow(Exception):
+    """The subscriber did not keep up and was dropped."""
+
+
+_OVERFLOW = ("", {})
+
+
+class Subscription:
+    def __init__(self, bus: EventBus, topics: frozenset[str], queue_size: int) -> None:
+        self.bus = bus
+        self.topics = topics
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(maxsize=queue_size)
+        self.overflowed = False
+
+    def offer(self, topic: str, event: dict[str, Any]) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            self._put(topic, event)
+        elif not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._put, topic, event)
+
+    def _put(self, topic: str, event: dict[str, Any]) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait((topic, event))
+        except asyncio.QueueFull:
+            self.overflowed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(_OVERFLOW)
+            self.bus.unsubscribe(self)
+
+    async def get(self) -> tuple[str, dict[str, Any]]:
+        item = await self.queue.get()
+        if item is _OVERFLOW:
+            raise SubscriberOverflow()
+        return item
+
+    def close(self) -> None:
+        self.bus.unsubscribe(self)
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def listen(self, listener: Listener) -> None:
+        """Call `listener(topic, event)` synchronously, in the publishing thread, for every event."""
+        self._listeners.append(listener)
+
+    def subscribe(self, topics: frozenset[str], queue_size: int) -> Subscription:
+        """Must be called from the event loop that will read the subscription."""
+        sub = Subscription(self, frozenset(topics), queue_size)
+        with self._lock:
+            self._subscriptions.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            self._subscriptions.discard(sub)
+
+    @property
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscriptions)
+
+    def publish(self, topic: str, event: dict[str, Any]) -> None:
+        for listener in self._listeners:
+            listener(topic, event)
+        with self._lock:
+            targets = [s for s in self._subscriptions if topic in s.topics]
+        for sub in targets:
+            sub.offer(topic, event)

@@ -1,0 +1,162 @@
+"""Assembly: one data directory -> database, bus, live state, event log, web app; and running it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import shlex
+import subprocess
+import threading
+from collections.abc import AsyncIterator
+
+import uvicorn
+from starlette.applications import Starlette
+
+from storage import schema
+from storage import settings as settings_file
+from storage.db import Database
+from storage.eventlog import EventLog, EventType, SystemCode
+from storage.models import EventLogEntry, Meta
+from storage.settings import Settings, SettingsError
+from tsnvr.bus import EventBus
+from tsnvr.live import LiveState
+from web.app import create_app
+from web.context import Services
+
+log = logging.getLogger("tsnvr")
+
+SETTINGS_POLL_S = 2.0
+RUNNING_KEY = "running"
+
+
+def open_database(settings: Settings) -> Database:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.db_url)
+    schema.upgrade(db)
+    return db
+
+
+def _set_running(db: Database, running: bool) -> bool:
+    """Mark the server running (or stopped); returns whether it was marked running before."""
+    with db.write() as s:
+        row = s.get(Meta, RUNNING_KEY)
+        was = bool(row and row.value)
+        s.merge(Meta(key=RUNNING_KEY, value="1" if running else ""))
+    return was
+
+
+def _changed_keys(old: Settings, new: Settings) -> list[str]:
+    return [f.name for f in dataclasses.fields(Settings) if getattr(old, f.name) != getattr(new, f.name)]
+
+
+class Runtime:
+    """Everything one `tsnvr serve` holds; `app` is what uvicorn serves."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.db = open_database(settings)
+        self.bus = EventBus()
+        self.live = LiveState()
+        self.bus.listen(self.live)
+        self.eventlog = EventLog(self.db, on_record=self._on_event_logged)
+        self.services = Services(
+            settings=settings,
+            db=self.db,
+            bus=self.bus,
+            live=self.live,
+            eventlog=self.eventlog,
+            request_restart=self.request_restart,
+            request_reboot=self.request_reboot,
+        )
+        self.app: Starlette = create_app(self.services, lifespan=self.lifespan)
+        self.server: uvicorn.Server | None = None
+        self.restart_requested = False
+        self._settings_mtime = self._mtime()
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    def _on_event_logged(self, entry: EventLogEntry) -> None:
+        if entry.type == EventType.SYSTEM:
+            self.bus.publish("systemEvent", {"entry": entry})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        if await asyncio.to_thread(_set_running, self.db, True):
+            self.eventlog.record(EventType.SYSTEM, SystemCode.ABNORMAL_SHUTDOWN)
+        self.eventlog.record(EventType.SYSTEM, SystemCode.STARTUP, {"pid": os.getpid()})
+        self.eventlog.record(EventType.SYSTEM, SystemCode.STORAGE_READY,
+                             {"storagePath": str(self.settings.data_dir.resolve()), "statusCode": 0})
+        watcher = asyncio.create_task(self._watch_settings())
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            self.eventlog.record(EventType.SYSTEM, SystemCode.SHUTDOWN)
+            await asyncio.to_thread(_set_running, self.db, False)
+
+    def _mtime(self) -> float:
+        try:
+            return self.settings.settings_path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def reload_settings(self) -> list[str]:
+        """Re-read settings.toml; returns the changed keys (logged), or [] when nothing changed."""
+        self._settings_mtime = self._mtime()
+        try:
+            new = settings_file.load(self.settings.data_dir)
+        except SettingsError as exc:
+            log.warning("settings not reloaded", extra={"fields": {"error": str(exc)}})
+            return []
+        new.host, new.port = self.settings.host, self.settings.port
+        changed = _changed_keys(self.settings, new)
+        if changed:
+            self.services.settings = new
+            self.eventlog.record(EventType.SYSTEM, SystemCode.SETTINGS_CHANGED, {"keys": changed},
+                                 comment="Changed: " + ", ".join(changed))
+            self.bus.publish("settingsChanged", {"keys": changed})
+        return changed
+
+    async def _watch_settings(self) -> None:
+        while True:
+            await asyncio.sleep(SETTINGS_POLL_S)
+            if self._mtime() != self._settings_mtime:
+                await asyncio.to_thread(self.reload_settings)
+
+    def request_restart(self) -> None:
+        self.eventlog.record(EventType.SYSTEM, SystemCode.RESTART_REQUESTED)
+        self.restart_requested = True
+        threading.Timer(0.5, self._stop_server).start()
+
+    def request_reboot(self) -> None:
+        self.eventlog.record(EventType.SYSTEM, SystemCode.REBOOT_REQUESTED)
+        command = shlex.split(self.settings.reboot_command)
+        threading.Timer(1.0, lambda: subprocess.Popen(command, start_new_session=True)).start()
+
+    def _stop_server(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+
+    def serve(self) -> bool:
+        """Run until stopped; True when the stop was a restart request."""
+        settings = self.settings
+        config = uvicorn.Config(
+            self.app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=settings.access_log,
+            ws_ping_interval=settings.ws_ping_interval,
+            ws_ping_timeout=settings.ws_ping_interval,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
+        self.server = uvicorn.Server(config)
+        self.server.run()
+        self.db.dispose()
+        return self.restart_requested
+

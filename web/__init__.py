@@ -1,0 +1,1 @@
+"""The Starlette application that speaks TS-API."""

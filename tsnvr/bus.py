@@ -47,13 +47,9 @@ class Subscription:
         self.overflowed = False
 
     def offer(self, topic: str, event: dict[str, Any]) -> None:
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self.loop:
-            self._put(topic, event)
-        elif not self.loop.is_closed():
+        # Always through the loop's queue of callbacks, even from the loop's own thread, so that
+        # events keep the order in which they were published whatever thread published them.
+        if not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._put, topic, event)
 
     def _put(self, topic: str, event: dict[str, Any]) -> None:

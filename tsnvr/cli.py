@@ -12,6 +12,7 @@ from storage import settings as settings_file
 from storage import users
 from storage.settings import Settings, SettingsError
 from storage.users import UserError
+from tsnvr.cli_common import common
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
@@ -103,30 +104,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", help="data directory (default ./storage, or $TSNVR_DATA)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the server")
+    serve = sub.add_parser("serve", help="run the server", parents=[common])
     serve.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
-    serve.add_argument("--data", default=argparse.SUPPRESS, help="data directory (default ./storage)")
     serve.add_argument("--no-demo", action="store_true", help="do not add the demo channel")
     serve.set_defaults(func=cmd_serve)
 
-    user = sub.add_parser("user", help="manage users")
-    user.add_argument("--data", default=argparse.SUPPRESS, help="data directory (default ./storage)")
+    user = sub.add_parser("user", help="manage users", parents=[common])
     actions = user.add_subparsers(dest="action", required=True)
     rights_help = f"comma-separated rights: {', '.join(users.RIGHTS)}, or all"
-    add = actions.add_parser("add", help="add a user (password from --password, stdin or a prompt)")
+    add = actions.add_parser("add", parents=[common], help="add a user (password from --password, stdin or a prompt)")
     add.add_argument("uid")
     add.add_argument("--name")
     add.add_argument("--password")
     add.add_argument("--rights", default="Playback,LPR,Remote", help=rights_help + " (default Playback,LPR,Remote)")
-    passwd = actions.add_parser("passwd", help="change a user's password")
+    passwd = actions.add_parser("passwd", parents=[common], help="change a user's password")
     passwd.add_argument("uid")
     passwd.add_argument("--password")
-    rights = actions.add_parser("rights", help="set a user's rights")
+    rights = actions.add_parser("rights", parents=[common], help="set a user's rights")
     rights.add_argument("uid")
     rights.add_argument("rights", help=rights_help)
-    actions.add_parser("list", help="list users and their rights")
-    rm = actions.add_parser("rm", help="remove a user")
+    actions.add_parser("list", parents=[common], help="list users and their rights")
+    rm = actions.add_parser("rm", parents=[common], help="remove a user")
     rm.add_argument("uid")
     user.set_defaults(func=cmd_user)
 

@@ -70,7 +70,7 @@ def info_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
     asked = [k for k in request.query_params if k in (*PUBLIC_ITEMS, "whoAmI", "all")]
     everything = not asked or "all" in asked
-    names = list(PUBLIC_ITEMS) if everything else [k for k in asked if k in PUBLIC_ITEMS]
+    names = [k for k in PUBLIC_ITEMS if everything or k in asked]
     body = {name: public_item(services, name) for name in names}
     if everything or "whoAmI" in asked:
         account = identify(request)

@@ -1,3 +1,117 @@
-"""(being written)"""
+"""/api/enum?what=channel|eventType|realtimeEvent|objectType|objectAttr|lprSrc|emergencyCall|parkingLot."""
 
-routes: list = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from storage.channels import all_channels
+from storage.eventlog import CODES, EventType
+from web import channels_view, i18n
+from web.auth import require
+from web.context import Services
+from web.errors import bad_request
+from web.jsonresp import ts_json
+from web.params import Query
+from web.urls import base_url
+
+# The topics of /api/subscribeEvents in the guide's order (tsnvr.bus.TOPICS; web does not import tsnvr).
+REALTIME_EVENTS = [
+    "channelStatus",
+    "emergencyCall",
+    "LPR",
+    "systemEvent",
+    "motionChanges",
+    "recordingStatus",
+    "parkingCount",
+    "packing",
+    "object",
+]
+
+# Faces are not detected. Of human attributes, only those read from the pixels of the body's box
+# (which garment, which colours) are claimed; gender, age, hat, bag and the rest are not.
+OBJECT_TYPES = ["human", "vehicle"]
+COLORS = ["brown", "black", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta", "gray", "pink",
+          "beige", "white", "other"]
+OBJECT_ATTRIBUTES: dict[str, dict[str, Any]] = {
+    "human": {"clothes": {"type": ["tops", "bottoms"], "colors": COLORS}},
+    "vehicle": {"vehicleType": ["car", "truck", "bus", "bicycle", "motorcycle", "train"], "colors": COLORS},
+}
+
+
+def channel_list(request: Request, services: Services, query: Query) -> list[dict[str, Any]]:
+    with_src, with_caps = query.flag("staticSrc"), query.flag("caps")
+    base = base_url(request)
+    out = []
+    for channel in all_channels(services.db):
+        item = channels_view.summary(channel)
+        if with_src:
+            item["src"] = channels_view.stream_sources(channel, base)
+        if with_caps:
+            item["caps"] = channels_view.caps(channel)
+        out.append(item)
+    return out
+
+
+def event_types(_request: Request, services: Services, query: Query) -> list[dict[str, Any]]:
+    lang = query.lang(services.settings.language)
+    out = []
+    for event_type in EventType:
+        item: dict[str, Any] = {"id": int(event_type), "name": i18n.text(lang, f"eventType.{int(event_type)}")}
+        codes = CODES.get(event_type)
+        if codes:  # the guide lists user-defined events (type 6) without a code list
+            item["code"] = [{"id": int(code), "name": i18n.text(lang, f"eventCode.{int(event_type)}.{int(code)}")}
+                            for code in codes]
+        out.append(item)
+    return out
+
+
+def object_attributes(_request: Request, _services: Services, query: Query) -> dict[str, Any]:
+    kind = query.text("type", max_length=32)
+    if kind is None or kind == "" or kind == "all":
+        return OBJECT_ATTRIBUTES
+    if kind not in OBJECT_ATTRIBUTES:
+        raise bad_request(f"type: this server detects no {kind!r} objects; the types are {', '.join(OBJECT_TYPES)}")
+    return OBJECT_ATTRIBUTES[kind]
+
+
+def device_list(function_name: str) -> Callable[[Request, Services, Query], Any]:
+    """Lists kept by web.devices (written alongside); imported on use so either module loads alone."""
+
+    def answer(_request: Request, services: Services, _query: Query) -> Any:
+        from web import devices
+
+        return getattr(devices, function_name)(services)
+
+    return answer
+
+
+ANSWERS: dict[str, Callable[[Request, Services, Query], Any]] = {
+    "channel": channel_list,
+    "eventType": event_types,
+    "realtimeEvent": lambda *_: REALTIME_EVENTS,
+    "objectType": lambda *_: OBJECT_TYPES,
+    "objectAttr": object_attributes,
+    "lprSrc": device_list("lpr_src_list"),
+    "emergencyCall": device_list("emergency_call_list"),
+    "parkingLot": device_list("parking_lot_enum"),
+}
+
+
+def enum_endpoint(request: Request) -> Response:
+    require(request)
+    services: Services = request.app.state.services
+    query = Query(request)
+    what = query.text("what", max_length=32)
+    if not what:
+        raise bad_request(f"what is required: one of {', '.join(ANSWERS)}")
+    if what not in ANSWERS:
+        raise bad_request(f"what: unknown list {what!r}; the lists are {', '.join(ANSWERS)}")
+    return ts_json(request, ANSWERS[what](request, services, query))
+
+
+routes = [Route("/api/enum", enum_endpoint)]

@@ -3,8 +3,10 @@ numbers and colours are stored as ",1,2," so that one LIKE finds a member on any
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Text
+from sqlalchemy import BigInteger, Column, Index, Text, event
 from sqlmodel import Field, SQLModel
+
+from storage import plate_fts
 
 
 def _ms(index: bool = False, nullable: bool = False) -> Column:
@@ -71,6 +73,9 @@ class PlateRead(SQLModel, table=True):
     images: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list of paths
     channels: str = Field(default=",", max_length=256)  # ",1,2," linked channels
     chid: int | None = Field(default=None)  # the channel the plate was read on, if any
+
+
+event.listen(PlateRead.__table__, "after_create", plate_fts.create_index)  # SQLite: trigram keyword index
 
 
 class DetectedObject(SQLModel, table=True):

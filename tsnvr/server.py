@@ -20,6 +20,7 @@ from storage import settings as settings_file
 from storage.db import Database
 from storage.eventlog import EventLog, EventType, SystemCode
 from storage.models import EventLogEntry, Meta
+from storage.plate_similar import plate_index
 from storage.settings import Settings, SettingsError
 from tsnvr.bus import EventBus
 from tsnvr.live import LiveState
@@ -91,10 +92,13 @@ class Runtime:
         self.eventlog.record(EventType.SYSTEM, SystemCode.STORAGE_READY,
                              {"storagePath": str(self.settings.data_dir.resolve()), "statusCode": 0})
         watcher = asyncio.create_task(self._watch_settings())
+        # Load the similar-plate index now, off the request path, so the first similarCarNo is fast.
+        warm_up = asyncio.create_task(asyncio.to_thread(plate_index(self.db).refresh))
         try:
             yield
         finally:
             watcher.cancel()
+            warm_up.cancel()
             self.eventlog.record(EventType.SYSTEM, SystemCode.SHUTDOWN)
             await asyncio.to_thread(_set_running, self.db, False)
 

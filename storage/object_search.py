@@ -1,0 +1,89 @@
+"""Searching the object-detection log by time, channel, type and flattened attributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import QueryableAttribute
+
+from storage.db import Database
+from storage.models import DetectedObject
+from storage.sql_text import LIKE_ESCAPE, member_pattern
+
+
+@dataclass(frozen=True)
+class ClothesFilter:
+    lengths: tuple[str, ...] = ()  # any of (short, long)
+    colors: tuple[str, ...] = ()  # all of
+
+
+@dataclass(frozen=True)
+class ObjectFilter:
+    begin_ms: int | None = None
+    end_ms: int | None = None
+    channels: tuple[int, ...] = ()
+    types: tuple[str, ...] = ()  # any of face, human, vehicle
+    gender: str | None = None
+    age: str | None = None
+    hat: bool | None = None
+    glasses: bool | None = None
+    mask: bool | None = None
+    bag: bool | None = None
+    top: ClothesFilter | None = None
+    bottom: ClothesFilter | None = None
+    vehicle_types: tuple[str, ...] = ()  # any of
+    vehicle_colors: tuple[str, ...] = ()  # all of
+
+
+def _has_all(column: QueryableAttribute[Any], values: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    return [column.like(member_pattern(v), escape=LIKE_ESCAPE) for v in values]
+
+
+def _clothes(length_column: QueryableAttribute[Any], colors_column: QueryableAttribute[Any],
+             f: ClothesFilter | None) -> list[ColumnElement[bool]]:
+    if f is None:
+        return []
+    out = _has_all(colors_column, f.colors)
+    if f.lengths:
+        out.append(length_column.in_(f.lengths))
+    return out
+
+
+def _conditions(f: ObjectFilter) -> list[ColumnElement[bool]]:
+    o = DetectedObject
+    out: list[ColumnElement[bool]] = []
+    if f.begin_ms is not None:
+        out.append(o.ts_ms >= f.begin_ms)
+    if f.end_ms is not None:
+        out.append(o.ts_ms <= f.end_ms)
+    if f.channels:
+        out.append(o.chid.in_(f.channels))
+    if f.types:
+        out.append(o.type.in_(f.types))
+    for column, value in ((o.gender, f.gender), (o.age, f.age), (o.hat, f.hat), (o.glasses, f.glasses),
+                          (o.mask, f.mask), (o.bag, f.bag)):
+        if value is not None:
+            out.append(column == value)
+    out += _clothes(o.top_length, o.top_colors, f.top)
+    out += _clothes(o.bottom_length, o.bottom_colors, f.bottom)
+    if f.vehicle_types:
+        out.append(o.vehicle_type.in_(f.vehicle_types))
+    out += _has_all(o.colors, f.vehicle_colors)
+    return out
+
+
+def count_objects(db: Database, f: ObjectFilter) -> int:
+    with db.read() as s:
+        return s.execute(select(func.count()).select_from(DetectedObject).where(*_conditions(f))).scalar_one()
+
+
+def find_objects(db: Database, f: ObjectFilter, at: int, limit: int, ascending: bool = False) -> list[DetectedObject]:
+    if limit <= 0:
+        return []
+    o = DetectedObject
+    order = (o.ts_ms.asc(), o.id.asc()) if ascending else (o.ts_ms.desc(), o.id.desc())
+    query = select(o).where(*_conditions(f)).order_by(*order).offset(at).limit(limit)
+    with db.read() as s:
+        return list(s.scalars(query))

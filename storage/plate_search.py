@@ -1,0 +1,98 @@
+"""Searching the plate log: keyword (substring of the plate key), time range, sources, channels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, column, false, func, or_, select, table, text
+from sqlalchemy.sql import Select
+
+from storage import plate_fts
+from storage.db import Database
+from storage.models import PlateRead
+from storage.sql_text import LIKE_ESCAPE, contains_pattern, member_pattern
+
+EXPORT_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class PlateFilter:
+    keyword: str = ""  # a plate_key() fragment, matched literally anywhere in the plate key
+    match_nothing: bool = False  # e.g. a keyword of only characters no plate key contains
+    begin_ms: int | None = None  # reads that began at or after this
+    end_ms: int | None = None  # reads that began at or before this
+    src_codes: tuple[str, ...] = ()  # any of these sources
+    channels: tuple[int, ...] = ()  # linked to any of these channels
+
+
+def _keyword_conditions(db: Database, keyword: str) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [PlateRead.plate_key.like(contains_pattern(keyword), escape=LIKE_ESCAPE)]
+    if len(keyword) >= plate_fts.MIN_FTS_KEYWORD and plate_fts.has_index(db):
+        # The index narrows the rows to a handful of candidates; the LIKE above stays the judge.
+        candidates = (
+            select(column("rowid"))
+            .select_from(table(plate_fts.FTS_TABLE))
+            .where(text(f"{plate_fts.FTS_TABLE} MATCH :plate_match").bindparams(
+                plate_match=plate_fts.match_query(keyword)))
+        )
+        conditions.append(PlateRead.id.in_(candidates))
+    return conditions
+
+
+def conditions(db: Database, f: PlateFilter) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = [false()] if f.match_nothing else []
+    if f.keyword:
+        out += _keyword_conditions(db, f.keyword)
+    if f.begin_ms is not None:
+        out.append(PlateRead.begin_ms >= f.begin_ms)
+    if f.end_ms is not None:
+        out.append(PlateRead.begin_ms <= f.end_ms)
+    if f.src_codes:
+        out.append(PlateRead.src_code.in_(f.src_codes))
+    if f.channels:
+        out.append(or_(*(PlateRead.channels.like(member_pattern(c), escape=LIKE_ESCAPE) for c in f.channels),
+                       PlateRead.chid.in_(f.channels)))
+    return out
+
+
+def _ordered(query: Select, ascending: bool) -> Select:
+    if ascending:
+        return query.order_by(PlateRead.begin_ms.asc(), PlateRead.id.asc())
+    return query.order_by(PlateRead.begin_ms.desc(), PlateRead.id.desc())
+
+
+def count_plates(db: Database, f: PlateFilter) -> int:
+    with db.read() as s:
+        return s.execute(select(func.count()).select_from(PlateRead).where(*conditions(db, f))).scalar_one()
+
+
+def find_plates(db: Database, f: PlateFilter, at: int, limit: int, ascending: bool = False) -> list[PlateRead]:
+    """One page of matches, newest first (or oldest first with ascending)."""
+    if limit <= 0:
+        return []
+    query = _ordered(select(PlateRead).where(*conditions(db, f)), ascending).offset(at).limit(limit)
+    with db.read() as s:
+        return list(s.scalars(query))
+
+
+def iter_plates(db: Database, f: PlateFilter, ascending: bool = False,
+                batch: int = EXPORT_BATCH) -> Iterator[PlateRead]:
+    """Every match in search order, fetched in batches that continue after the last row seen
+    (so a long export never holds one read transaction open, nor re-skips an OFFSET)."""
+    base = conditions(db, f)
+    after: tuple[int, int] | None = None
+    while True:
+        where = list(base)
+        if after is not None:
+            begin, row_id = after
+            if ascending:
+                where.append(or_(PlateRead.begin_ms > begin, and_(PlateRead.begin_ms == begin, PlateRead.id > row_id)))
+            else:
+                where.append(or_(PlateRead.begin_ms < begin, and_(PlateRead.begin_ms == begin, PlateRead.id < row_id)))
+        with db.read() as s:
+            rows = list(s.scalars(_ordered(select(PlateRead).where(*where), ascending).limit(batch)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].begin_ms, rows[-1].id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Lifespan
 
 from web import auth, downloads, enums, events_ws, find, info, push, status, system
 from web.auth import Authenticator
 from web.context import Services
-from web.errors import EXCEPTION_HANDLERS
+from web.errors import EXCEPTION_HANDLERS, DeclaredBodyLimit
 
 
 def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlette:
@@ -35,14 +36,15 @@ def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlett
             allow_credentials=True,
             expose_headers=["Content-Disposition", "Content-Length", "Content-Range", "Accept-Ranges"],
             max_age=600,
-        )
+        ),
+        Middleware(DeclaredBodyLimit, max_body_size=settings.max_request_bytes),
+        Middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_request_bytes),
     ]
     app = Starlette(
         routes=routes,
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
-        max_body_size=settings.max_request_bytes,
     )
     app.state.services = services
     app.state.auth = Authenticator(services)

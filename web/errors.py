@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("tsnvr.web")
 
@@ -47,3 +49,23 @@ EXCEPTION_HANDLERS = {
     HTTPException: on_http_exception,
     Exception: on_unexpected,
 }
+
+
+class DeclaredBodyLimit:
+    """413 JSON for a request whose Content-Length is over the limit, before anything reads it.
+
+    Starlette's own limit answers that case in plain text; a body without Content-Length is
+    still cut by Starlette's limit, whose HTTPException reaches the JSON handlers above."""
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = Headers(scope=scope).get("content-length", "")
+            if length.isdigit() and int(length) > self.max_body_size:
+                response = error_response(413, f"the request body is larger than {self.max_body_size} bytes")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,502 @@
+"""/wsapi/subscribeEvents: real WebSocket clients against the real app, messages checked field by field."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import secrets
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import uvicorn
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from storage.clock import now_ms
+from storage.models import Channel, EventLogEntry
+from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, LiveServer, free_port, make_runtime, write_settings
+from tsnvr.cli import main as tsnvr_main
+from web.channels_view import DEFAULT_CAPS
+from web.timefmt import format_ms
+
+NY = ZoneInfo("America/New_York")
+GATE_IN, B2_GATE, PHONE = "F00001", "F00013", "0000002"
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}-0[45]:00$")
+
+
+def when(text: str) -> str:
+    """A watch-page `when=` value as the server encodes it."""
+    return "".join(c if c.isalnum() else f"%{ord(c):02X}" for c in text)
+
+
+@pytest.fixture
+def runtime(data_dir):
+    write_settings(
+        data_dir,
+        lpr_device=[{"id": 1, "code": GATE_IN, "name": "B1 entrance", "linked_channels": [1, 2],
+                     "parking_entrance": 12},
+                    {"id": 2, "code": B2_GATE, "parking_entrance": 13}],
+        emergency_call=[{"id": 1, "code": PHONE, "name": "B1 Stairs", "linked_channels": [1, 2]}],
+        parking_lot=[{"id": 11, "name": "Total", "type": "group", "members": [12, 13]},
+                     {"id": 12, "name": "B1 Parking Lot", "max_count": 21},
+                     {"id": 13, "name": "B2 Parking Lot", "max_count": 10}],
+    )
+    runtime = make_runtime(data_dir)
+    with runtime.db.write() as s:
+        for chid, name in ((1, "Front door"), (2, ""), (5, "Yard")):
+            s.add(Channel(chid=chid, name=name, source=f"rtsp://camera{chid}/stream", created_ms=0))
+    return runtime
+
+
+@pytest.fixture
+def client(runtime) -> Iterator[TestClient]:
+    with TestClient(runtime.app) as c:
+        yield c
+
+
+def ws_url(topics: str | None, auth: str | None = ADMIN_AUTH, path: str = "/wsapi/subscribeEvents",
+           **params: str) -> str:
+    query = {k: v for k, v in (("topics", topics), ("auth", auth)) if v is not None} | params
+    return f"{path}?{urlencode(query)}"
+
+
+@contextmanager
+def subscribed(client: TestClient, topics: str, **kwargs: Any) -> Iterator[Any]:
+    with client.websocket_connect(ws_url(topics, **kwargs)) as ws:
+        hello = ws.receive_json()
+        assert list(hello) == ["subscriberId", "topics"]
+        assert uuid.UUID(hello["subscriberId"]).version == 4
+        assert hello["topics"] == topics.split(",")
+        yield ws
+
+
+def refusal(client: TestClient, url: str) -> tuple[int, str]:
+    with client.websocket_connect(url) as ws, pytest.raises(WebSocketDisconnect) as closed:
+        ws.receive_json()  # the close is the first and only thing the server sends
+    return closed.value.code, closed.value.reason
+
+
+def push(client: TestClient, body: Any) -> None:
+    r = client.post(f"/api/push?auth={ADMIN_AUTH}", json=body)
+    assert r.status_code == 200 and r.content == b"", r.text
+
+
+def plate() -> str:
+    return "P" + secrets.token_hex(3).upper()
+
+
+# -- LPR -----------------------------------------------------------------------------------------
+
+def test_a_pushed_plate_reaches_lpr_subscribers_as_the_guide_writes_it(client):
+    number = plate()
+    with subscribed(client, "LPR") as ws, subscribed(client, "LPR", path="/api/subscribeEvents") as ws2:
+        push(client, {"topic": "LPR", "src": GATE_IN, "plateNo": number, "when": "2018-01-27T10:42:06.575-05:00",
+              "timeBegin": "2018-01-27T10:42:02.573-05:00"})
+        expected = {
+            "timestamp": "2018-01-27T10:42:06.575-05:00",
+            "deviceCode": GATE_IN,
+            "deviceName": "B1 entrance",
+            "linkedChannel": [
+                {"chid": 1, "title": "Front door", "displayName": "CH1. Front door",
+                 "src": "http://testserver/watch?ch=1&when=2018%2D01%2D27T10%3A42%3A06%2E575%2D05%3A00"},
+                {"chid": 2, "title": "", "displayName": "CH2",
+                 "src": "http://testserver/watch?ch=2&when=2018%2D01%2D27T10%3A42%3A06%2E575%2D05%3A00"},
+            ],
+            "plateNo": number,
+            "timeBegin": "2018-01-27T10:42:02.573-05:00",
+            "topic": "LPR",
+            "parkingLot": {"entrance": 12},
+            "direction": "entry",
+        }
+        got = ws.receive_json()
+        assert got == expected and list(got) == list(expected)  # the guide's key order too
+        assert ws2.receive_json() == expected
+
+
+def test_a_recognised_plate_carries_its_channel_image_score_and_roi(client, runtime):
+    number = plate()
+    ts, begin = 1530114126575, 1530114122573
+    with subscribed(client, "LPR") as ws:
+        runtime.bus.publish("LPR", {
+            "ts_ms": ts, "begin_ms": begin, "plate_no": number, "plate_id": 7, "device_code": "1-1-7",
+            "device_name": "B1 Parking Lot", "chid": 1, "linked": [5], "score": 98.0, "roi": [964, 560, 187, 51],
+            "image": "images/2018/06/27/39612.plate.jpg", "parking_entrance": 1, "parking_exit": 2,
+            "direction": None,
+        })
+        stamp = "2018-06-27T11:42:06.575-04:00"  # summer: EDT
+        assert ws.receive_json() == {
+            "timestamp": stamp,
+            "chid": {"chid": 1, "title": "Front door", "displayName": "CH1. Front door",
+                     "src": f"http://testserver/watch?ch=1&when={when(stamp)}"},
+            "deviceCode": "1-1-7",
+            "deviceName": "B1 Parking Lot",
+            "linkedChannel": [{"chid": 5, "title": "Yard", "displayName": "CH5. Yard",
+                               "src": f"http://testserver/watch?ch=5&when={when(stamp)}"}],
+            "image": "http://testserver/storage/images/2018/06/27/39612.plate.jpg",
+            "plateNo": number,
+            "score": 98,
+            "roi": {"offset": [964, 560], "size": [187, 51]},
+            "timeBegin": "2018-06-27T11:42:02.573-04:00",
+            "topic": "LPR",
+            "parkingLot": {"entrance": 1, "exit": 2},
+        }
+
+
+# -- emergencyCall -------------------------------------------------------------------------------
+
+def test_emergency_call_start_and_end(client):
+    with subscribed(client, "emergencyCall") as plain, \
+            subscribed(client, "emergencyCall", verbose="true") as verbose:
+        push(client, [{"topic": "emergencyCall", "device": "Sammul/Vizufon", "src": PHONE, "event": "callStart",
+               "when": "2018-01-27T10:56:16.316-05:00"},
+              {"topic": "emergencyCall", "device": "Sammul/Vizufon", "src": PHONE, "event": "callEnd",
+               "camera": "5", "when": "2018-01-27T10:59:26.322-05:00"}])
+        linked = [{"chid": 1, "title": "Front door", "displayName": "CH1. Front door",
+                   "src": "http://testserver/watch?ch=1"},
+                  {"chid": 2, "title": "", "displayName": "CH2", "src": "http://testserver/watch?ch=2"}]
+        start = {"timestamp": "2018-01-27T10:56:16.316-05:00", "caller": PHONE, "device": "Sammul/Vizufon",
+                 "event": "callStart", "linkedChannel": linked, "name": "B1 Stairs", "topic": "emergencyCall"}
+        got = plain.receive_json()
+        assert got == start and list(got) == list(start)
+        assert plain.receive_json() == {
+            **start, "timestamp": "2018-01-27T10:59:26.322-05:00", "event": "callEnd",
+            "linkedChannel": [{"chid": 5, "title": "Yard", "displayName": "CH5. Yard",
+                               "src": "http://testserver/watch?ch=5"}]}
+        # verbose adds each linked channel's live streams (none until the recorder publishes some)
+        assert verbose.receive_json() == {**start, "linkedChannel": [{**c, "streams": []} for c in linked]}
+        assert verbose.receive_json()["event"] == "callEnd"
+
+
+# -- parkingCount --------------------------------------------------------------------------------
+
+def test_parking_count_starts_with_the_lots_then_follows_the_gate(client):
+    total = {"id": 11, "name": "Total", "type": "group", "count": 0, "maxCount": 31, "member": [12, 13]}
+    b1 = {"id": 12, "name": "B1 Parking Lot", "type": "counter", "count": 0, "maxCount": 21}
+    b2 = {"id": 13, "name": "B2 Parking Lot", "type": "counter", "count": 0, "maxCount": 10}
+    with subscribed(client, "parkingCount") as every, subscribed(client, "parkingCount", ch="13") as only_b2:
+        first = every.receive_json()
+        assert TIMESTAMP.match(first.pop("timestamp"))
+        assert first == {"topic": "parkingCount", "updated": [total, b1, b2]}
+        assert only_b2.receive_json()["updated"] == [b2]
+        for number in (plate(), plate()):
+            push(client, {"topic": "LPR", "src": GATE_IN, "plateNo": number, "when": "2019-02-18T23:11:12.119-05:00"})
+        for count in (1, 2):
+            assert every.receive_json() == {
+                "timestamp": "2019-02-18T23:11:12.119-05:00", "topic": "parkingCount",
+                "updated": [{**total, "count": count}, {**b1, "count": count}]}
+        # the ch=13 subscriber heard nothing of lot 12: its next message is lot 13's first change
+        push(client, {"topic": "LPR", "src": B2_GATE, "plateNo": plate(), "when": "2019-02-18T23:12:00-05:00"})
+        b2_update = {"timestamp": "2019-02-18T23:12:00.000-05:00", "topic": "parkingCount"}
+        assert only_b2.receive_json() == {**b2_update, "updated": [{**b2, "count": 1}]}
+        assert every.receive_json() == {**b2_update, "updated": [{**total, "count": 3}, {**b2, "count": 1}]}
+
+
+# -- channelStatus, recordingStatus, motionChanges -----------------------------------------------
+
+def test_channel_status_current_then_changes(client, runtime):
+    runtime.bus.publish("channelStatus", {"event": "statusChanged", "chid": 1, "status": {"code": 200}})
+    with subscribed(client, "channelStatus", ch="1,2", verbose="true") as ws, \
+            subscribed(client, "channelStatus") as terse:
+        current = ws.receive_json()
+        assert TIMESTAMP.match(current.pop("timestamp"))
+        assert current == {"topic": "channelStatus", "event": "currentStatus", "channel": [
+            {"chid": 1, "title": "Front door", "displayName": "CH1. Front door",
+             "status": {"code": 200, "message": "Connected"}, "caps": DEFAULT_CAPS, "src": []},
+            {"chid": 2, "title": "", "displayName": "CH2", "status": {"code": -2, "message": "Loading"},
+             "caps": DEFAULT_CAPS, "src": []},
+        ]}
+        assert [c["chid"] for c in terse.receive_json()["channel"]] == [1, 2, 5]
+        ts = 1532117145956
+        stamp = "2018-07-20T16:05:45.956-04:00"
+        events = [
+            {"event": "statusChanged", "chid": 5, "status": {"code": 200}, "ts_ms": ts},  # not in ch=1,2
+            {"event": "statusChanged", "chid": 2, "status": {"code": 404}, "ts_ms": ts},
+            {"event": "nameChanged", "chid": 1, "name": "Gate", "ts_ms": ts},
+            {"event": "videoSrcModified", "chid": 1, "ts_ms": ts},
+            {"event": "videoStreamReady", "chid": 1, "status": {"code": 2}, "ts_ms": ts},
+            {"event": "channelAdded", "chid": 2, "ts_ms": ts},
+            {"event": "channelRemoved", "chid": 2, "ts_ms": ts},
+            {"event": "channelSwapped", "chid": [1, 5], "ts_ms": ts},
+        ]
+        for event in events:
+            runtime.bus.publish("channelStatus", event)
+        head = {"timestamp": stamp, "topic": "channelStatus"}
+        assert [ws.receive_json() for _ in events[1:]] == [
+            {**head, "event": "statusChanged", "chid": 2, "status": {"code": 404, "message": "No network connection"}},
+            {**head, "event": "nameChanged", "chid": 1, "name": "Gate", "displayName": "CH1. Gate"},
+            {**head, "event": "videoSrcModified", "chid": 1},
+            {**head, "event": "videoStreamReady", "chid": 1, "status": {"code": 2, "message": "Video available"},
+             "src": []},
+            {**head, "event": "channelAdded", "chid": 2},
+            {**head, "event": "channelRemoved", "chid": 2},
+            {**head, "event": "channelSwapped", "chid": [1, 5]},
+        ]
+        assert terse.receive_json() == {**head, "event": "statusChanged", "chid": 5, "status": {"code": 200}}
+        runtime.bus.publish("channelStatus", {"event": "statusChanged", "chid": 1, "status": {"code": 410}})
+        live = ws.receive_json()
+        assert TIMESTAMP.match(live.pop("timestamp"))
+        assert live == {"topic": "channelStatus", "event": "statusChanged", "chid": 1,
+                        "status": {"code": 410, "message": "No video input"}}
+
+
+def test_recording_status_current_then_changes(client, runtime):
+    runtime.bus.publish("recordingStatus", {"event": "statusChanged",
+                                            "channel": [{"chid": 1, "streaming": True, "recording": True}]})
+    with subscribed(client, "recordingStatus", ch="1,5") as ws:
+        current = ws.receive_json()
+        assert TIMESTAMP.match(current.pop("timestamp"))
+        assert current == {"topic": "recordingStatus", "event": "currentStatus", "channel": [
+            {"chid": 1, "streaming": True, "recording": True},
+            {"chid": 5, "streaming": False, "recording": False}]}
+        failed_at = 1585145229646
+        runtime.bus.publish("recordingStatus", {"event": "statusChanged", "ts_ms": 1585145310003, "channel": [
+            {"chid": 2, "streaming": True, "recording": True},  # not asked for
+            {"chid": 5, "streaming": True, "recording": False, "failure_ms": failed_at}]})
+        assert ws.receive_json() == {
+            "timestamp": "2020-03-25T10:08:30.003-04:00", "topic": "recordingStatus", "event": "statusChanged",
+            "channel": [{"chid": 5, "streaming": True, "recording": False,
+                         "timestampRecordingFailure": "2020-03-25T10:07:09.646-04:00"}]}
+
+
+def test_motion_changes_current_then_updates(client, runtime):
+    runtime.bus.publish("motionChanges", {"updated": [{"chid": 1, "motion": True}]})
+    with subscribed(client, "motionChanges", ch="1,2") as ws:
+        assert ws.receive_json() == {"topic": "motionChanges", "updated": [{"chid": 1, "motion": True},
+                                                                           {"chid": 2, "motion": False}]}
+        runtime.bus.publish("motionChanges", {"updated": [{"chid": 5, "motion": True}]})  # filtered out entirely
+        runtime.bus.publish("motionChanges", {"updated": [{"chid": 1, "motion": False}, {"chid": 5, "motion": True}]})
+        assert ws.receive_json() == {"topic": "motionChanges", "updated": [{"chid": 1, "motion": False}]}
+
+
+# -- object, systemEvent -------------------------------------------------------------------------
+
+def test_object_events_follow_the_object_type_filter(client, runtime, add_user):
+    face = {"ts_ms": 1590429362558, "chid": 1, "obj_id": 132, "parent_id": 130, "type": "face",
+            "likelihood": 71.1, "attributes": {"gender": "female", "age": "adult", "hat": True},
+            "image": "images/object/7673854.jpg"}
+    human = {"ts_ms": 1590429378461, "chid": 1, "obj_id": 142, "parent_id": None, "type": "human",
+             "likelihood": 74.8, "attributes": {"bag": True}, "image": None}
+    vehicle = {"ts_ms": 1590431038768, "chid": 5, "obj_id": 182, "type": "vehicle", "likelihood": 99.6,
+               "attributes": {"vehicleType": "car", "colors": ["white"]}}
+    with subscribed(client, "object", objectType="face,vehicle") as ws:
+        for event in (face, human, vehicle):
+            runtime.bus.publish("object", event)
+        assert ws.receive_json() == {
+            "timestamp": "2020-05-25T13:56:02.558-04:00", "chid": 1, "objId": 132, "parentId": 130, "type": "face",
+            "likelihood": 71.1, "attributes": {"gender": "female", "age": "adult", "hat": True},
+            "image": "http://testserver/storage/images/object/7673854.jpg", "topic": "object"}
+        assert ws.receive_json() == {
+            "timestamp": "2020-05-25T14:23:58.768-04:00", "chid": 5, "objId": 182, "type": "vehicle",
+            "likelihood": 99.6, "attributes": {"vehicleType": "car", "colors": ["white"]}, "topic": "object"}
+    viewer = add_user("viewer", rights="Remote,LPR")  # object needs Playback
+    code, reason = refusal(client, ws_url("object", auth=viewer))
+    assert code == 1008 and "Playback" in reason
+
+
+def test_a_settings_change_is_a_system_event(client, runtime, data_dir):
+    with subscribed(client, "systemEvent", lang="en") as ws:
+        assert tsnvr_main(["--data", str(data_dir), "device", "lpr", "add", "--code", "CLI1"]) == 0
+        assert runtime.reload_settings() == ["lpr_device"]
+        message = ws.receive_json()
+        with runtime.db.read() as s:
+            entry = s.get(EventLogEntry, message["id"])
+        assert (entry.type, entry.code) == (0, 10)
+        assert message == {
+            "topic": "systemEvent", "id": entry.id, "type": 0, "typeName": "System log", "code": 10,
+            "codeName": "Settings changed", "timeRange": [format_ms(entry.ts_ms, NY)],
+            "param": {"keys": ["lpr_device"]}, "comment": "Changed: lpr_device"}
+
+
+# -- who may subscribe to what -------------------------------------------------------------------
+
+def test_refusals_close_with_1008_and_a_reason(client, add_user):
+    wrong = base64.b64encode(b"admin:wrong").decode()
+    no_lpr = add_user("nolpr", rights="Remote,Playback")
+    cases = [
+        (ws_url("LPR", auth=None), "authentication required"),
+        (ws_url("LPR", auth=wrong), "wrong user id or password"),
+        (ws_url("LPR", auth="!!!"), "base64"),
+        (ws_url("LPR,bogus"), "unsupported topic 'bogus'"),
+        (ws_url(""), "topics is required"),
+        (ws_url(None), "topics is required"),
+        (ws_url("channelStatus", ch="1,x"), "ch must be numbers"),
+        (ws_url("object", objectType="face,bodyTemperature"), "objectType"),
+        (ws_url("channelStatus,LPR", auth=no_lpr), "lacks the LPR right"),
+    ]
+    for url, reason in cases:
+        code, got = refusal(client, url)
+        assert code == 1008 and reason in got, (url, got)
+    no_remote = add_user("local", rights="LPR")
+    assert refusal(client, ws_url("LPR", auth=no_remote))[0] == 1008
+
+
+def test_session_cookie_and_session_parameter(client):
+    token = client.get(f"/api/auth?login={ADMIN_AUTH}").cookies["tsnvr_session"]
+    with subscribed(client, "LPR", auth=None):  # the cookie
+        pass
+    client.cookies.clear()
+    assert refusal(client, ws_url("LPR", auth=None))[0] == 1008
+    with subscribed(client, "LPR,emergencyCall", auth=None, session=token):
+        pass
+
+
+def test_topics_are_answered_in_their_canonical_spelling(client):
+    with client.websocket_connect(ws_url("lpr,EMERGENCYCALL,LPR,packing")) as ws:
+        assert ws.receive_json()["topics"] == ["LPR", "emergencyCall", "packing"]
+
+
+# -- real sockets --------------------------------------------------------------------------------
+
+@contextmanager
+def served(runtime) -> Iterator[int]:
+    """The runtime's app under uvicorn in a thread, so the test can publish on its bus directly."""
+    port = free_port()
+    config = uvicorn.Config(runtime.app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
+                            ws_ping_interval=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def read_frame(sock: socket.socket) -> tuple[int, bytes]:
+    def exact(n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            assert chunk, "connection ended without a close frame"
+            data += chunk
+        return data
+
+    b0, b1 = exact(2)
+    length = b1 & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", exact(2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", exact(8))[0]
+    return b0 & 0x0F, exact(length)
+
+
+def open_raw_subscriber(port: int, topics: str) -> socket.socket:
+    """A WebSocket client that reads the handshake and its greeting, and then nothing: a receive
+    buffer that fills."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(f"GET {ws_url(topics)} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        head += sock.recv(1)
+    assert head.startswith(b"HTTP/1.1 101")
+    opcode, greeting = read_frame(sock)
+    assert opcode == 1 and b"subscriberId" in greeting
+    return sock
+
+
+def read_frames_until_close(sock: socket.socket) -> tuple[int, int]:
+    """Read every frame the server sent; returns (text frames read, close code)."""
+    texts = 0
+    while True:
+        opcode, payload = read_frame(sock)
+        if opcode == 8:
+            return texts, struct.unpack("!H", payload[:2])[0]
+        texts += opcode == 1
+
+
+def system_event(entry_id: int, size: int) -> dict[str, Any]:
+    return {"entry": EventLogEntry(id=entry_id, ts_ms=now_ms(), type=0, code=10, comment="x" * size)}
+
+
+def test_a_subscriber_that_never_reads_is_dropped_and_the_others_get_everything(data_dir):
+    write_settings(data_dir, ws_queue_size=4)
+    runtime = make_runtime(data_dir)
+    with served(runtime) as port:
+        slow = open_raw_subscriber(port, "systemEvent")
+        with connect(f"ws://127.0.0.1:{port}{ws_url('systemEvent')}", max_size=None) as fast:
+            assert json.loads(fast.recv(timeout=5))["topics"] == ["systemEvent"]
+            assert runtime.bus.subscriber_count == 2
+            published = 0
+            # 16 kB events in step with the fast reader, until the slow one's socket and queue are full
+            while runtime.bus.subscriber_count == 2:
+                published += 1
+                assert published < 3000, "the slow subscriber was never dropped"
+                runtime.bus.publish("systemEvent", system_event(published, 16_000))
+                assert json.loads(fast.recv(timeout=5))["id"] == published
+            for extra in range(published + 1, published + 51):  # the fast one keeps flowing
+                runtime.bus.publish("systemEvent", system_event(extra, 100))
+                assert json.loads(fast.recv(timeout=5))["id"] == extra
+            assert runtime.bus.subscriber_count == 1
+        received, code = read_frames_until_close(slow)
+        slow.close()
+    assert code == 1013
+    assert 1 <= received < published  # what fitted in the buffers, then the close
+
+
+def test_end_to_end_cli_push_and_subscriber_over_real_sockets(data_dir):
+    server = LiveServer(data_dir)
+    try:
+        url = f"ws://127.0.0.1:{server.port}/wsapi/subscribeEvents?topics=LPR,parkingCount,systemEvent" \
+              f"&auth={quote(ADMIN_AUTH)}"
+        with connect(url) as ws:
+            hello = json.loads(ws.recv(timeout=5))
+            assert hello["topics"] == ["LPR", "parkingCount", "systemEvent"]
+            lots = json.loads(ws.recv(timeout=5))
+            assert TIMESTAMP.match(lots.pop("timestamp"))
+            assert lots == {"topic": "parkingCount", "updated": []}  # no lots yet
+            cli = ["--data", str(data_dir)]
+            assert tsnvr_main([*cli, "parking", "add", "--name", "Lot A", "--max", "2", "--id", "3"]) == 0
+            assert tsnvr_main([*cli, "device", "lpr", "add", "--code", "GATE-A", "--name", "Gate A",
+                               "--entrance", "3", "--link", "4"]) == 0
+            changed: set[str] = set()
+            deadline = time.monotonic() + 15
+            while changed != {"parking_lot", "lpr_device"}:  # one or two reloads, ~2 s apart
+                message = json.loads(ws.recv(timeout=max(deadline - time.monotonic(), 0.1)))
+                if message["topic"] == "systemEvent" and message["code"] == 10:
+                    changed |= set(message["param"]["keys"])
+            number = plate()
+            r = httpx.post(f"{server.url}/api/push", auth=("admin", ADMIN_PASSWORD),
+                           json={"topic": "LPR", "src": "GATE-A", "plateNo": number,
+                                 "when": "2024-05-06T07:08:09.010-04:00"})
+            assert r.status_code == 200 and r.content == b""
+            messages = [json.loads(ws.recv(timeout=5)) for _ in range(2)]
+            host = f"http://127.0.0.1:{server.port}"
+            stamp = "2024-05-06T07:08:09.010-04:00"
+            assert messages == [
+                {"timestamp": stamp, "deviceCode": "GATE-A", "deviceName": "Gate A",
+                 "linkedChannel": [{"chid": 4, "title": "", "displayName": "CH4",
+                                    "src": f"{host}/watch?ch=4&when={when(stamp)}"}],
+                 "plateNo": number, "timeBegin": stamp, "topic": "LPR", "parkingLot": {"entrance": 3},
+                 "direction": "entry"},
+                {"timestamp": stamp, "topic": "parkingCount",
+                 "updated": [{"id": 3, "name": "Lot A", "type": "counter", "count": 1, "maxCount": 2}]},
+            ]
+        with pytest.raises(ConnectionClosed) as closed, connect(url.replace("auth=", "auth=x")) as refused:
+            refused.recv(timeout=5)
+        assert closed.value.rcvd.code == 1008
+    finally:
+        server.stop()

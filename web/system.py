@@ -9,10 +9,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from storage.clock import now_ms
-from web import block_devices, host_health, host_info, i18n, smart
+from web import i18n
 from web.auth import require
 from web.context import Services
 from web.errors import ApiError, bad_request
+from web.host import disks as block_devices
+from web.host import health as host_health
+from web.host import info as host_info
+from web.host import smart
 from web.jsonresp import ts_json
 from web.params import Query
 from web.timefmt import format_ms

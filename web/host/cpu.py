@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from web.host_files import SYS_CPU, read_int, read_lines
+from web.host.files import SYS_CPU, read_int, read_lines
 
 ZERO_CELSIUS_K = 273.15
 # ARM "CPU implementer" codes (the Arm architecture manual's list) for the manufacturer field

@@ -11,8 +11,13 @@ from typing import Any
 
 import psutil
 
-from web import block_devices, cpu_facts, hw_names, memory_modules, net_adapters, smart
-from web.host_files import os_release, read_int, read_text
+from web.host import cpu as cpu_facts
+from web.host import disks as block_devices
+from web.host import memory as memory_modules
+from web.host import names as hw_names
+from web.host import network as net_adapters
+from web.host import smart
+from web.host.files import os_release, read_int, read_text
 
 DMI_ID = Path("/sys/class/dmi/id")
 DEVICE_TREE = Path("/proc/device-tree")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from web.host_files import link_name, read_int, read_text, real_path
+from web.host.files import link_name, read_int, read_text, real_path
 
 PCI_IDS_FILES = (Path("/usr/share/misc/pci.ids"), Path("/usr/share/hwdata/pci.ids"), Path("/usr/share/pci.ids"))
 

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from web import hw_names
-from web.host_files import (
+from web.host import names as hw_names
+from web.host.files import (
     SYS_BLOCK,
     SYS_DEV_BLOCK,
     link_name,

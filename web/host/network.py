@@ -11,8 +11,8 @@ from pathlib import Path
 
 import psutil
 
-from web import hw_names
-from web.host_files import SYS_NET, link_name, read_int, read_lines, read_text
+from web.host import names as hw_names
+from web.host.files import SYS_NET, link_name, read_int, read_lines, read_text
 
 IFF_UP = 0x1
 ARPHRD_LOOPBACK = 772

@@ -17,8 +17,10 @@ from typing import Any
 
 import psutil
 
-from web import block_devices, cpu_facts, net_adapters
 from web.context import Services
+from web.host import cpu as cpu_facts
+from web.host import disks as block_devices
+from web.host import network as net_adapters
 
 FIRST_SAMPLE_S = 0.25
 MIN_INTERVAL_S = 0.25  # closer readings than this give noisy rates: the last ones are answered again

@@ -8,7 +8,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from web.host_files import read_int, read_text
+from web.host.files import read_int, read_text
 
 DMI_ENTRIES = Path("/sys/firmware/dmi/entries")
 EDAC_MC = Path("/sys/devices/system/edac/mc")

@@ -1,0 +1,1 @@
+"""Facts about the machine the server runs on, read from /proc, /sys, psutil and smartctl."""

@@ -62,6 +62,8 @@ def test_wrong_credentials_401_and_malformed_400(client):
 def test_rights_checked_and_remote_required(client, add_user):
     no_remote = add_user("local", rights="LPR")
     assert client.get(f"/api/auth?login={no_remote}").status_code == 403
+    assert client.get(f"/api/info?whoAmI&auth={no_remote}").status_code == 403
+    assert client.get(f"/api/info?all&auth={no_remote}").status_code == 403
     viewer = add_user("viewer", rights="Remote")
     who = client.get(f"/api/info?whoAmI&auth={viewer}").json()["whoAmI"]
     assert who["accessRights2"] == {"DataExport": False, "Control": False, "Settings": False,

@@ -31,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from tsnvr.server import Runtime, open_database
 
     settings = load_settings(args)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.access_log)
     db = open_database(settings)
     generated = ensure_admin(db)
     db.dispose()

@@ -15,6 +15,7 @@ from storage import parking
 from storage import settings as settings_file
 from storage.db import Database
 from storage.settings import EmergencyCallDevice, LprDevice, ParkingLot, Settings, SettingsError
+from tsnvr.cli_common import common
 from web.devices import parking_lot_items
 
 MAX_CODE_LENGTH = 64  # plate_log.src_code
@@ -228,51 +229,44 @@ def cmd_parking(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", default=argparse.SUPPRESS, help="data directory (default ./storage)")
-
-
 def _device_actions(parser: argparse.ArgumentParser, what: str) -> argparse.ArgumentParser:
     """list / rm subcommands; returns the `add` parser for the device-specific options."""
-    _data_option(parser)
     actions = parser.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help=f"add {what}")
+    add = actions.add_parser("add", parents=[common], help=f"add {what}")
     add.add_argument("--code", required=True, help="device code (as the device sends it in `src`)")
     add.add_argument("--name", help="display name (default: the code)")
     add.add_argument("--link", type=channel_list, help="linked channels, e.g. 1,2")
     add.add_argument("--id", type=positive_int, help="device number (default: the next free one)")
-    actions.add_parser("list", help=f"list {what}s")
-    rm = actions.add_parser("rm", help=f"remove {what}")
+    actions.add_parser("list", parents=[common], help=f"list {what}s")
+    rm = actions.add_parser("rm", parents=[common], help=f"remove {what}")
     rm.add_argument("id", type=positive_int)
     return add
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    device = sub.add_parser("device", help="manage licence-plate readers and emergency call devices")
-    _data_option(device)
+    device = sub.add_parser("device", parents=[common], help="manage licence-plate readers and emergency call devices")
     kinds = device.add_subparsers(dest="kind", required=True)
 
-    lpr = kinds.add_parser("lpr", help="licence-plate readers that push plates to /api/push")
+    lpr = kinds.add_parser("lpr", parents=[common], help="licence-plate readers that push plates to /api/push")
     lpr_add = _device_actions(lpr, "an LPR device")
     lpr_add.add_argument("--entrance", type=positive_int, help="parking lot whose count goes up (+1) per plate")
     lpr_add.add_argument("--exit", type=positive_int, help="parking lot whose count goes down (-1) per plate")
     lpr_add.add_argument("--tag", choices=LPR_TAGS, default="Normal")
     lpr.set_defaults(func=cmd_lpr)
 
-    emcall = kinds.add_parser("emcall", help="emergency call devices")
+    emcall = kinds.add_parser("emcall", parents=[common], help="emergency call devices")
     _device_actions(emcall, "an emergency call device")
     emcall.set_defaults(func=cmd_emcall)
 
-    lots = sub.add_parser("parking", help="manage parking lots (counters and groups of counters)")
-    _data_option(lots)
+    lots = sub.add_parser("parking", parents=[common], help="manage parking lots (counters and groups of counters)")
     actions = lots.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="add a parking lot")
+    add = actions.add_parser("add", parents=[common], help="add a parking lot")
     add.add_argument("--name", required=True)
     add.add_argument("--max", type=non_negative_int, help="number of parking spaces (counter lots)")
     add.add_argument("--group", action="store_true", help="a group: its count is the sum of its members'")
     add.add_argument("--members", type=channel_list, help="ids of the counter lots in the group, e.g. 1,2")
     add.add_argument("--id", type=positive_int, help="lot id (default: the next free one)")
-    actions.add_parser("list", help="list parking lots with their current counts")
-    rm = actions.add_parser("rm", help="remove a parking lot")
+    actions.add_parser("list", parents=[common], help="list parking lots with their current counts")
+    rm = actions.add_parser("rm", parents=[common], help="remove a parking lot")
     rm.add_argument("id", type=positive_int)
     lots.set_defaults(func=cmd_parking)

@@ -19,11 +19,12 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
-def configure(level: str = "info") -> None:
+def configure(level: str = "info", access_log: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(KeyValueFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "uvicorn.error", "sqlalchemy", "multipart", "passlib"):
+    for noisy in ("uvicorn.error", "sqlalchemy", "multipart", "passlib"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("uvicorn.access").setLevel(logging.INFO if access_log else logging.WARNING)

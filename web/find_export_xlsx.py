@@ -23,27 +23,14 @@ from web.timefmt import to_datetime
 SUFFIX = ".xlsx"
 SHEET_TITLE = "carNo"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss.000"
-# Column -> English header; a catalogue key export.carNo.<column> (e.g. in es-ES.json) translates it.
-HEADERS = {
-    "id": "No.",
-    "plateNo": "Plate number",
-    "score": "Score",
-    "timeBegin": "Begin time",
-    "timeEnd": "End time",
-    "srcCode": "Source code",
-    "srcName": "Source name",
-    "direction": "Direction",
-    "channels": "Linked channels",
-    "image": "Images",
-}
+COLUMNS = ("id", "plateNo", "score", "timeBegin", "timeEnd", "srcCode", "srcName", "direction", "channels", "image")
 COLUMN_WIDTHS = {"B": 14, "D": 24, "E": 24, "F": 12, "G": 20, "I": 14, "J": 60}
 
 Cells = Callable[[WriteOnlyWorksheet, PlateRead], list[Any]]
 
 
 def header(lang: str) -> list[str]:
-    return [i18n.text(lang, f"export.carNo.{c}") if i18n.has(f"export.carNo.{c}") else text
-            for c, text in HEADERS.items()]
+    return [i18n.text(lang, f"export.carNo.{column}") for column in COLUMNS]
 
 
 def local_naive(ms: int, tz: ZoneInfo) -> datetime:

@@ -78,6 +78,8 @@ def info_endpoint(request: Request) -> Response:
             if not everything:
                 raise ApiError(401, "whoAmI needs a signed-in session, auth= or HTTP Basic credentials")
             return ts_json(request, body, status=401)
+        if not account.has("Remote"):
+            raise ApiError(403, f"user {account.uid!r} has no Remote access right")
         body["whoAmI"] = who_am_i(account)
     return ts_json(request, body)
 

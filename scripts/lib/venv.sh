@@ -21,19 +21,29 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Run a command with its output kept in .venv/install.log, shown only when it fails.
+quietly() {
+  mkdir -p .venv
+  if ! "$@" > .venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "scripts: failed: $*" >&2
+    return 1
+  fi
+}
+
 ensure_venv() {
   local extras="$1"
   ensure_python
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
-    .venv/bin/python -m pip install -q --upgrade pip setuptools
+    quietly .venv/bin/python -m pip install --upgrade pip setuptools
   fi
   local stamp=".venv/.installed$extras"
   local want
   want="$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "scripts: installing tsnvr$extras into .venv" >&2
-    .venv/bin/python -m pip install -q -e ".$extras"
+    quietly .venv/bin/python -m pip install -e ".$extras"
     echo "$want" > "$stamp"
   fi
 }

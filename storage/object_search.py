@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import QueryableAttribute
 
 from storage.db import Database
 from storage.models import DetectedObject
+from storage.paging import count_and_page, within
 from storage.sql_text import LIKE_ESCAPE, member_pattern
 
 
@@ -53,11 +54,7 @@ def _clothes(length_column: QueryableAttribute[Any], colors_column: QueryableAtt
 
 def _conditions(f: ObjectFilter) -> list[ColumnElement[bool]]:
     o = DetectedObject
-    out: list[ColumnElement[bool]] = []
-    if f.begin_ms is not None:
-        out.append(o.ts_ms >= f.begin_ms)
-    if f.end_ms is not None:
-        out.append(o.ts_ms <= f.end_ms)
+    out = within(o.ts_ms, f.begin_ms, f.end_ms)
     if f.channels:
         out.append(o.chid.in_(f.channels))
     if f.types:
@@ -74,16 +71,7 @@ def _conditions(f: ObjectFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def count_objects(db: Database, f: ObjectFilter) -> int:
-    with db.read() as s:
-        return s.execute(select(func.count()).select_from(DetectedObject).where(*_conditions(f))).scalar_one()
-
-
-def find_objects(db: Database, f: ObjectFilter, at: int, limit: int, ascending: bool = False) -> list[DetectedObject]:
-    if limit <= 0:
-        return []
-    o = DetectedObject
-    order = (o.ts_ms.asc(), o.id.asc()) if ascending else (o.ts_ms.desc(), o.id.desc())
-    query = select(o).where(*_conditions(f)).order_by(*order).offset(at).limit(limit)
-    with db.read() as s:
-        return list(s.scalars(query))
+def search_objects(db: Database, f: ObjectFilter, at: int, limit: int,
+                   ascending: bool = False) -> tuple[int, list[DetectedObject]]:
+    """(total matches, one page of them), newest first unless ascending."""
+    return count_and_page(db, DetectedObject, _conditions(f), DetectedObject.ts_ms, at, limit, ascending)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, column, false, func, or_, select, table, text
-from sqlalchemy.sql import Select
+from sqlalchemy import ColumnElement, and_, column, false, or_, select, table, text
 
 from storage import plate_fts
 from storage.db import Database
 from storage.models import PlateRead
+from storage.paging import count_and_page, time_order, within
 from storage.sql_text import LIKE_ESCAPE, contains_pattern, member_pattern
 
 EXPORT_BATCH = 2000
@@ -44,10 +44,7 @@ def conditions(db: Database, f: PlateFilter) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = [false()] if f.match_nothing else []
     if f.keyword:
         out += _keyword_conditions(db, f.keyword)
-    if f.begin_ms is not None:
-        out.append(PlateRead.begin_ms >= f.begin_ms)
-    if f.end_ms is not None:
-        out.append(PlateRead.begin_ms <= f.end_ms)
+    out += within(PlateRead.begin_ms, f.begin_ms, f.end_ms)
     if f.src_codes:
         out.append(PlateRead.src_code.in_(f.src_codes))
     if f.channels:
@@ -56,24 +53,10 @@ def conditions(db: Database, f: PlateFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def _ordered(query: Select, ascending: bool) -> Select:
-    if ascending:
-        return query.order_by(PlateRead.begin_ms.asc(), PlateRead.id.asc())
-    return query.order_by(PlateRead.begin_ms.desc(), PlateRead.id.desc())
-
-
-def count_plates(db: Database, f: PlateFilter) -> int:
-    with db.read() as s:
-        return s.execute(select(func.count()).select_from(PlateRead).where(*conditions(db, f))).scalar_one()
-
-
-def find_plates(db: Database, f: PlateFilter, at: int, limit: int, ascending: bool = False) -> list[PlateRead]:
-    """One page of matches, newest first (or oldest first with ascending)."""
-    if limit <= 0:
-        return []
-    query = _ordered(select(PlateRead).where(*conditions(db, f)), ascending).offset(at).limit(limit)
-    with db.read() as s:
-        return list(s.scalars(query))
+def search_plates(db: Database, f: PlateFilter, at: int, limit: int,
+                  ascending: bool = False) -> tuple[int, list[PlateRead]]:
+    """(total matches, one page of them), newest first unless ascending."""
+    return count_and_page(db, PlateRead, conditions(db, f), PlateRead.begin_ms, at, limit, ascending)
 
 
 def iter_plates(db: Database, f: PlateFilter, ascending: bool = False,
@@ -91,7 +74,8 @@ def iter_plates(db: Database, f: PlateFilter, ascending: bool = False,
             else:
                 where.append(or_(PlateRead.begin_ms < begin, and_(PlateRead.begin_ms == begin, PlateRead.id < row_id)))
         with db.read() as s:
-            rows = list(s.scalars(_ordered(select(PlateRead).where(*where), ascending).limit(batch)))
+            order = time_order(PlateRead.begin_ms, PlateRead.id, ascending)
+            rows = list(s.scalars(select(PlateRead).where(*where).order_by(*order).limit(batch)))
         yield from rows
         if len(rows) < batch:
             return

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from storage.eventlog_search import EventFilter, count_events, find_events
+from storage.eventlog_search import EventFilter, search_events
 from storage.models import EventLogEntry
 from web import i18n
 from web.auth import require
@@ -73,6 +73,5 @@ def find_event_log(request: Request) -> Response:
     types = query.int_list("type", low=0, high=1000)
     f = EventFilter(begin_ms=times.begin_ms, end_ms=times.end_ms, types=tuple(types or ()))
     db, tz = services.db, services.tz
-    total = count_events(db, f)
-    entries = find_events(db, f, page.at, page.max_count, page.ascending)
+    total, entries = search_events(db, f, page.at, page.max_count, page.ascending)
     return page_answer(request, total, page.at, [event_json(e, lang, tz) for e in entries])

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from storage.models import DetectedObject
-from storage.object_search import ClothesFilter, ObjectFilter, count_objects, find_objects
+from storage.object_search import ClothesFilter, ObjectFilter, search_objects
 from storage.objects import AGES, COLORS, GENDERS, LENGTHS, OBJECT_TYPES, VEHICLE_TYPES
 from web.auth import require
 from web.errors import bad_request
@@ -106,7 +106,6 @@ def find_detected_objects(request: Request) -> Response:
     query = Query(request)
     page = page_of(query, services)
     f = object_filter_of(query, services.tz)
-    total = count_objects(services.db, f)
-    rows = find_objects(services.db, f, page.at, page.max_count, page.ascending)
+    total, rows = search_objects(services.db, f, page.at, page.max_count, page.ascending)
     base, tz = base_url(request), services.tz
     return page_answer(request, total, page.at, [object_json(o, base, tz) for o in rows])

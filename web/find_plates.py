@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from storage.plate_search import PlateFilter, count_plates, find_plates
+from storage.plate_search import PlateFilter, search_plates
 from storage.plates import plate_key
 from storage.settings import Settings
 from web.auth import require
@@ -54,7 +54,6 @@ def find_car_numbers(request: Request) -> Response:
     page = page_of(query, services)
     f, _times = plate_filter_of(query, services)
     db = services.db
-    total = count_plates(db, f)
-    rows = find_plates(db, f, page.at, page.max_count, page.ascending)
+    total, rows = search_plates(db, f, page.at, page.max_count, page.ascending)
     base, tz, settings = base_url(request), services.tz, services.settings
     return page_answer(request, total, page.at, [plate_json(r, base, tz, settings) for r in rows])

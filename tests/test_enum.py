@@ -12,7 +12,7 @@ from storage.clock import now_ms
 from storage.eventlog import CODES, EventType
 from storage.models import Channel
 from tests.conftest import ADMIN_AUTH, make_runtime, write_settings
-from tsnvr.bus import TOPICS
+from web.event_render import TOPICS
 
 CAPS = {"pantilt": False, "zoom": False, "focus": False, "iris": False, "home": False, "maxPreset": 0, "aux": 0,
         "digitalInputs": 0, "relayOutputs": 0, "reboot": False}

@@ -2,8 +2,7 @@
 
 Events are plain dicts of domain data (times as epoch milliseconds, paths relative to the data
 directory); the web layer renders them as TS-API JSON per subscriber (language, host, verbose).
-Topics are the TS-API ones: channelStatus, LPR, emergencyCall, systemEvent, motionChanges,
-parkingCount, packing, recordingStatus, object.
+Topics are the TS-API ones (web.event_render.TOPICS), plus internal ones such as settingsChanged.
 
 `publish` may be called from any thread. Each subscriber has a bounded queue; one that falls
 behind is dropped (its queue is replaced by a single overflow marker), never the publisher.
@@ -15,18 +14,6 @@ import asyncio
 import threading
 from collections.abc import Callable
 from typing import Any
-
-TOPICS = (
-    "channelStatus",
-    "emergencyCall",
-    "LPR",
-    "systemEvent",
-    "motionChanges",
-    "recordingStatus",
-    "parkingCount",
-    "packing",
-    "object",
-)
 
 Listener = Callable[[str, dict[str, Any]], None]
 

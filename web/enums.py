@@ -15,22 +15,10 @@ from web import channels_view, i18n
 from web.auth import require
 from web.context import Services
 from web.errors import bad_request
+from web.event_render import TOPICS
 from web.jsonresp import ts_json
 from web.params import Query
 from web.urls import base_url
-
-# The topics of /api/subscribeEvents in the guide's order (tsnvr.bus.TOPICS; web does not import tsnvr).
-REALTIME_EVENTS = [
-    "channelStatus",
-    "emergencyCall",
-    "LPR",
-    "systemEvent",
-    "motionChanges",
-    "recordingStatus",
-    "parkingCount",
-    "packing",
-    "object",
-]
 
 # Faces are not detected. Of human attributes, only those read from the pixels of the body's box
 # (which garment, which colours) are claimed; gender, age, hat, bag and the rest are not.
@@ -93,7 +81,7 @@ def device_list(function_name: str) -> Callable[[Request, Services, Query], Any]
 ANSWERS: dict[str, Callable[[Request, Services, Query], Any]] = {
     "channel": channel_list,
     "eventType": event_types,
-    "realtimeEvent": lambda *_: REALTIME_EVENTS,
+    "realtimeEvent": lambda *_: list(TOPICS),
     "objectType": lambda *_: OBJECT_TYPES,
     "objectAttr": object_attributes,
     "lprSrc": device_list("lpr_src_list"),

@@ -74,6 +74,9 @@ from web.find_eventlog import event_json
 from web.timefmt import format_ms
 from web.urls import storage_url, watch_url
 
+# The real-time event topics, in the guide's order (/api/enum?what=realtimeEvent lists them).
+TOPICS = ("channelStatus", "emergencyCall", "LPR", "systemEvent", "motionChanges", "recordingStatus",
+          "parkingCount", "packing", "object")
 OBJECT_TYPES = ("face", "human", "vehicle")
 STREAM_KEYS = ("src", "type", "label", "size")  # what emergencyCall "streams" items carry
 

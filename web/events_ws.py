@@ -30,15 +30,13 @@ from storage.users import Account
 from web import auth
 from web.context import Services, Subscription
 from web.errors import ApiError
-from web.event_render import OBJECT_TYPES, EventRenderer, View
+from web.event_render import OBJECT_TYPES, TOPICS, EventRenderer, View
 from web.jsonresp import dumps
 from web.params import Query
 from web.urls import base_url
 
 log = logging.getLogger("tsnvr.web")
 
-TOPICS = ("channelStatus", "emergencyCall", "LPR", "systemEvent", "motionChanges", "recordingStatus",
-          "parkingCount", "packing", "object")
 TOPIC_RIGHTS = {"LPR": "LPR", "object": "Playback"}
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_TRY_AGAIN_LATER = 1013

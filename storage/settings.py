@@ -90,6 +90,14 @@ class Settings:
     signin_lockout_seconds: float = 300.0
     access_log: bool = False
     log_level: str = "info"
+    segment_seconds: float = 60.0
+    source_timeout_seconds: float = 4.0
+    reconnect_min_seconds: float = 0.5
+    reconnect_max_seconds: float = 10.0
+    retention_min_free_bytes: int = 1 << 30
+    retention_min_free_percent: float = 5.0
+    retention_max_age_days: float = 0.0
+    retention_interval_seconds: float = 30.0
     lpr_device: list[LprDevice] = field(default_factory=list)
     emergency_call: list[EmergencyCallDevice] = field(default_factory=list)
     parking_lot: list[ParkingLot] = field(default_factory=list)

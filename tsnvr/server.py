@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import uvicorn
 from starlette.applications import Starlette
 
+from recorder.supervisor import RecorderSupervisor
 from storage import schema
 from storage import settings as settings_file
 from storage.db import Database
@@ -62,12 +63,14 @@ class Runtime:
         self.live = LiveState()
         self.bus.listen(self.live)
         self.eventlog = EventLog(self.db, on_record=self._on_event_logged)
+        self.recorder = RecorderSupervisor(self.db, settings, self.bus.publish)
         self.services = Services(
             settings=settings,
             db=self.db,
             bus=self.bus,
             live=self.live,
             eventlog=self.eventlog,
+            recorder=self.recorder,
             request_restart=self.request_restart,
             request_reboot=self.request_reboot,
         )
@@ -91,6 +94,7 @@ class Runtime:
         self.eventlog.record(EventType.SYSTEM, SystemCode.STARTUP, {"pid": os.getpid()})
         self.eventlog.record(EventType.SYSTEM, SystemCode.STORAGE_READY,
                              {"storagePath": str(self.settings.data_dir.resolve()), "statusCode": 0})
+        await asyncio.to_thread(self.recorder.start)  # repairs crashed segments, then captures every channel
         watcher = asyncio.create_task(self._watch_settings())
         # Load the similar-plate index now, off the request path, so the first similarCarNo is fast.
         warm_up = asyncio.create_task(asyncio.to_thread(plate_index(self.db).refresh))
@@ -99,6 +103,7 @@ class Runtime:
         finally:
             watcher.cancel()
             warm_up.cancel()
+            await asyncio.to_thread(self.recorder.stop)
             self.eventlog.record(EventType.SYSTEM, SystemCode.SHUTDOWN)
             await asyncio.to_thread(_set_running, self.db, False)
 

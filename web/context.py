@@ -38,6 +38,14 @@ class LiveState(Protocol):
     def motion(self) -> dict[int, bool]: ...
 
 
+class ChannelControl(Protocol):
+    """The recorder's narrow interface: (re)start a channel's capture, or stop it."""
+
+    def add(self, channel: Any) -> None: ...
+
+    def remove(self, chid: int) -> None: ...
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -45,6 +53,7 @@ class Services:
     bus: Bus
     live: LiveState
     eventlog: EventLog
+    recorder: ChannelControl | None = None
     request_restart: Callable[[], None] = lambda: None
     request_reboot: Callable[[], None] = lambda: None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,174 @@
+"""One channel's capture: a thread that connects to the source, hands packets to a Segmenter and
+reconnects with back-off when the stream ends or fails, reporting status on the bus as it goes.
+
+Stopping is a flag the read loop checks between packets. A read blocked on a source that went
+silent returns when FFmpeg's socket timeout fires (about twice source_timeout_seconds), so that
+is the longest a stop can take; while packets flow it takes one packet interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+from av.container import InputContainer
+from av.video.stream import VideoStream
+
+from recorder.backoff import Backoff
+from recorder.config import RecorderConfig
+from recorder.events import ChannelReporter, ChannelStatus, Publish
+from recorder.index import ClosedSegment
+from recorder.pacing import RealTimePacer
+from recorder.segmenter import Segmenter, StreamInfo
+from recorder.source import ChannelSource, open_source, redacted, status_for_error
+
+log = logging.getLogger("tsnvr.recorder")
+
+
+@dataclass(frozen=True)
+class SessionEnd:
+    """How one connection ended: the status to report (None: stopped) and whether video flowed."""
+
+    code: int | None
+    streamed: bool = False
+
+
+class Capture:
+    def __init__(self, source: ChannelSource, config: RecorderConfig, publish: Publish,
+                 on_segment: Callable[[ClosedSegment], None],
+                 on_abandoned: Callable[[Path], None] | None = None) -> None:
+        self.source = source
+        self.config = config
+        self.reporter = ChannelReporter(source.chid, publish)
+        self.on_segment = on_segment
+        self.on_abandoned = on_abandoned
+        self.packets_written = 0
+        self.packets_dropped = 0
+        self.sessions = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"capture-ch{source.chid}", daemon=True)
+
+    @property
+    def chid(self) -> int:
+        return self.source.chid
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """True when the thread has ended."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        backoff = Backoff(self.config.reconnect_min_seconds, self.config.reconnect_max_seconds)
+        self.reporter.set_status(ChannelStatus.CONNECTING)
+        try:
+            while not self._stop.is_set():
+                try:
+                    end = self._session()
+                except Exception:  # a bug must not end the channel's recording for good
+                    log.exception("capture failed", extra={"fields": {"chid": self.chid}})
+                    end = SessionEnd(ChannelStatus.SERVICE_FAILURE)
+                if end.code is None or self._stop.is_set():
+                    break
+                self.reporter.set_status(end.code)
+                if end.code == ChannelStatus.PLAYBACK_COMPLETE:
+                    break
+                if end.streamed:
+                    backoff.reset()
+                self._stop.wait(backoff.next())
+        finally:
+            self.reporter.set_recording(False, False)
+
+    def _session(self) -> SessionEnd:
+        timeout = self.config.source_timeout_seconds
+        started = time.monotonic()
+        try:
+            container = open_source(self.source, self.config.data_dir, timeout)
+        except (av.FFmpegError, OSError) as exc:
+            code = status_for_error(exc, time.monotonic() - started, timeout)
+            log.info("cannot open source", extra={"fields": {
+                "chid": self.chid, "url": redacted(self.source.source), "error": str(exc), "status": code}})
+            return SessionEnd(code)
+        self.sessions += 1
+        with container:
+            if not container.streams.video:
+                return SessionEnd(ChannelStatus.NO_VIDEO)
+            stream = container.streams.video[0]
+            self.reporter.set_status(ChannelStatus.CONNECTED)
+            segmenter = Segmenter(self.chid, StreamInfo.of(stream), self.config.data_dir,
+                                  self.config.segment_seconds, self.reporter, self.on_segment, self.on_abandoned)
+            try:
+                if self.source.is_file:
+                    return self._play_file(container, stream, segmenter)
+                return self._read_live(container, stream, segmenter)
+            finally:
+                segmenter.close()
+                self.packets_written += segmenter.written
+                self.packets_dropped += segmenter.dropped
+                self.reporter.set_recording(False, False)
+
+    def _read_live(self, container: InputContainer, stream: VideoStream, segmenter: Segmenter) -> SessionEnd:
+        timeout = self.config.source_timeout_seconds
+        last_packet = time.monotonic()
+        streamed = False
+        try:
+            for packet in container.demux(stream):
+                if self._stop.is_set():
+                    return SessionEnd(None)
+                last_packet = time.monotonic()
+                segmenter.feed(packet, time.time() * 1000)
+                streamed = streamed or segmenter.written > 0
+        except (av.FFmpegError, OSError) as exc:
+            log.info("stream failed", extra={"fields": {"chid": self.chid, "error": str(exc)}})
+            return SessionEnd(status_for_error(exc, time.monotonic() - last_packet, timeout), streamed)
+        if self._stop.is_set():
+            return SessionEnd(None)
+        # Normally a stall raises TimeoutError; a quiet end of iteration after as long is one too.
+        silent = time.monotonic() - last_packet >= timeout * 0.9
+        return SessionEnd(ChannelStatus.TIMEOUT if silent else ChannelStatus.RECONNECTING, streamed)
+
+    def _play_file(self, container: InputContainer, stream: VideoStream, segmenter: Segmenter) -> SessionEnd:
+        """Play in real time; with playback "repeat", loop with timestamps that keep increasing."""
+        pacer = RealTimePacer(stream.time_base, self._stop)
+        frame_ticks = segmenter.info.frame_ticks
+        shift = 0
+        next_start: int | None = None  # where the next loop's first packet goes, shifted
+        while True:
+            loop_first: int | None = None
+            loop_end: int | None = None
+            for packet in container.demux(stream):
+                ts = packet.dts if packet.dts is not None else packet.pts
+                if ts is None:
+                    continue
+                if loop_first is None:
+                    loop_first = ts
+                    if next_start is not None:
+                        shift = next_start - ts
+                if packet.dts is not None:
+                    packet.dts += shift
+                if packet.pts is not None:
+                    packet.pts += shift
+                if not pacer.wait(ts + shift):
+                    return SessionEnd(None)
+                end = ts + shift + (packet.duration or frame_ticks)
+                loop_end = end if loop_end is None else max(loop_end, end)
+                segmenter.feed(packet, time.time() * 1000)
+            if loop_end is None:
+                return SessionEnd(ChannelStatus.NO_VIDEO)
+            if not self.source.repeats:
+                return SessionEnd(ChannelStatus.PLAYBACK_COMPLETE, streamed=True)
+            next_start = loop_end
+            container.seek(0)

@@ -1,0 +1,133 @@
+"""The recorder as the rest of tsnvr sees it: one capture per channel, started from the database,
+added and removed on request; crashed files repaired first; old recordings deleted as space runs
+short.
+
+    supervisor = RecorderSupervisor(db, settings, bus.publish)
+    supervisor.start()        # repair, then a capture per Channel row, then the retention timer
+    supervisor.add(channel)   # a Channel row (new, or changed: its capture restarts)
+    supervisor.remove(chid)
+    supervisor.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from recorder import repair, retention
+from recorder.capture import Capture
+from recorder.config import RecorderConfig
+from recorder.events import Publish
+from recorder.index import ClosedSegment, index_segment
+from recorder.retention import RetentionPolicy
+from recorder.source import ChannelSource
+from storage.channels import all_channels
+from storage.db import Database
+
+log = logging.getLogger("tsnvr.recorder")
+
+STOP_TIMEOUT_S = 10.0  # a capture blocked on a stalled stream takes ~2 x source_timeout_seconds
+
+
+class RecorderSupervisor:
+    def __init__(self, db: Database, settings: Any, publish: Publish) -> None:
+        self.db = db
+        self.config = RecorderConfig.from_settings(settings)
+        self.publish = publish
+        self._captures: dict[int, Capture] = {}
+        self._lock = threading.Lock()  # guards _captures
+        self._changes = threading.Lock()  # one add/remove/stop at a time
+        self._stopping = threading.Event()
+        self._retention_thread: threading.Thread | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.data_dir
+
+    @property
+    def retention_policy(self) -> RetentionPolicy:
+        return RetentionPolicy(min_free_bytes=self.config.retention_min_free_bytes,
+                               min_free_percent=self.config.retention_min_free_percent,
+                               max_age_days=self.config.retention_max_age_days)
+
+    def start(self) -> None:
+        repair.repair_all(self.db, self.data_dir)
+        for channel in all_channels(self.db):
+            self.add(channel)
+        self._retention_thread = threading.Thread(target=self._retention_loop, name="retention", daemon=True)
+        self._retention_thread.start()
+
+    def add(self, channel: Any) -> None:
+        """Start recording a channel (a Channel row or anything with its fields); restarts it if running."""
+        source = ChannelSource.from_channel(channel)
+        with self._changes:
+            if self._stopping.is_set():
+                return
+            self._remove(source.chid)
+            capture = Capture(source, self.config, self.publish, self._on_segment, self._on_abandoned)
+            with self._lock:
+                self._captures[source.chid] = capture
+            capture.start()
+
+    def remove(self, chid: int) -> None:
+        with self._changes:
+            self._remove(chid)
+
+    def _remove(self, chid: int) -> None:
+        with self._lock:
+            capture = self._captures.pop(chid, None)
+        if capture is not None:
+            self._stop_captures([capture])
+
+    def capture(self, chid: int) -> Capture | None:
+        with self._lock:
+            return self._captures.get(chid)
+
+    def chids(self) -> list[int]:
+        with self._lock:
+            return sorted(self._captures)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._changes:
+            with self._lock:
+                captures = list(self._captures.values())
+                self._captures.clear()
+            self._stop_captures(captures)
+        if self._retention_thread is not None:
+            self._retention_thread.join(STOP_TIMEOUT_S)
+
+    def enforce_retention(self) -> None:
+        retention.enforce(self.db, self.data_dir, self.retention_policy)
+
+    @staticmethod
+    def _stop_captures(captures: list[Capture]) -> None:
+        for capture in captures:  # all flags first, so that they wind down together
+            capture.request_stop()
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for capture in captures:
+            if not capture.join(max(0.0, deadline - time.monotonic())):
+                log.warning("capture did not stop in time", extra={"fields": {"chid": capture.chid}})
+
+    def _on_segment(self, closed: ClosedSegment) -> None:
+        try:
+            index_segment(self.db, self.data_dir, closed)
+        except Exception:  # the file is kept: repair indexes it at the next start
+            log.exception("cannot index segment", extra={"fields": {"path": str(closed.path)}})
+
+    def _on_abandoned(self, part: Path) -> None:
+        try:
+            repair.repair_part(self.db, self.data_dir, part)
+        except Exception:
+            log.exception("cannot repair segment", extra={"fields": {"path": str(part)}})
+
+    def _retention_loop(self) -> None:
+        while not self._stopping.is_set():  # a first pass at once: the disk may be full already
+            try:
+                self.enforce_retention()
+            except Exception:
+                log.exception("retention pass failed")
+            self._stopping.wait(self.config.retention_interval_seconds)

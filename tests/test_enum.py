@@ -29,8 +29,8 @@ def get(client, query: str, auth: str = ADMIN_AUTH):
 @pytest.fixture
 def channels(runtime):
     with runtime.db.write() as s:
-        s.add(Channel(chid=2, name="", source="rtsp://10.0.0.2/stream", created_ms=now_ms()))
-        s.add(Channel(chid=1, name="Front door", source="rtsp://10.0.0.1/stream", created_ms=now_ms()))
+        s.add(Channel(chid=2, name="", source="rtsp://127.0.0.1:9/ch2", created_ms=now_ms()))
+        s.add(Channel(chid=1, name="Front door", source="rtsp://127.0.0.1:9/ch1", created_ms=now_ms()))
 
 
 def test_channel_list(client, channels):

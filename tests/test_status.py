@@ -19,7 +19,7 @@ FAILURE_MS = int(datetime(2020, 3, 25, 10, 7, 9, 646000, tzinfo=ZoneInfo("Americ
 def channels(runtime):
     with runtime.db.write() as s:
         for chid, name in ((1, "Front door"), (2, "Yard"), (3, "")):
-            s.add(Channel(chid=chid, name=name, source=f"rtsp://10.0.0.{chid}/stream", created_ms=now_ms()))
+            s.add(Channel(chid=chid, name=name, source=f"rtsp://127.0.0.1:9/ch{chid}", created_ms=now_ms()))
     return [1, 2, 3]
 
 

@@ -7,12 +7,16 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from storage import settings as settings_file
 from storage import users
 from storage.settings import Settings, SettingsError
 from storage.users import UserError
 from tsnvr.cli_common import common
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
@@ -34,9 +38,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level, settings.access_log)
     db = open_database(settings)
     generated = ensure_admin(db)
-    db.dispose()
     if generated:
         print(f"tsnvr: created user admin with password {generated} (shown only this once)", flush=True)
+    if not args.no_demo:
+        _add_demo(db, settings.data_dir)
+    db.dispose()
     runtime = Runtime(settings)
     runtime.services.extra["demo"] = not args.no_demo
     print(f"tsnvr: serving {settings.data_dir.resolve()} on http://{settings.host}:{settings.port}", flush=True)
@@ -45,6 +51,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         os.execv(sys.executable, [sys.executable, "-m", "tsnvr", *sys.argv[1:]])
     return 0
+
+
+def _add_demo(db: Database, data_dir: Path) -> None:
+    """The demo channel on a first start; a failure to make it never stops the server."""
+    try:
+        from tsnvr.demo import ensure_demo_channel
+
+        channel = ensure_demo_channel(db, data_dir)
+    except Exception as exc:  # no Pillow, a read-only data dir, an encoder error...
+        print(f"tsnvr: demo channel not added: {exc}", file=sys.stderr, flush=True)
+        return
+    if channel is not None:
+        print(f"tsnvr: added demo channel {channel.chid} ({channel.name})", flush=True)
 
 
 def _password(args: argparse.Namespace) -> str:

@@ -4,7 +4,6 @@ real recorder capturing what was added and a real RTSP server behind the RTSP ch
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from starlette.testclient import TestClient, WebSocketTestSession
 from storage.channels import all_channels
 from storage.eventlog import ChannelCode, EventType
 from storage.models import EventLogEntry
-from tests.conftest import ADMIN_AUTH, free_port, make_runtime, write_settings
+from tests.conftest import ADMIN_AUTH, free_port, make_runtime, wait_until, write_settings
 from tests.rtsp_server import RtspServerProcess, make_h264_clip
 from tests.test_recorder import needs_rtsp
 
@@ -26,16 +25,6 @@ AUTH = f"auth={ADMIN_AUTH}"
 def post(client: TestClient, body: Any, auth: str = AUTH) -> Any:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     return client.post(f"/api/channel?{auth}", content=content, headers={"content-type": "application/json"})
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
 
 
 def next_event(ws: WebSocketTestSession, name: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,22 +14,12 @@ from starlette.testclient import TestClient
 
 from storage.clock import now_ms
 from storage.models import Channel, Segment
-from tests.conftest import ADMIN_AUTH, make_runtime, write_settings
+from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
 from tests.rtsp_server import RtspServerProcess, make_h264_clip
 from tests.test_recorder import _have_rtsp_server
 
 pytestmark = pytest.mark.skipif(not os.environ.get("CI") and not _have_rtsp_server(),
                                 reason="GStreamer RTSP server missing: run scripts/test to install it")
-
-
-def wait_until(check, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
 
 
 def test_a_recorded_channel_shows_in_status_and_recorded_time(data_dir, tmp_path):

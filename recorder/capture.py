@@ -25,7 +25,7 @@ from recorder.events import ChannelReporter, ChannelStatus, Publish
 from recorder.index import ClosedSegment
 from recorder.pacing import RealTimePacer
 from recorder.segmenter import Segmenter, StreamInfo
-from recorder.source import ChannelSource, open_source, redacted, status_for_error
+from recorder.source import ChannelSource, open_source, redacted, redacted_text, status_for_error
 
 log = logging.getLogger("tsnvr.recorder")
 
@@ -100,7 +100,8 @@ class Capture:
         except (av.FFmpegError, OSError) as exc:
             code = status_for_error(exc, time.monotonic() - started, timeout)
             log.info("cannot open source", extra={"fields": {
-                "chid": self.chid, "url": redacted(self.source.source), "error": str(exc), "status": code}})
+                "chid": self.chid, "url": redacted(self.source.source), "error": redacted_text(str(exc)),
+                "status": code}})
             return SessionEnd(code)
         self.sessions += 1
         with container:
@@ -132,7 +133,7 @@ class Capture:
                 segmenter.feed(packet, time.time() * 1000)
                 streamed = streamed or segmenter.written > 0
         except (av.FFmpegError, OSError) as exc:
-            log.info("stream failed", extra={"fields": {"chid": self.chid, "error": str(exc)}})
+            log.info("stream failed", extra={"fields": {"chid": self.chid, "error": redacted_text(str(exc))}})
             return SessionEnd(status_for_error(exc, time.monotonic() - last_packet, timeout), streamed)
         if self._stop.is_set():
             return SessionEnd(None)

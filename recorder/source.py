@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,14 @@ def redacted(url: str) -> str:
     user_info, _, host = parts.netloc.rpartition("@")
     user = unquote(user_info.partition(":")[0])
     return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:***@{host}"))
+
+
+_CREDENTIALS_IN_TEXT = re.compile(r"(\b[a-zA-Z][\w+.-]*://)([^/\s:@'\"]*):[^/\s'\"]*@")
+
+
+def redacted_text(text: str) -> str:
+    """Any text (such as FFmpeg's error messages, which quote the URL) with passwords masked."""
+    return _CREDENTIALS_IN_TEXT.sub(r"\1\2:***@", text)
 
 
 def file_path(source: ChannelSource, data_dir: Path) -> Path:

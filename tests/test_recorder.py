@@ -4,6 +4,7 @@ channels, crash repair and retention."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -355,9 +356,11 @@ def test_wrong_password_is_401_and_a_corrected_channel_records(env: Env):
 
 
 @needs_rtsp
-def test_nothing_listening_is_no_network_until_a_server_appears(env: Env, clips: dict[str, Path]):
+def test_nothing_listening_is_no_network_until_a_server_appears(env: Env, clips: dict[str, Path],
+                                                               caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.INFO, logger="tsnvr")
     port = free_port()
-    env.add_channel(1, f"rtsp://127.0.0.1:{port}/live")
+    env.add_channel(1, f"rtsp://127.0.0.1:{port}/live", uid="cam", password="Zq9-secret")
     supervisor = env.supervisor()
     supervisor.start()
     try:
@@ -369,6 +372,10 @@ def test_nothing_listening_is_no_network_until_a_server_appears(env: Env, clips:
         supervisor.stop()
     assert env.events.statuses(1)[:3] == [ChannelStatus.CONNECTING, ChannelStatus.NO_NETWORK,
                                           ChannelStatus.CONNECTED]
+    # FFmpeg's "connection refused" message quotes the URL: the log must not carry the password
+    logged = " ".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
+    assert "cannot open source" in logged
+    assert "Zq9-secret" not in logged and "cam:***@" in logged
 
 
 @needs_rtsp

@@ -233,6 +233,8 @@ RIGHTS = [
     ("GET", "/api/enum?what=eventType", None, (), "`/api/enum?what=...`"),
     ("GET", "/api/system?info=os", None, (), "`/api/system`, `?info`"),
     ("POST", "/api/push", b'{"topic": "LPR", "src": "F1", "plateNo": "AB12"}', ("Control",), "`POST /api/push`"),
+    ("POST", "/api/channel", b'{"source": "missing.mp4"}', ("Settings",), "`POST /api/channel`"),
+    ("DELETE", "/api/channel/all", None, ("Settings",), "`POST /api/channel`"),
     ("GET", "/api/find?what=eventLog", None, ("Settings",), "`/api/find?what=eventLog`"),
     ("GET", "/api/find?what=carNo", None, ("LPR",), "`/api/find?what=carNo`, `similarCarNo`"),
     ("GET", "/api/find?what=similarCarNo&keyword=AB12", None, ("LPR",), "`/api/find?what=carNo`, `similarCarNo`"),

@@ -44,7 +44,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _add_demo(db, settings.data_dir)
     db.dispose()
     runtime = Runtime(settings)
-    runtime.services.extra["demo"] = not args.no_demo
     print(f"tsnvr: serving {settings.data_dir.resolve()} on http://{settings.host}:{settings.port}", flush=True)
     if runtime.serve():
         print("tsnvr: restarting", flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,7 +56,6 @@ class Services:
     recorder: ChannelControl | None = None
     request_restart: Callable[[], None] = lambda: None
     request_reboot: Callable[[], None] = lambda: None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:

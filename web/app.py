@@ -8,7 +8,7 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Lifespan
 
-from web import auth, channels_api, downloads, enums, events_ws, find, info, push, status, system
+from web import auth, channels_api, downloads, enums, events_ws, find, info, push, status, storage_files, system
 from web.auth import Authenticator
 from web.context import Services
 from web.errors import EXCEPTION_HANDLERS, DeclaredBodyLimit
@@ -26,6 +26,7 @@ def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlett
         *channels_api.routes,
         *find.routes,
         *downloads.routes,
+        *storage_files.routes,
         *events_ws.routes,
     ]
     middleware = [

@@ -128,6 +128,19 @@ class Authenticator:
         return account
 
 
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="tsnvr"'}
+
+
+def require_for_file(conn: HTTPConnection, *rights: str) -> Account:
+    """`require` for file links opened directly by a browser: a 401 asks for HTTP Basic credentials."""
+    try:
+        return require(conn, *rights)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise ApiError(401, exc.message, {**(exc.headers or {}), **BASIC_CHALLENGE}) from None
+        raise
+
+
 def authenticator(conn: HTTPConnection) -> Authenticator:
     return conn.app.state.auth
 

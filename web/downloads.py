@@ -9,11 +9,10 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from storage import exports
-from web.auth import require
+from web.auth import require_for_file
 from web.errors import ApiError, bad_request
 from web.find_common import services_of
 
-REALM_HEADER = {"WWW-Authenticate": 'Basic realm="tsnvr"'}
 MEDIA_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".xls": "application/vnd.ms-excel",
@@ -26,18 +25,8 @@ def media_type(name: str) -> str:
     return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def require_exporter(request: Request) -> None:
-    """DataExport; a 401 asks browsers for HTTP Basic credentials, since links are opened directly."""
-    try:
-        require(request, "DataExport")
-    except ApiError as exc:
-        if exc.status == 401:
-            raise ApiError(401, exc.message, {**(exc.headers or {}), **REALM_HEADER}) from None
-        raise
-
-
 def download(request: Request) -> Response:
-    require_exporter(request)
+    require_for_file(request, "DataExport")
     settings = services_of(request).settings
     directory = exports.exports_dir(settings.data_dir)
     name = request.path_params["name"]

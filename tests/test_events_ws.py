@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import secrets
 import socket
@@ -29,6 +28,7 @@ from websockets.sync.client import connect
 from storage.clock import now_ms
 from storage.models import Channel, EventLogEntry
 from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, LiveServer, free_port, make_runtime, write_settings
+from tests.raw_ws import open_subscriber, read_frame
 from tsnvr.cli import main as tsnvr_main
 from web.channels_view import DEFAULT_CAPS
 from web.timefmt import format_ms
@@ -382,41 +382,10 @@ def served(runtime) -> Iterator[int]:
         thread.join(10)
 
 
-def read_frame(sock: socket.socket) -> tuple[int, bytes]:
-    def exact(n: int) -> bytes:
-        data = b""
-        while len(data) < n:
-            chunk = sock.recv(n - len(data))
-            assert chunk, "connection ended without a close frame"
-            data += chunk
-        return data
-
-    b0, b1 = exact(2)
-    length = b1 & 0x7F
-    if length == 126:
-        length = struct.unpack("!H", exact(2))[0]
-    elif length == 127:
-        length = struct.unpack("!Q", exact(8))[0]
-    return b0 & 0x0F, exact(length)
-
-
 def open_raw_subscriber(port: int, topics: str) -> socket.socket:
     """A WebSocket client that reads the handshake and its greeting, and then nothing: a receive
     buffer that fills."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.settimeout(10)
-    sock.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(f"GET {ws_url(topics)} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
-    head = b""
-    while not head.endswith(b"\r\n\r\n"):
-        head += sock.recv(1)
-    assert head.startswith(b"HTTP/1.1 101")
-    opcode, greeting = read_frame(sock)
-    assert opcode == 1 and b"subscriberId" in greeting
-    return sock
+    return open_subscriber(port, ws_url(topics), receive_buffer=4096)
 
 
 def read_frames_until_close(sock: socket.socket) -> tuple[int, int]:

@@ -23,6 +23,7 @@ from recorder.backoff import Backoff
 from recorder.config import RecorderConfig
 from recorder.events import ChannelReporter, ChannelStatus, Publish
 from recorder.index import ClosedSegment
+from recorder.live import LiveStream
 from recorder.pacing import RealTimePacer
 from recorder.segmenter import Segmenter, StreamInfo
 from recorder.source import ChannelSource, open_source, redacted, redacted_text, status_for_error
@@ -50,6 +51,7 @@ class Capture:
         self.packets_written = 0
         self.packets_dropped = 0
         self.sessions = 0
+        self.live = LiveStream(source.chid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"capture-ch{source.chid}", daemon=True)
 
@@ -109,13 +111,16 @@ class Capture:
                 return SessionEnd(ChannelStatus.NO_VIDEO)
             stream = container.streams.video[0]
             self.reporter.set_status(ChannelStatus.CONNECTED)
-            segmenter = Segmenter(self.chid, StreamInfo.of(stream), self.config.data_dir,
-                                  self.config.segment_seconds, self.reporter, self.on_segment, self.on_abandoned)
+            info = StreamInfo.of(stream)
+            segmenter = Segmenter(self.chid, info, self.config.data_dir, self.config.segment_seconds,
+                                  self.reporter, self.on_segment, self.on_abandoned, self.live.feed)
+            self.live.begin(info)
             try:
                 if self.source.is_file:
                     return self._play_file(container, stream, segmenter)
                 return self._read_live(container, stream, segmenter)
             finally:
+                self.live.end()
                 segmenter.close()
                 self.packets_written += segmenter.written
                 self.packets_dropped += segmenter.dropped

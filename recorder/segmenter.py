@@ -59,7 +59,8 @@ class StreamInfo:
 class Segmenter:
     def __init__(self, chid: int, info: StreamInfo, data_dir: Path, segment_seconds: float,
                  reporter: ChannelReporter, on_closed: Callable[[ClosedSegment], None],
-                 on_abandoned: Callable[[Path], None] | None = None) -> None:
+                 on_abandoned: Callable[[Path], None] | None = None,
+                 on_packet: Callable[[Packet, float], None] | None = None) -> None:
         self.chid = chid
         self.info = info
         self.data_dir = data_dir
@@ -69,6 +70,7 @@ class Segmenter:
         self.reporter = reporter
         self.on_closed = on_closed
         self.on_abandoned = on_abandoned
+        self.on_packet = on_packet  # live video: every packet kept, before it is written
         self.clock = StreamClock(info.time_base)
         self.writer: SegmentWriter | None = None
         self.segment_first_dts = 0
@@ -126,6 +128,8 @@ class Segmenter:
         self.last_dts = dts
         if not self.clock.frozen:
             self.clock.observe(dts, arrival_ms)
+        if self.on_packet is not None:
+            self.on_packet(packet, arrival_ms)
 
         if self.writer is not None and packet.is_keyframe and dts - self.segment_first_dts >= self.segment_ticks:
             self._finish_segment(next_dts=dts)

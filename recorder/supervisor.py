@@ -22,6 +22,7 @@ from recorder.capture import Capture
 from recorder.config import RecorderConfig
 from recorder.events import Publish
 from recorder.index import ClosedSegment, index_segment
+from recorder.live import LiveStream
 from recorder.retention import RetentionPolicy
 from recorder.source import ChannelSource
 from storage.channels import all_channels
@@ -85,6 +86,10 @@ class RecorderSupervisor:
     def capture(self, chid: int) -> Capture | None:
         with self._lock:
             return self._captures.get(chid)
+
+    def live_stream(self, chid: int) -> LiveStream | None:
+        capture = self.capture(chid)
+        return capture.live if capture is not None else None
 
     def chids(self) -> list[int]:
         with self._lock:

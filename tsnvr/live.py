@@ -14,6 +14,7 @@ class LiveState:
         self._status: dict[int, int] = {}
         self._recording: dict[int, dict[str, Any]] = {}
         self._motion: dict[int, bool] = {}
+        self._size: dict[int, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def channel_status(self, chid: int) -> int:
@@ -23,6 +24,11 @@ class LiveState:
     def recording_status(self, chid: int) -> dict[str, Any]:
         with self._lock:
             return dict(self._recording.get(chid, {"streaming": False, "recording": False}))
+
+    def video_size(self, chid: int) -> tuple[int, int] | None:
+        """The live stream's resolution, from the last videoStreamReady."""
+        with self._lock:
+            return self._size.get(chid)
 
     def motion(self) -> dict[int, bool]:
         with self._lock:
@@ -37,6 +43,10 @@ class LiveState:
                     self._status.pop(chid, None)
                     self._recording.pop(chid, None)
                     self._motion.pop(chid, None)
+                    self._size.pop(chid, None)
+                elif event.get("event") == "videoStreamReady" and event.get("size"):
+                    width, height = event["size"]
+                    self._size[chid] = (int(width), int(height))
                 elif "status" in event:
                     self._status[chid] = int(event["status"]["code"])
             elif topic == "recordingStatus":

@@ -8,7 +8,21 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Lifespan
 
-from web import auth, channels_api, downloads, enums, events_ws, find, info, push, status, storage_files, system
+from web import (
+    auth,
+    channels_api,
+    downloads,
+    enums,
+    events_ws,
+    find,
+    info,
+    live_hls,
+    live_ws,
+    push,
+    status,
+    storage_files,
+    system,
+)
 from web.auth import Authenticator
 from web.context import Services
 from web.errors import EXCEPTION_HANDLERS, DeclaredBodyLimit
@@ -28,6 +42,8 @@ def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlett
         *downloads.routes,
         *storage_files.routes,
         *events_ws.routes,
+        *live_hls.routes,
+        *live_ws.routes,
     ]
     middleware = [
         Middleware(

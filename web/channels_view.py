@@ -34,6 +34,26 @@ def caps(_channel: Channel) -> dict[str, Any]:
     return dict(DEFAULT_CAPS)
 
 
-def stream_sources(_channel: Channel, _base: str) -> list[dict[str, Any]]:
-    """Live stream list (staticSrc / src); the recorder (a later issue) adds its HLS outputs here."""
-    return []
+LIVE_LABELS = ((2160, "4K"), (1440, "1440p"), (1080, "1080p"), (720, "720p"), (576, "576p"), (480, "VGA"),
+               (360, "360p"), (240, "QVGA"))
+
+
+def resolution_label(width: int, height: int) -> str:
+    """The guide's names for a live stream's resolution: 1080p, 720p, VGA, ..."""
+    for lines, label in LIVE_LABELS:
+        if height >= lines:
+            return label
+    return f"{width}x{height}"
+
+
+def hls_path(chid: int, profile: str = "main") -> str:
+    return f"/live/ch{chid}{profile}/index.m3u8"
+
+
+def stream_sources(channel: Channel, base: str, size: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    """Live stream list (staticSrc / src): the HLS playlist the recorder makes from the camera's
+    packets, once the recorder has reported the stream (`size`); before that nothing serves it."""
+    if not size:
+        return []
+    return [{"protocol": "hls", "profile": "main", "src": base + hls_path(channel.chid),
+             "type": "application/x-mpegurl", "label": resolution_label(*size), "size": [size[0], size[1]]}]

@@ -35,6 +35,8 @@ class LiveState(Protocol):
 
     def recording_status(self, chid: int) -> dict[str, Any]: ...
 
+    def video_size(self, chid: int) -> tuple[int, int] | None: ...
+
     def motion(self) -> dict[int, bool]: ...
 
 
@@ -44,6 +46,9 @@ class ChannelControl(Protocol):
     def add(self, channel: Any) -> None: ...
 
     def remove(self, chid: int) -> None: ...
+
+    def live_stream(self, chid: int) -> Any:
+        """The channel's recorder.live.LiveStream (HLS and WebSocket fMP4), None when not recording."""
 
 
 @dataclass

@@ -38,7 +38,7 @@ def channel_list(request: Request, services: Services, query: Query) -> list[dic
     for channel in all_channels(services.db):
         item = channels_view.summary(channel)
         if with_src:
-            item["src"] = channels_view.stream_sources(channel, base)
+            item["src"] = channels_view.stream_sources(channel, base, services.live.video_size(channel.chid))
         if with_caps:
             item["caps"] = channels_view.caps(channel)
         out.append(item)

@@ -165,7 +165,7 @@ class EventRenderer:
         live = self.services.live
         items = [
             {**summary(c), "status": self.status(live.channel_status(c.chid)), "caps": caps(c),
-             "src": stream_sources(c, self.view.base)}
+             "src": stream_sources(c, self.view.base, live.video_size(c.chid))}
             for c in self.watched_channels()
         ]
         return {"timestamp": self.time(now_ms()), "topic": "channelStatus", "event": "currentStatus",
@@ -220,7 +220,8 @@ class EventRenderer:
             message["status"] = self.status(int(event["status"]["code"]))
         if name == "videoStreamReady":
             channel = self.channels().get(chid)
-            message["src"] = stream_sources(channel, self.view.base) if channel else []
+            message["src"] = (stream_sources(channel, self.view.base, self.services.live.video_size(chid))
+                              if channel else [])
         message.update((k, v) for k, v in event.items() if k not in message and k != "ts_ms")
         return message
 
@@ -280,7 +281,8 @@ class EventRenderer:
         for chid in event.get("linked", []):
             item = self.channel_ref(chid, channels, None)  # live video: a call is happening now
             if self.view.verbose:
-                sources = stream_sources(channels[chid], self.view.base) if chid in channels else []
+                sources = (stream_sources(channels[chid], self.view.base, self.services.live.video_size(chid))
+                           if chid in channels else [])
                 item["streams"] = [{k: s[k] for k in STREAM_KEYS if k in s} for s in sources]
             linked.append(item)
         return {

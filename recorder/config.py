@@ -18,6 +18,7 @@ class RecorderConfig:
     retention_min_free_percent: float = 5.0
     retention_max_age_days: float = 0.0  # 0: keep until space runs short
     retention_interval_seconds: float = 30.0
+    timezone: str = ""  # IANA name for the times written into event-log text; "": the machine's
 
     @classmethod
     def from_settings(cls, settings: Any) -> RecorderConfig:

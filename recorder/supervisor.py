@@ -1,8 +1,8 @@
 """The recorder as the rest of tsnvr sees it: one capture per channel, started from the database,
 added and removed on request; crashed files repaired first; old recordings deleted as space runs
-short.
+short or as they pass the maximum age, each pass that deletes any written to the event log.
 
-    supervisor = RecorderSupervisor(db, settings, bus.publish)
+    supervisor = RecorderSupervisor(db, settings, bus.publish, eventlog)  # eventlog: optional
     supervisor.start()        # repair, then a capture per Channel row, then the retention timer
     supervisor.add(channel)   # a Channel row (new, or changed: its capture restarts)
     supervisor.remove(chid)
@@ -23,10 +23,12 @@ from recorder.config import RecorderConfig
 from recorder.events import Publish
 from recorder.index import ClosedSegment, index_segment
 from recorder.live import LiveStream
-from recorder.retention import RetentionPolicy
+from recorder.retention import RetentionPass, RetentionPolicy
 from recorder.source import ChannelSource
+from recorder.storage_events import StorageEvents
 from storage.channels import all_channels
 from storage.db import Database
+from storage.eventlog import EventLog
 
 log = logging.getLogger("tsnvr.recorder")
 
@@ -34,10 +36,14 @@ STOP_TIMEOUT_S = 10.0  # a capture blocked on a stalled stream takes ~2 x source
 
 
 class RecorderSupervisor:
-    def __init__(self, db: Database, settings: Any, publish: Publish) -> None:
+    def __init__(self, db: Database, settings: Any, publish: Publish, eventlog: EventLog | None = None) -> None:
         self.db = db
         self.config = RecorderConfig.from_settings(settings)
         self.publish = publish
+        self.storage_events = StorageEvents(eventlog or EventLog(db), self.config.data_dir, self.config.timezone)
+        self.last_retention: RetentionPass | None = None  # the latest pass, for /api/system?health
+        self._retention_lock = threading.Lock()  # one pass at a time
+        self._wake = threading.Event()  # an early retention pass: stop, or a channel could not write
         self._captures: dict[int, Capture] = {}
         self._lock = threading.Lock()  # guards _captures
         self._changes = threading.Lock()  # one add/remove/stop at a time
@@ -68,7 +74,7 @@ class RecorderSupervisor:
             if self._stopping.is_set():
                 return
             self._remove(source.chid)
-            capture = Capture(source, self.config, self.publish, self._on_segment, self._on_abandoned)
+            capture = Capture(source, self.config, self._publish, self._on_segment, self._on_abandoned)
             with self._lock:
                 self._captures[source.chid] = capture
             capture.start()
@@ -97,6 +103,7 @@ class RecorderSupervisor:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()
         with self._changes:
             with self._lock:
                 captures = list(self._captures.values())
@@ -105,8 +112,25 @@ class RecorderSupervisor:
         if self._retention_thread is not None:
             self._retention_thread.join(STOP_TIMEOUT_S)
 
-    def enforce_retention(self) -> None:
-        retention.enforce(self.db, self.data_dir, self.retention_policy)
+    def enforce_retention(self) -> RetentionPass:
+        """One retention pass, written to the event log (what it deleted, and why)."""
+        with self._retention_lock:
+            result = retention.run(self.db, self.data_dir, self.retention_policy)
+            self.last_retention = result
+            self.storage_events.retention_done(result)
+        return result
+
+    def _publish(self, topic: str, event: dict[str, Any]) -> None:
+        """What captures publish: passed on; a channel failing to write is logged, and frees space."""
+        self.publish(topic, event)
+        if topic != "recordingStatus":
+            return
+        for item in event.get("channel", []):
+            try:
+                if self.storage_events.recording_status(item):
+                    self._wake.set()  # a full disk is the usual cause: make room now
+            except Exception:
+                log.exception("cannot log recording failure", extra={"fields": {"chid": item.get("chid")}})
 
     @staticmethod
     def _stop_captures(captures: list[Capture]) -> None:
@@ -135,4 +159,5 @@ class RecorderSupervisor:
                 self.enforce_retention()
             except Exception:
                 log.exception("retention pass failed")
-            self._stopping.wait(self.config.retention_interval_seconds)
+            self._wake.wait(self.config.retention_interval_seconds)
+            self._wake.clear()

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
+from sqlmodel import col, select
+
 from storage.clock import now_ms
 from storage.db import Database
 from storage.models import EventLogEntry
@@ -114,3 +116,11 @@ class EventLog:
         if self.on_record is not None:
             self.on_record(entry)
         return entry
+
+
+def last_time(db: Database, type: EventType, code: IntEnum) -> int | None:
+    """When the latest entry of this type and code happened (its ts_ms), None if never."""
+    query = (select(EventLogEntry.ts_ms).where(EventLogEntry.type == int(type), EventLogEntry.code == int(code))
+             .order_by(col(EventLogEntry.ts_ms).desc()).limit(1))
+    with db.read() as s:
+        return s.exec(query).first()

@@ -68,3 +68,18 @@ def total_size(db: Database, chid: int | None = None) -> int:
         query = query.where(Segment.chid == chid)
     with db.read() as s:
         return int(s.exec(query).one())
+
+
+MAX_SEGMENT_MS = 86_400_000  # far longer than any segment the recorder writes
+
+
+def oldest_begin_ms(db: Database) -> int | None:
+    """Where the recordings kept begin: the earliest begin_ms of any segment (None: none kept).
+    Looked for among the segments ending within a day of the earliest end, on the end_ms index,
+    rather than by scanning every row."""
+    with db.read() as s:
+        first_end = s.exec(select(func.min(Segment.end_ms))).one()
+        if first_end is None:
+            return None
+        query = select(func.min(Segment.begin_ms)).where(Segment.end_ms <= first_end + MAX_SEGMENT_MS)
+        return int(s.exec(query).one())

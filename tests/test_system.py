@@ -228,10 +228,12 @@ def test_health_disk_shows_the_data_directorys_filesystem_and_its_writes(client,
 
 def test_health_recording_is_the_data_directory(client, data_dir):
     path = str(data_dir.resolve())
-    assert get(client, "health=recording").json()["recording"] == {
-        "current": path,
-        "storage": [{"comment": "Overwrite", "path": path, "usage": 2}],
-    }
+    recording = get(client, "health=recording").json()["recording"]
+    assert list(recording) == ["current", "storage"] and recording["current"] == path
+    (storage,) = recording["storage"]
+    assert list(storage)[:3] == ["comment", "path", "usage"]  # the guide's; space and retention follow
+    assert (storage["comment"], storage["path"], storage["usage"]) == ("Overwrite", path, 2)
+    assert storage["totalSpace"] == shutil.disk_usage(data_dir).total
 
 
 def test_health_network_names_match_info(client):

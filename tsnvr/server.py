@@ -63,7 +63,7 @@ class Runtime:
         self.live = LiveState()
         self.bus.listen(self.live)
         self.eventlog = EventLog(self.db, on_record=self._on_event_logged)
-        self.recorder = RecorderSupervisor(self.db, settings, self.bus.publish)
+        self.recorder = RecorderSupervisor(self.db, settings, self.bus.publish, eventlog=self.eventlog)
         self.services = Services(
             settings=settings,
             db=self.db,

@@ -1,5 +1,5 @@
 """/api/system?health items: processor load and temperature, memory, per-filesystem disk activity
-and space, recording storage, per-adapter network traffic.
+and space, recording storage (web/host/recording.py), per-adapter network traffic.
 
 Loads and rates are differences between two readings of the kernel's counters. The previous
 reading is kept between requests; when it is missing or stale, a fresh pair is taken a quarter
@@ -21,12 +21,11 @@ from web.context import Services
 from web.host import cpu as cpu_facts
 from web.host import disks as block_devices
 from web.host import network as net_adapters
+from web.host.recording import recording_item
 
 FIRST_SAMPLE_S = 0.25
 MIN_INTERVAL_S = 0.25  # closer readings than this give noisy rates: the last ones are answered again
 MAX_AGE_S = 10.0  # rates over a longer span would describe the past rather than now
-OVERWRITE = 2  # the guide's recording-storage usage codes: -1 not used, 0 read-only, 1 write once, 2 overwrite
-USAGE_COMMENTS = {-1: "Not used", 0: "Read-only", 1: "Write once", 2: "Overwrite"}
 # tmpfs and friends hold no recordings; loop devices are mounted images (snaps), not disks
 SKIPPED_DISK_PREFIXES = ("loop", "ram", "zram")
 
@@ -195,11 +194,6 @@ def disk_item(rates: Rates, data_dir: Path) -> list[dict[str, Any]]:
     return out
 
 
-def recording_item(data_dir: Path) -> dict[str, Any]:
-    path = str(data_dir.resolve())  # as the event log's "Storage ready" rows name it
-    return {"current": path, "storage": [{"comment": USAGE_COMMENTS[OVERWRITE], "path": path, "usage": OVERWRITE}]}
-
-
 def network_item(rates: Rates) -> list[dict[str, Any]]:
     out = []
     for adapter in net_adapters.adapters():
@@ -225,7 +219,7 @@ def gather(names: list[str], services: Services) -> dict[str, Any]:
         "cpu": lambda: cpu_item(rates),
         "memory": memory_item,
         "disk": lambda: disk_item(rates, data_dir),
-        "recording": lambda: recording_item(data_dir),
+        "recording": lambda: recording_item(services),
         "network": lambda: network_item(rates),
     }
     return {name: gather_item() for name, gather_item in items.items() if name in names}

@@ -83,3 +83,14 @@ def delete_channels(db: Database, chids: list[int]) -> tuple[list[Channel], list
 def all_chids(db: Database) -> list[int]:
     with db.read() as s:
         return sorted(_chids(s))
+
+
+def rename_channel(db: Database, chid: int, name: str) -> bool:
+    """Give a channel a new title; False when there is no such channel."""
+    with db.write() as s:
+        row = s.get(Channel, chid)
+        if row is None:
+            return False
+        row.name = name
+        s.add(row)
+    return True

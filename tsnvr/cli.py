@@ -147,8 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("uid")
     user.set_defaults(func=cmd_user)
 
-    from tsnvr import devices_cli
+    from tsnvr import channels_cli, devices_cli
 
+    channels_cli.add_commands(sub)
     devices_cli.add_commands(sub)
     return parser
 

@@ -24,6 +24,7 @@ from storage.models import EventLogEntry, Meta
 from storage.plate_similar import plate_index
 from storage.settings import Settings, SettingsError
 from tsnvr.bus import EventBus
+from tsnvr.channel_names import ChannelNameWatch
 from tsnvr.live import LiveState
 from web.app import create_app
 from web.context import Services
@@ -60,6 +61,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.db = open_database(settings)
         self.bus = EventBus()
+        self.channel_names = ChannelNameWatch(self.db, self.bus)
         self.live = LiveState()
         self.bus.listen(self.live)
         self.eventlog = EventLog(self.db, on_record=self._on_event_logged)
@@ -131,10 +133,16 @@ class Runtime:
         return changed
 
     async def _watch_settings(self) -> None:
+        """Settings file changes, and channel names changed by `tsnvr channel rename`."""
+        await asyncio.to_thread(self.channel_names.poll)
         while True:
             await asyncio.sleep(SETTINGS_POLL_S)
             if self._mtime() != self._settings_mtime:
                 await asyncio.to_thread(self.reload_settings)
+            try:
+                await asyncio.to_thread(self.channel_names.poll)
+            except Exception:  # a database hiccup must not end the watch
+                log.exception("channel names not read")
 
     def request_restart(self) -> None:
         self.eventlog.record(EventType.SYSTEM, SystemCode.RESTART_REQUESTED)

@@ -242,6 +242,10 @@ RIGHTS = [
     ("GET", "/api/find?what=object", None, ("Playback",), "`/api/find?what=object`"),
     ("GET", "/api/find?what=recDays", None, ("Playback",), "`/api/find?what=object`"),
     ("GET", "/api/find?what=recMinutes&timeEnd=2018-01-01T00:00:00Z", None, ("Playback",), "`/api/find?what=object`"),
+    ("GET", "/api/vod", None, (), "`/api/vod` (live"),
+    ("GET", "/api/vod?when=now&ch=1", None, (), "`/api/vod` (live"),
+    ("GET", "/api/vod?ch=1&when=2018-01-08T21:30:00Z", None, ("Playback",), "`/api/vod?when=...`, `?id=...`"),
+    ("GET", "/api/vod?id=1", None, ("Playback",), "`/api/vod?when=...`, `?id=...`"),
 ]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -21,12 +20,10 @@ from recorder.segmenter import StreamInfo
 from storage.clock import now_ms
 from storage.models import Channel
 from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
+from tests.needs import needs_rtsp
 from tests.rtsp_server import RtspServerProcess, make_h264_clip
-from tests.test_recorder import _have_rtsp_server
 
 FPS = 25
-needs_rtsp = pytest.mark.skipif(not os.environ.get("CI") and not _have_rtsp_server(),
-                                reason="GStreamer RTSP server missing: run scripts/test to install it")
 
 
 def decoded_frames(data: bytes) -> int:

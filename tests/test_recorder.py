@@ -29,25 +29,12 @@ from storage import schema, segments
 from storage.db import Database
 from storage.models import Channel, Segment
 from storage.settings import Settings
-from tests.rtsp_server import SYSTEM_PYTHON, RtspServerProcess, free_port, loop_clip, make_h264_clip
+from tests.needs import needs_rtsp
+from tests.rtsp_server import RtspServerProcess, free_port, loop_clip, make_h264_clip
 from tsnvr.bus import EventBus
 
 REPO = Path(__file__).resolve().parents[1]
 FPS = 25
-
-
-def _have_rtsp_server() -> bool:
-    probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"
-    try:
-        return subprocess.run([SYSTEM_PYTHON, "-c", probe], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-# Skipped on a developer's machine without GStreamer; under CI (which runs scripts/test, which
-# installs it) a missing server must fail, not skip.
-needs_rtsp = pytest.mark.skipif(not os.environ.get("CI") and not _have_rtsp_server(),
-                                reason="GStreamer RTSP server missing: run scripts/test to install it")
 
 
 # --- fixtures -----------------------------------------------------------------------------------

@@ -4,22 +4,19 @@ recordingStatus, recDays, recMinutes and the channelStatus WebSocket."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from storage.clock import now_ms
 from storage.models import Channel, Segment
 from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
+from tests.needs import needs_rtsp
 from tests.rtsp_server import RtspServerProcess, make_h264_clip
-from tests.test_recorder import _have_rtsp_server
 
-pytestmark = pytest.mark.skipif(not os.environ.get("CI") and not _have_rtsp_server(),
-                                reason="GStreamer RTSP server missing: run scripts/test to install it")
+pytestmark = needs_rtsp
 
 
 def test_a_recorded_channel_shows_in_status_and_recorded_time(data_dir, tmp_path):

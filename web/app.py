@@ -22,6 +22,8 @@ from web import (
     status,
     storage_files,
     system,
+    vod,
+    watch,
 )
 from web.auth import Authenticator
 from web.context import Services
@@ -39,9 +41,11 @@ def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlett
         *push.routes,
         *channels_api.routes,
         *find.routes,
+        *vod.routes,
         *downloads.routes,
         *storage_files.routes,
         *events_ws.routes,
+        *watch.routes,
         *live_hls.routes,
         *live_ws.routes,
     ]

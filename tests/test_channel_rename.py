@@ -10,7 +10,11 @@ import sys
 import httpx
 from websockets.sync.client import connect
 
+from storage.channel_store import add_channels, rename_channel
+from storage.models import Channel
 from tests.conftest import ADMIN_AUTH, REPO
+from tsnvr.bus import EventBus
+from tsnvr.channel_names import ChannelNameWatch
 
 
 def tsnvr(data_dir, *args: str) -> subprocess.CompletedProcess[str]:
@@ -46,3 +50,17 @@ def test_renaming_a_missing_channel_fails(data_dir):
     assert (done.returncode, done.stdout) == (2, "error: no channel 7\n")
     too_long = tsnvr(data_dir, "channel", "rename", "7", "x" * 257)
     assert too_long.returncode == 2 and "at most 256" in too_long.stdout
+
+
+def test_a_rename_right_after_an_add_is_still_a_rename(runtime):
+    """The title a channel was added with is known at once, not only from the next poll."""
+    bus = EventBus()
+    seen: list[dict] = []
+    bus.listen(lambda topic, event: seen.append(event) if event["event"] == "nameChanged" else None)
+    watch = ChannelNameWatch(runtime.db, bus)
+    assert watch.poll() == []
+    [row] = add_channels(runtime.db, [Channel(name="Yard", source="rtsp://127.0.0.1:9/y")], 16)
+    bus.publish("channelStatus", {"event": "channelAdded", "chid": row.chid})
+    assert rename_channel(runtime.db, row.chid, "Side yard")
+    assert watch.poll() == [row.chid]
+    assert [(e["chid"], e["name"]) for e in seen] == [(row.chid, "Side yard")]

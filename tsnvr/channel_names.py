@@ -4,7 +4,10 @@ server compares the titles in the database with the ones it saw last, every few 
 
 from __future__ import annotations
 
-from storage.channels import all_channels
+import threading
+from typing import Any
+
+from storage.channels import all_channels, get_channel
 from storage.clock import now_ms
 from storage.db import Database
 from tsnvr.bus import EventBus
@@ -15,11 +18,24 @@ class ChannelNameWatch:
         self.db = db
         self.bus = bus
         self._names: dict[int, str] | None = None
+        self._lock = threading.Lock()
+        bus.listen(self._on_event)
+
+    def _on_event(self, topic: str, event: dict[str, Any]) -> None:
+        # A channel added through the API is known by its first title at once, so a rename that
+        # lands before the next poll is still seen as a rename.
+        if topic != "channelStatus" or event.get("event") != "channelAdded":
+            return
+        channel = get_channel(self.db, event["chid"])
+        with self._lock:
+            if channel is not None and self._names is not None:
+                self._names.setdefault(channel.chid, channel.name)
 
     def poll(self) -> list[int]:
         """Publish nameChanged for each channel whose title changed since the last poll."""
         names = {c.chid: c.name for c in all_channels(self.db)}
-        seen, self._names = self._names, names
+        with self._lock:
+            seen, self._names = self._names, names
         if seen is None:
             return []
         renamed = [chid for chid, name in names.items() if chid in seen and seen[chid] != name]

@@ -4,6 +4,12 @@ recorded at the same time by tsnvr's recorder (one child process, a thread per s
 recorded against frames expected (loss).
 
     .venv/bin/python scripts/bench/recorder.py --streams 4 --seconds 60
+    .venv/bin/python scripts/bench/recorder.py --streams 4 --seconds 30 --ramp 128
+
+With --ramp MAX it then records 2N, 4N, ... streams (tsnvr alone, up to MAX) and prints the
+largest N held without loss: every stream's files hold at least 99.5 % of the frames their time
+span should, and cover at least 95 % of the measured time. On a small machine the RTSP server,
+sending N copies of the stream, may be what gives out first; the output says so.
 
 Needs the apt packages scripts/test installs (GStreamer RTSP server, ffmpeg). The clip is
 made once with PyAV/libx264 and cached (--cache).
@@ -106,6 +112,56 @@ def count_frames(files: list[Path]) -> Recorded:
     return out
 
 
+LOSS_FREE_KEPT = 0.995
+LOSS_FREE_COVERED = 0.95
+
+
+def start_recorder(work: Path, url: str, n: int) -> subprocess.Popen:
+    (work / "tsnvr").mkdir()
+    return subprocess.Popen([sys.executable, "-c", RECORDER_CHILD, str(work / "tsnvr"), url, str(n),
+                             str(SEGMENT_SECONDS)], cwd=REPO)
+
+
+def recorded_streams(work: Path, n: int) -> list[Recorded]:
+    db = Database(f"sqlite:///{work / 'tsnvr' / 'tsnvr.db'}")
+    try:
+        return [count_frames([work / "tsnvr" / s.path for s in segments.channel_segments(db, chid)])
+                for chid in range(1, n + 1)]
+    finally:
+        db.dispose()
+
+
+def ramp(source: Path, first: int, largest: int, warmup: float, seconds: float) -> None:
+    """Record 2*first, 4*first, ... streams with tsnvr alone until one loses frames."""
+    held = first
+    n = first * 2
+    print(f"\nramp: tsnvr alone, {seconds:.0f} s each")
+    print(f"{'streams':>8} {'CPU %/stream':>13} {'server CPU %':>13} {'kept min':>9} {'covered min':>12}")
+    while n <= largest:
+        with tempfile.TemporaryDirectory(prefix="tsnvr-bench-") as tmp, RtspServerProcess(file=source) as server:
+            work = Path(tmp)
+            recorder = start_recorder(work, server.url("file"), n)
+            procs, server_ps = [psutil.Process(recorder.pid)], [psutil.Process(server.proc.pid)]
+            time.sleep(warmup)
+            c0, s0, t0 = cpu_seconds(procs), cpu_seconds(server_ps), time.monotonic()
+            time.sleep(seconds)
+            c1, s1, t1 = cpu_seconds(procs), cpu_seconds(server_ps), time.monotonic()
+            recorder.terminate()
+            recorder.wait(60)
+            streams = recorded_streams(work, n)
+        window = t1 - t0
+        kept = min(s.kept for s in streams)
+        covered = min(s.seconds for s in streams) / (window + warmup)
+        print(f"{n:>8} {(c1 - c0) / window / n * 100:>12.2f}% {(s1 - s0) / window * 100:>12.0f}% "
+              f"{kept:>9.2%} {covered:>12.2%}", flush=True)
+        if kept < LOSS_FREE_KEPT or covered < LOSS_FREE_COVERED:
+            break
+        held = n
+        n *= 2
+    print(f"largest N held without loss: {held} streams"
+          + (f" (the ramp stopped at --ramp {largest})" if n > largest else ""))
+
+
 def make_source(cache: Path, seconds: float) -> Path:
     clip = cache / f"clip-1080p25-{CLIP_SECONDS}s.mp4"
     if not clip.exists():
@@ -125,6 +181,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="measured time, after the warm-up")
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tsnvr-bench-recorder")
+    parser.add_argument("--ramp", type=int, metavar="MAX", help="then find the largest N up to MAX held without loss")
     args = parser.parse_args()
     n = args.streams
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -135,10 +192,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tsnvr-bench-") as tmp, RtspServerProcess(file=source) as server:
         work = Path(tmp)
         url = server.url("file")
-        (work / "tsnvr").mkdir()
         started = time.monotonic()
-        recorder = subprocess.Popen([sys.executable, "-c", RECORDER_CHILD, str(work / "tsnvr"), url, str(n),
-                                     str(SEGMENT_SECONDS)], cwd=REPO)
+        recorder = start_recorder(work, url, n)
         ffmpegs = []
         for i in range(n):
             out = work / f"ffmpeg{i}"
@@ -160,10 +215,7 @@ def main() -> int:
             proc.wait(30)
         ran = time.monotonic() - started
 
-        db = Database(f"sqlite:///{work / 'tsnvr' / 'tsnvr.db'}")
-        rec_streams = [count_frames([work / "tsnvr" / s.path for s in segments.channel_segments(db, chid)])
-                      for chid in range(1, n + 1)]
-        db.dispose()
+        rec_streams = recorded_streams(work, n)
         ff_streams = [count_frames(sorted((work / f"ffmpeg{i}").glob("*.mp4"))) for i in range(n)]
 
     window = t1 - t0
@@ -177,6 +229,8 @@ def main() -> int:
               f"{min(s.seconds for s in r.streams):>15.1f} {min(s.kept for s in r.streams):>16.2%}")
     ratio = results[0].cpu_seconds / results[1].cpu_seconds if results[1].cpu_seconds else float("inf")
     print(f"ratio tsnvr/ffmpeg CPU: {ratio:.2f}x (goal <= 1.5x)")
+    if args.ramp:
+        ramp(source, n, args.ramp, args.warmup, args.seconds)
     return 0
 
 

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import av
 from av.container import InputContainer
+from av.packet import Packet
 from av.video.stream import VideoStream
 
 from recorder.backoff import Backoff
 from recorder.config import RecorderConfig
 from recorder.events import ChannelReporter, ChannelStatus, Publish
+from recorder.frames import FrameSampler
 from recorder.index import ClosedSegment
 from recorder.live import LiveStream
 from recorder.pacing import RealTimePacer
@@ -42,7 +44,7 @@ class SessionEnd:
 class Capture:
     def __init__(self, source: ChannelSource, config: RecorderConfig, publish: Publish,
                  on_segment: Callable[[ClosedSegment], None],
-                 on_abandoned: Callable[[Path], None] | None = None) -> None:
+                 on_abandoned: Callable[[Path], None] | None = None, frames: FrameSampler | None = None) -> None:
         self.source = source
         self.config = config
         self.reporter = ChannelReporter(source.chid, publish)
@@ -52,6 +54,8 @@ class Capture:
         self.packets_dropped = 0
         self.sessions = 0
         self.live = LiveStream(source.chid)
+        # Decoded frames for analytics: the supervisor's sampler for this channel outlives captures.
+        self.frames = frames if frames is not None else FrameSampler(source.chid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"capture-ch{source.chid}", daemon=True)
 
@@ -113,18 +117,25 @@ class Capture:
             self.reporter.set_status(ChannelStatus.CONNECTED)
             info = StreamInfo.of(stream)
             segmenter = Segmenter(self.chid, info, self.config.data_dir, self.config.segment_seconds,
-                                  self.reporter, self.on_segment, self.on_abandoned, self.live.feed)
+                                  self.reporter, self.on_segment, self.on_abandoned, self._on_packet)
             self.live.begin(info)
+            self.frames.begin(info)
             try:
                 if self.source.is_file:
                     return self._play_file(container, stream, segmenter)
                 return self._read_live(container, stream, segmenter)
             finally:
+                self.frames.end()
                 self.live.end()
                 segmenter.close()
                 self.packets_written += segmenter.written
                 self.packets_dropped += segmenter.dropped
                 self.reporter.set_recording(False, False)
+
+    def _on_packet(self, packet: Packet, wall_ms: float) -> None:
+        """Every packet the segmenter keeps, before it is written: to live video and to analytics."""
+        self.live.feed(packet, wall_ms)
+        self.frames.feed(packet, wall_ms)
 
     def _read_live(self, container: InputContainer, stream: VideoStream, segmenter: Segmenter) -> SessionEnd:
         timeout = self.config.source_timeout_seconds

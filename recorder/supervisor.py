@@ -6,6 +6,7 @@ short or as they pass the maximum age, each pass that deletes any written to the
     supervisor.start()        # repair, then a capture per Channel row, then the retention timer
     supervisor.add(channel)   # a Channel row (new, or changed: its capture restarts)
     supervisor.remove(chid)
+    supervisor.frame_sampler(chid).attach(on_frame, fps=5)  # decoded frames for analytics
     supervisor.stop()
 """
 
@@ -21,6 +22,7 @@ from recorder import repair, retention
 from recorder.capture import Capture
 from recorder.config import RecorderConfig
 from recorder.events import Publish
+from recorder.frames import FrameSampler
 from recorder.index import ClosedSegment, index_segment
 from recorder.live import LiveStream
 from recorder.retention import RetentionPass, RetentionPolicy
@@ -45,7 +47,8 @@ class RecorderSupervisor:
         self._retention_lock = threading.Lock()  # one pass at a time
         self._wake = threading.Event()  # an early retention pass: stop, or a channel could not write
         self._captures: dict[int, Capture] = {}
-        self._lock = threading.Lock()  # guards _captures
+        self._samplers: dict[int, FrameSampler] = {}  # kept for the supervisor's life: consumers stay attached
+        self._lock = threading.Lock()  # guards _captures and _samplers
         self._changes = threading.Lock()  # one add/remove/stop at a time
         self._stopping = threading.Event()
         self._retention_thread: threading.Thread | None = None
@@ -74,7 +77,8 @@ class RecorderSupervisor:
             if self._stopping.is_set():
                 return
             self._remove(source.chid)
-            capture = Capture(source, self.config, self._publish, self._on_segment, self._on_abandoned)
+            capture = Capture(source, self.config, self._publish, self._on_segment, self._on_abandoned,
+                              frames=self.frame_sampler(source.chid))
             with self._lock:
                 self._captures[source.chid] = capture
             capture.start()
@@ -96,6 +100,16 @@ class RecorderSupervisor:
     def live_stream(self, chid: int) -> LiveStream | None:
         capture = self.capture(chid)
         return capture.live if capture is not None else None
+
+    def frame_sampler(self, chid: int) -> FrameSampler:
+        """The channel's decoded frames for analytics: one sampler per chid, made on first use and
+        handed to every capture of that channel, so that a consumer attached to it stays attached
+        through reconnects, channel changes and restarts (and may attach before the channel exists)."""
+        with self._lock:
+            sampler = self._samplers.get(chid)
+            if sampler is None:
+                sampler = self._samplers[chid] = FrameSampler(chid)
+            return sampler
 
     def chids(self) -> list[int]:
         with self._lock:

@@ -13,6 +13,7 @@ from sqlmodel import delete, select
 
 from storage.db import Database
 from storage.models import ParkingCount
+from storage.settings import ParkingLot
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,11 @@ class ParkingMove:
     counts: dict[int, int] = field(default_factory=dict)
     changed: list[int] = field(default_factory=list)
     over_capacity: list[int] = field(default_factory=list)  # lots now above their maxCount (allowed)
+
+
+def counter_lots(lots: list[ParkingLot]) -> dict[int, ParkingLot]:
+    """The lots that keep a count (groups only add up their members'), by id."""
+    return {lot.id: lot for lot in lots if lot.type != "group"}
 
 
 def counts(db: Database) -> dict[int, int]:

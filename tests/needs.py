@@ -4,9 +4,11 @@ with playwright-core). On a developer's machine without them those tests are ski
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -36,3 +38,21 @@ needs_rtsp = pytest.mark.skipif(not os.environ.get("CI") and not have_rtsp_serve
                                 reason="GStreamer RTSP server missing: run scripts/test to install it")
 needs_browser = pytest.mark.skipif(not os.environ.get("CI") and not have_browser(),
                                    reason="chromium or node_modules missing: run scripts/test to install them")
+
+
+def ultralytics_asset(name: str) -> Path | None:
+    """A test picture from the ultralytics wheel (installed without its dependencies by scripts/test:
+    only its assets are used), e.g. bus.jpg: a street with four people and a bus."""
+    spec = importlib.util.find_spec("ultralytics")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / "assets" / name).is_file():
+            return Path(folder) / "assets" / name
+    return None
+
+
+BUS_PHOTO = ultralytics_asset("bus.jpg")
+needs_bus_photo = pytest.mark.skipif(BUS_PHOTO is None and not os.environ.get("CI"),
+                                     reason="ultralytics/assets/bus.jpg missing: run scripts/test to install it")
+
+# int8 copies of the detectors (lpr.quantize), made once for every test run rather than in every data directory
+MODEL_CACHE = Path(tempfile.gettempdir()) / "tsnvr-test-models"

@@ -83,3 +83,15 @@ def test_user_commands_round_trip(tmp_path: Path):
 
     account = users.get(Database(f"sqlite:///{tmp_path / 'tsnvr.db'}"), "op1")
     assert users.verify(account, "pw2") and not users.verify(account, "pw1")
+
+
+def test_lpr_read_is_a_tsnvr_command(tmp_path: Path):
+    from tsnvr.cli import build_parser
+    from tsnvr.lpr_cli import cmd_lpr_read
+
+    args = build_parser().parse_args(["lpr", "read", "--json", "a.jpg", "b.jpg"])
+    assert args.func is cmd_lpr_read and args.images == ["a.jpg", "b.jpg"] and args.json
+    helped = tsnvr("lpr", "read", "--help", data=tmp_path)
+    assert helped.returncode == 0 and "IMAGE" in helped.stdout
+    missing = tsnvr("lpr", "read", data=tmp_path)
+    assert missing.returncode == 2 and "IMAGE" in missing.stderr

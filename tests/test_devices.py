@@ -10,8 +10,10 @@ import pytest
 
 from storage import parking
 from storage import settings as settings_file
+from storage.settings import LprZone
 from tests.conftest import make_runtime, write_settings
 from tsnvr.cli import main
+from tsnvr.devices_cli import add_lpr_device
 from web.devices import emergency_call_list, lpr_src_list, parking_lot_enum
 
 
@@ -165,3 +167,110 @@ def test_the_running_server_picks_up_cli_edits(runtime, data_dir):
     assert sorted(runtime.reload_settings()) == ["emergency_call", "lpr_device"]
     assert [d["code"] for d in lpr_src_list(runtime.services)] == [device]
     assert [d["code"] for d in emergency_call_list(runtime.services)] == ["E1"]
+
+
+def test_zone_devices_from_the_cli_list_as_the_guide_writes_them(data_dir, capsys):
+    assert tsnvr(data_dir, "parking", "add", "--name", "B1", "--max", "10") == 0
+    assert tsnvr(data_dir, "parking", "add", "--name", "B2", "--max", "10") == 0
+    assert tsnvr(data_dir, "device", "lpr", "add", "--code", "1-1-1", "--id", "2", "--zone-ch", "1",
+                 "--zone-rect", "2622,1499,4297,4297", "--entrance", "1", "--exit", "2", "--entry", "down") == 0
+    assert tsnvr(data_dir, "device", "lpr", "add", "--code", "1-1-2", "--name", "Disabled bay", "--link", "1",
+                 "--zone-ch", "1", "--zone-rect-px", "480,270,1440,810@1920x1080", "--mode", "parking",
+                 "--disabled-only", "--no-parking-allowed") == 0
+    assert tsnvr(data_dir, "device", "lpr", "add", "--code", "2-1-1", "--zone-ch", "2") == 0
+    assert tsnvr(data_dir, "device", "lpr", "add", "--code", "F00001", "--id", "1", "--link", "1,2") == 0
+    raw = settings_file.read_file(data_dir / settings_file.SETTINGS_FILE)
+    assert raw["site_name"] == "Test site"
+    assert [d.get("zone") for d in raw["lpr_device"]] == [
+        None,
+        {"id": 0, "chid": 1, "rect": [2622, 1499, 4297, 4297], "mode": "driving", "disabled_only": False,
+         "no_parking_allowed": False, "entry": "down"},
+        {"id": 1, "chid": 1, "rect": [1920, 1080, 5760, 3240], "mode": "parking", "disabled_only": True,
+         "no_parking_allowed": True},  # the next free zone id on channel 1; the guide's own example in 8K
+        {"id": 0, "chid": 2, "rect": [0, 0, 7680, 4320], "mode": "driving", "disabled_only": False,
+         "no_parking_allowed": False},
+    ]
+    items = lpr_src_list(make_runtime(data_dir).services)
+    assert items[:2] == [  # the guide's two examples
+        {"id": 1, "code": "F00001", "name": "F00001", "linkedChannel": [1, 2], "tag": "Normal"},
+        {"id": 2, "code": "1-1-1", "name": "1-1-1", "linkedChannel": [], "tag": "Normal",
+         "zone": {"id": 0, "chid": 1, "rect": [2622, 1499, 4297, 4297], "mode": "driving", "disabledOnly": False,
+                  "noParkingAllowed": False},
+         "parkingLot": {"entrance": 1, "exit": 2}},
+    ]
+    assert list(items[1]) == ["id", "code", "name", "linkedChannel", "tag", "zone", "parkingLot"]
+    assert list(items[1]["zone"]) == ["id", "chid", "rect", "mode", "disabledOnly", "noParkingAllowed"]
+    assert list(items[2]) == ["id", "code", "name", "linkedChannel", "tag", "zone"]  # no lot: no parkingLot
+    assert items[2]["zone"]["disabledOnly"] is True and items[2]["zone"]["mode"] == "parking"
+    capsys.readouterr()
+    assert tsnvr(data_dir, "device", "lpr", "list") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "1\tF00001\tF00001\t1,2\tNormal\tentrance=-\texit=-",
+        "2\t1-1-1\t1-1-1\t-\tNormal\tentrance=1\texit=2\tzone=0\tch=1\trect=2622,1499,4297,4297\tmode=driving"
+        "\tentry=down",
+        "3\t1-1-2\tDisabled bay\t1\tNormal\tentrance=-\texit=-\tzone=1\tch=1\trect=1920,1080,5760,3240"
+        "\tmode=parking\tentry=-\tdisabled_only\tno_parking_allowed",
+        "4\t2-1-1\t2-1-1\t-\tNormal\tentrance=-\texit=-\tzone=0\tch=2\trect=0,0,7680,4320\tmode=driving\tentry=-",
+    ]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--mode", "parking"), "--mode: a zone needs --zone-ch"),
+    (("--entry", "up", "--disabled-only"), "--entry, --disabled-only: a zone needs --zone-ch"),
+    (("--zone-ch", "1", "--zone-id", "0"), "zone 0 on channel 1 exists already (LPR device 1)"),
+])
+def test_refused_zones_say_why(data_dir, capsys, args, message):
+    assert tsnvr(data_dir, "device", "lpr", "add", "--code", "Z0", "--zone-ch", "1") == 0
+    before = settings_text(data_dir)
+    capsys.readouterr()
+    assert tsnvr(data_dir, "device", "lpr", "add", "--code", "NEW", *args) == 2
+    assert message in capsys.readouterr().err
+    assert settings_text(data_dir) == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--zone-rect", "0,0,7681,4320"), "not a rectangle inside the 7680x4320 frame"),
+    (("--zone-rect", "100,0,100,10"), "not a rectangle"),
+    (("--zone-rect", "0,0,10"), "not four whole numbers"),
+    (("--zone-rect", "0,0,-1,10"), "not four whole numbers"),
+    (("--zone-rect-px", "0,0,1921,1080@1920x1080"), "not a rectangle inside a 1920x1080 picture"),
+    (("--zone-rect-px", "0,0,10,10"), "is not x0,y0,x1,y1@WIDTHxHEIGHT"),
+    (("--zone-rect-px", "0,0,10,10@0x10"), "at least 1x1"),
+    (("--zone-rect", "0,0,10,10", "--zone-rect-px", "0,0,10,10@20x20"), "not allowed with"),
+    (("--mode", "walking"), "invalid choice"),
+    (("--entry", "in"), "invalid choice"),
+    (("--zone-ch", "0"), "not a whole number of 1 or more"),
+])
+def test_bad_zone_options_are_usage_errors(data_dir, capsys, args, message):
+    before = settings_text(data_dir)
+    with pytest.raises(SystemExit) as exc:
+        tsnvr(data_dir, "device", "lpr", "add", "--code", "Z", "--zone-ch", "1", *args)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+    assert settings_text(data_dir) == before
+
+
+def test_add_lpr_device_for_other_code(data_dir):
+    write_settings(data_dir, lpr_fps=2.0, parking_lot=[{"id": 1, "name": "B1", "max_count": 5}])
+    device = add_lpr_device(data_dir, code="DEMO-1", name="Demo gate", linked_channels=[1], parking_entrance=1,
+                            zone={"chid": 1, "rect": [0, 2160, 7680, 4320], "entry": "down"})
+    assert device.id == 1 and device.zone.id == 0 and device.zone.entry == "down"
+    again = add_lpr_device(data_dir, code="DEMO-2", zone=LprZone(chid=1, id=5, mode="parking"))
+    assert (again.id, again.zone.id) == (2, 5)
+    assert add_lpr_device(data_dir, code="DEMO-3", zone={"chid": 1}).zone.id == 1  # the next free one
+    raw = settings_file.read_file(data_dir / settings_file.SETTINGS_FILE)
+    assert raw["lpr_fps"] == 2.0 and raw["timezone"] == "America/New_York"  # every other key kept
+    loaded = settings_file.load(data_dir, env={})
+    assert loaded.lpr_device_by_code("DEMO-1") == device
+    before = settings_text(data_dir)
+    for bad, message in [
+        ({"code": "DEMO-1"}, "exists already"),
+        ({"code": "X", "zone": {"chid": 1, "rect": [0, 0, 9000, 10]}}, "zone.rect"),
+        ({"code": "X", "zone": {"rect": [0, 0, 10, 10]}}, "zone.chid is required"),
+        ({"code": "X", "parking_exit": 4}, "no parking lot 4"),
+        ({"code": "X", "linked_channels": [0]}, "linked channels"),
+        ({"code": "X", "tag": "Off"}, "tag 'Off'"),
+    ]:
+        with pytest.raises(settings_file.SettingsError, match=message):
+            add_lpr_device(data_dir, **bad)
+    assert settings_text(data_dir) == before

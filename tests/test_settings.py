@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from storage import settings as settings_file
 from storage.models import EventLogEntry
-from storage.settings import SettingsError
+from storage.settings import LprZone, Settings, SettingsError
 from tests.conftest import write_settings
 
 
@@ -59,3 +59,133 @@ def test_a_changed_file_is_reloaded_and_logged(runtime, data_dir):
     write_settings(data_dir, port="not a port")  # a broken edit keeps the old settings
     assert runtime.reload_settings() == []
     assert runtime.settings.site_name == "Renamed site"
+
+
+ZONE_ROW = {"id": 2, "code": "1-1-1", "name": "Gate in", "linked_channels": [1], "parking_entrance": 1,
+            "zone": {"id": 0, "chid": 1, "rect": [0, 2160, 7680, 4320], "mode": "driving", "disabled_only": False,
+                     "no_parking_allowed": False, "entry": "down"}}
+
+
+def test_an_lpr_device_with_a_zone(tmp_path: Path):
+    write_settings(tmp_path, lpr_device=[ZONE_ROW, {"id": 3, "code": "1-1-2", "zone": {"chid": 2}}])
+    s = settings_file.load(tmp_path, env={})
+    assert s.lpr_device[0].zone == LprZone(id=0, chid=1, rect=(0, 2160, 7680, 4320), mode="driving",
+                                           disabled_only=False, no_parking_allowed=False, entry="down")
+    # only chid is required: zone 0, the whole frame, driving, no entry direction
+    assert s.lpr_device[1].zone == LprZone(chid=2)
+    assert s.lpr_device[1].zone.rect == (0, 0, 7680, 4320) and s.lpr_device[1].zone.entry is None
+    assert settings_file.table_to_dict(s.lpr_device[0]) == ZONE_ROW | {"tag": "Normal"}
+    assert settings_file.table_to_dict(s.lpr_device[1])["zone"] == {
+        "id": 0, "chid": 2, "rect": [0, 0, 7680, 4320], "mode": "driving", "disabled_only": False,
+        "no_parking_allowed": False}  # no entry: left out, as TOML has no null
+
+
+def zone_with(**changes):
+    return {"id": 1, "code": "Z", "zone": {"chid": 1, **changes}}
+
+
+@pytest.mark.parametrize("row, fragment", [
+    (zone_with(chid=0), r"zone.chid: 0 is not a channel number"),
+    (zone_with(chid="1"), r"zone.chid: '1'"),
+    ({"id": 1, "code": "Z", "zone": {"rect": [0, 0, 10, 10]}}, r"zone.chid is required"),
+    (zone_with(rect=[0, 0, 10]), r"zone.rect: \[0, 0, 10\] is not four whole numbers"),
+    (zone_with(rect=[0, 0, 10.5, 10]), r"zone.rect: .* is not four whole numbers"),
+    (zone_with(rect="0,0,10,10"), r"zone.rect"),
+    (zone_with(rect=[0, 0, 7681, 4320]), r"zone.rect: \[0, 0, 7681, 4320\] is not a rectangle inside the 8K frame"),
+    (zone_with(rect=[0, 0, 7680, 4321]), r"zone.rect: .*0 <= y0 < y1 <= 4320"),
+    (zone_with(rect=[100, 0, 100, 10]), r"zone.rect"),  # x0 = x1
+    (zone_with(rect=[0, 50, 10, 40]), r"zone.rect"),  # y0 > y1
+    (zone_with(rect=[-1, 0, 10, 10]), r"zone.rect"),
+    (zone_with(mode="walking"), r"zone.mode: 'walking' is not one of driving, parking"),
+    (zone_with(entry="in"), r"zone.entry: 'in' is not one of up, down, left, right"),
+    (zone_with(disabled_only="yes"), r"zone.disabled_only: 'yes' is not true or false"),
+    (zone_with(no_parking_allowed=1), r"zone.no_parking_allowed"),
+    (zone_with(id=-1), r"zone.id: -1"),
+    (zone_with(colour="red"), r"zone: unknown key\(s\) \['colour'\]"),
+    ({"id": 1, "code": "Z", "zone": [1, 2]}, r"zone: expected a table"),
+])
+def test_bad_zones_name_the_key(tmp_path: Path, row, fragment):
+    write_settings(tmp_path, lpr_device=[row])
+    with pytest.raises(SettingsError, match=r"setting 'lpr_device' \(id 1\): " + fragment):
+        settings_file.load(tmp_path, env={})
+
+
+def test_zone_ids_are_unique_on_a_channel(tmp_path: Path):
+    write_settings(tmp_path, lpr_device=[{"id": 1, "code": "a", "zone": {"chid": 1}},
+                                         {"id": 2, "code": "b", "zone": {"chid": 2}}])
+    assert len(settings_file.load(tmp_path, env={}).lpr_device) == 2  # zone 0 on two channels is fine
+    write_settings(tmp_path, lpr_device=[{"id": 1, "code": "a", "zone": {"chid": 1}},
+                                         {"id": 2, "code": "b", "zone": {"chid": 1}}])
+    with pytest.raises(SettingsError, match="two zones on channel 1 have zone.id 0"):
+        settings_file.load(tmp_path, env={})
+
+
+def test_lpr_analytics_settings_from_file_and_environment(tmp_path: Path):
+    s = settings_file.load(tmp_path, env={})
+    assert (s.lpr_enabled, s.lpr_channels, s.lpr_fps, s.lpr_objects, s.lpr_motion_threshold,
+            s.lpr_track_seconds) == (True, [], 4.0, True, 0.003, 0.6)
+    write_settings(tmp_path, lpr_channels=[3, 1], lpr_fps=2, lpr_ocr_stretch=[1, 1.4, 2.0], lpr_regions=["BR"],
+                   lpr_objects=False)
+    s = settings_file.load(tmp_path, env={})
+    assert s.lpr_channels == [3, 1] and s.lpr_fps == 2.0 and isinstance(s.lpr_fps, float)
+    assert s.lpr_ocr_stretch == [1.0, 1.4, 2.0] and s.lpr_regions == ["BR"] and s.lpr_objects is False
+    s = settings_file.load(tmp_path, env={"TSNVR_LPR_CHANNELS": " 4, 5 ,", "TSNVR_LPR_OCR_STRETCH": "1,1.25",
+                                          "TSNVR_LPR_ENABLED": "off", "TSNVR_LPR_REGIONS": "EU,US",
+                                          "TSNVR_LPR_CACHE_DIR": "/srv/models", "TSNVR_LPR_THREADS": "2"})
+    assert s.lpr_channels == [4, 5] and s.lpr_ocr_stretch == [1.0, 1.25] and s.lpr_enabled is False
+    assert s.lpr_regions == ["EU", "US"] and s.lpr_cache_dir == "/srv/models" and s.lpr_threads == 2
+    assert settings_file.load(tmp_path, env={"TSNVR_LPR_CHANNELS": ""}).lpr_channels == []
+
+
+@pytest.mark.parametrize("values, env, fragment", [
+    ({}, {"TSNVR_LPR_CHANNELS": "1,x"}, r"'TSNVR_LPR_CHANNELS': '1,x' is not a valid list of whole numbers"),
+    ({}, {"TSNVR_LPR_CHANNELS": "1.5"}, r"TSNVR_LPR_CHANNELS"),
+    ({"lpr_channels": [1, True]}, {}, r"'lpr_channels'.* list of whole numbers"),
+    ({"lpr_channels": [1, 2.5]}, {}, r"'lpr_channels'"),
+    ({"lpr_channels": 3}, {}, r"'lpr_channels': 3 is not a valid list"),
+    ({"lpr_channels": [0, 1]}, {}, r"'lpr_channels': \[0, 1\] has a channel number below 1"),
+    ({}, {"TSNVR_LPR_OCR_STRETCH": "1,fast"}, r"'TSNVR_LPR_OCR_STRETCH': '1,fast' is not a valid list of numbers"),
+    ({"lpr_ocr_stretch": ["a"]}, {}, r"'lpr_ocr_stretch'"),
+    ({"lpr_ocr_stretch": [1.0, 0]}, {}, r"'lpr_ocr_stretch'.* above 0"),
+    ({}, {"TSNVR_LPR_FPS": "nan"}, r"TSNVR_LPR_FPS"),
+    ({"lpr_fps": 0}, {}, r"'lpr_fps': 0.0 must be above 0"),
+    ({"lpr_track_seconds": -1}, {}, r"'lpr_track_seconds'"),
+    ({"lpr_motion_threshold": 1.5}, {}, r"'lpr_motion_threshold': 1.5 must be between 0 and 1"),
+    ({"lpr_plate_confidence": -0.1}, {}, r"'lpr_plate_confidence'"),
+    ({"lpr_min_score": 101}, {}, r"'lpr_min_score'.* between 0 and 100"),
+    ({"lpr_threads": -1}, {}, r"'lpr_threads'"),
+    ({"lpr_min_chars": 6, "lpr_max_chars": 5}, {}, r"'lpr_max_chars': 5 must be at least lpr_min_chars \(6\)"),
+    ({"lpr_max_plates": 0}, {}, r"'lpr_max_plates'"),
+    ({"lpr_plate_search": "car"}, {}, r"'lpr_plate_search': 'car' is not frame or vehicles"),
+    ({}, {"TSNVR_LPR_OBJECTS": "perhaps"}, r"TSNVR_LPR_OBJECTS"),
+    ({"lpr_enabled": "yes"}, {}, None),  # text booleans are fine in the file too
+])
+def test_bad_lpr_settings_name_the_setting(tmp_path: Path, values, env, fragment):
+    write_settings(tmp_path, **values)
+    if fragment is None:
+        assert settings_file.load(tmp_path, env=env).lpr_enabled is True
+        return
+    with pytest.raises(SettingsError, match=fragment):
+        settings_file.load(tmp_path, env=env)
+
+
+def test_engine_settings_match_lpr_config():
+    """Every LprConfig field is a Settings key lpr_<field> of the same type and default: they never drift."""
+    import dataclasses
+
+    from lpr.config import LprConfig
+
+    assert LprConfig.from_settings(Settings()) == LprConfig()
+    settings_fields = {f.name: f for f in dataclasses.fields(Settings)}
+    for f in dataclasses.fields(LprConfig):
+        assert "lpr_" + f.name in settings_fields, f.name
+        assert str(settings_fields["lpr_" + f.name].type) == str(f.type), f.name
+        assert getattr(Settings(), "lpr_" + f.name) == getattr(LprConfig(), f.name), f.name
+
+
+def test_lpr_config_reads_settings_toml_and_environment(tmp_path: Path):
+    from lpr.config import LprConfig
+
+    write_settings(tmp_path, lpr_regions=["BR"], lpr_min_score=55, lpr_ocr_stretch=[1.2])
+    config = LprConfig.from_settings(settings_file.load(tmp_path, env={"TSNVR_LPR_PLATE_SEARCH": "vehicles"}))
+    assert config == LprConfig(regions=["BR"], min_score=55.0, ocr_stretch=[1.2], plate_search="vehicles")

@@ -40,8 +40,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     generated = ensure_admin(db)
     if generated:
         print(f"tsnvr: created user admin with password {generated} (shown only this once)", flush=True)
-    if not args.no_demo:
-        _add_demo(db, settings.data_dir)
+    if not args.no_demo and _add_demo(db, settings.data_dir):
+        settings = load_settings(args)  # with the demo's LPR zone
     db.dispose()
     runtime = Runtime(settings)
     print(f"tsnvr: serving {settings.data_dir.resolve()} on http://{settings.host}:{settings.port}", flush=True)
@@ -52,17 +52,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_demo(db: Database, data_dir: Path) -> None:
-    """The demo channel on a first start; a failure to make it never stops the server."""
+def _add_demo(db: Database, data_dir: Path) -> bool:
+    """The demo channel on a first start (True when added); a failure to make it never stops the
+    server."""
     try:
         from tsnvr.demo import ensure_demo_channel
 
         channel = ensure_demo_channel(db, data_dir)
     except Exception as exc:  # no Pillow, a read-only data dir, an encoder error...
         print(f"tsnvr: demo channel not added: {exc}", file=sys.stderr, flush=True)
-        return
+        return False
     if channel is not None:
         print(f"tsnvr: added demo channel {channel.chid} ({channel.name})", flush=True)
+    return channel is not None
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -147,10 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("uid")
     user.set_defaults(func=cmd_user)
 
-    from tsnvr import channels_cli, devices_cli
+    from tsnvr import channels_cli, devices_cli, lpr_cli
 
     channels_cli.add_commands(sub)
     devices_cli.add_commands(sub)
+    lpr_cli.add_commands(sub)
     return parser
 
 

@@ -3,23 +3,33 @@ so that a new installation has something to watch (and, with LPR, a plate to rea
 
 The clip is drawn with Pillow and encoded with PyAV's libx264: H.264 yuv420p, 1280x720, 25 fps, a
 keyframe every second (the recorder cuts segments on keyframes), 12 s; the file channel plays it in a
-loop. The scene is static except for the car, which drives left to right at a constant speed;
+loop. A camera on a pole looks down a road; a white car comes towards it from the top of the picture,
+growing as it nears, and leaves across the bottom edge. The scene is static except for the car;
 `car_box(i)` and `plate_box(i)` tell where it and its plate are in frame i (ground truth for tests).
+
+The plate detector learnt from photographs: a flat drawing with jagged edges looks like nothing to it.
+So the car is drawn large and shrunk for each frame (smooth edges, as through a lens), and the street
+and the car get side lighting, grain and a slight blur. The grain is made once from a fixed seed: grain
+that changed every frame would cost most of the clip's bitrate.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import random
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
+from statistics import NormalDist
 from typing import NamedTuple
 
 import av
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 from sqlmodel import Session, select
 
+from storage import settings as settings_file
 from storage.clock import now_ms
 from storage.db import Database
 from storage.models import Channel, Meta
@@ -28,6 +38,9 @@ DEMO_PLATE = "DEMO 123"
 DEMO_CHID = 1
 DEMO_NAME = "Demo street"
 DEMO_SOURCE = "demo/street.mp4"  # relative: the recorder resolves it against the data dir
+DEMO_ZONE_CODE = "demo-street"
+DEMO_ZONE_RECT = (0, 720, 7680, 4320)  # in TS-API's 8K coordinates: all but the top sixth, where the plate
+# is too small to read
 DEMO_KEY = "demo_created"  # meta row: "1" added, "0" not added because channels existed
 
 WIDTH, HEIGHT, FPS = 1280, 720, 25
@@ -35,18 +48,22 @@ SECONDS = 12
 FRAMES = SECONDS * FPS
 GOP = FPS  # one keyframe a second
 
-# The car sprite, in its own coordinates.
-CAR_W, CAR_H = 720, 300
-BODY = (0, 110, CAR_W, 252)
-PLATE = (160, 122, 560, 212)  # 400 x 90: about the shape of a European plate
-WHEELS = ((150, 252), (570, 252))
-WHEEL_R = 46
-CAR_TOP = 318  # the sprite's top edge in the frame (even, for chroma): wheels on the near lane
-ENTER_S, LEAVE_S = 0.5, SECONDS - 0.5  # the car is wholly off screen before and after
+# The car sprite, drawn once at the largest size it is shown at and shrunk for each frame.
+CAR_W, CAR_H = 880, 660
+GROUND = 640  # the sprite row its tyres stand on
+PLATE = (280, 466, 600, 536)  # 320 x 70: about the shape of a European plate
 
-SKY, ASPHALT, KERB, PAVEMENT = (150, 185, 215), (70, 72, 76), (165, 165, 160), (125, 120, 115)
-CAR_RED, GLASS, TYRE, RIM = (200, 32, 40), (120, 160, 190), (20, 20, 20), (170, 170, 175)
-WHITE, BLACK = (255, 255, 255), (0, 0, 0)
+# The camera stands on a pole by the road and looks down it. A point on the road at distance d (1: where
+# the sprite is seen at its drawn size) and `offset` sprite pixels across the road from the camera's axis
+# is seen at scale 1 / d, at x = VANISH_X + offset * scale, y = VANISH_Y + DROP * scale: the vanishing
+# point lies far above the picture, so the car comes in at the top edge and leaves at the bottom one.
+VANISH_X, VANISH_Y, DROP = 640, -330, 1670
+LANE = -260  # the car keeps to the left half of the road, as it comes towards the camera
+LANE_W = 1700
+
+WHITE = (255, 255, 255)
+BODY, BONNET, GLASS, TYRE, TRIM = (214, 216, 220), (234, 236, 240), (38, 50, 62), (24, 24, 26), (40, 42, 46)
+ASPHALT, KERB, PAVEMENT, VERGE = (92, 94, 98), (170, 170, 165), (150, 144, 136), (88, 112, 64)
 
 
 class Box(NamedTuple):
@@ -61,76 +78,166 @@ class Box(NamedTuple):
         return self.left >= 0 and self.top >= 0 and self.right <= width and self.bottom <= height
 
 
-def car_x(index: int) -> int:
-    """The car sprite's left edge in frame `index`."""
-    progress = (index / FPS - ENTER_S) / (LEAVE_S - ENTER_S)
-    return 2 * round((-CAR_W + progress * (WIDTH + CAR_W)) / 2)  # even: chroma is half the width
+# --- where the car is --------------------------------------------------------------------------------
+
+def _distance(index: int) -> float:
+    """The car's distance from the camera in frame `index`, in units where its sprite is shown at scale
+    1 / distance: it comes in fast, brakes (its plate stays readable for seconds) and drives on slowly."""
+    t = index / FPS
+    return 3.51 + 2.0 * math.exp(-t / 0.8) - 0.22 * t
+
+
+def _even(value: float) -> int:
+    return 2 * round(value / 2)  # chroma planes have half the resolution: keep the sprite on even pixels
 
 
 def car_box(index: int) -> Box:
-    """The car body (without the cabin and wheels) in frame `index`; may lie partly off screen."""
-    x = car_x(index)
-    return Box(x + BODY[0], CAR_TOP + BODY[1], x + BODY[2], CAR_TOP + BODY[3])
+    """The car sprite (its shadow on the road included) in frame `index`; may lie partly or wholly off
+    screen."""
+    scale = 1 / _distance(index)
+    centre, ground = VANISH_X + LANE * scale, VANISH_Y + DROP * scale
+    width, height = _even(CAR_W * scale), _even(CAR_H * scale)
+    left, top = _even(centre - width / 2), _even(ground - GROUND * scale)
+    return Box(left, top, left + width, top + height)
+
+
+def _in_sprite(box: Box, sprite: tuple[int, int, int, int]) -> Box:
+    """`sprite`, a rectangle in sprite pixels, in the frame where the sprite is drawn over `box`."""
+    sx, sy = (box.right - box.left) / CAR_W, (box.bottom - box.top) / CAR_H
+    return Box(box.left + round(sprite[0] * sx), box.top + round(sprite[1] * sy),
+               box.left + round(sprite[2] * sx), box.top + round(sprite[3] * sy))
 
 
 def plate_box(index: int) -> Box | None:
     """The plate (border included) in frame `index`, or None unless it is wholly in the picture."""
-    x = car_x(index)
-    box = Box(x + PLATE[0], CAR_TOP + PLATE[1], x + PLATE[2], CAR_TOP + PLATE[3])
+    box = _in_sprite(car_box(index), PLATE)
     return box if box.inside() else None
 
+
+# --- drawing -----------------------------------------------------------------------------------------
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)  # Pillow's own TrueType font: no system font needed
 
 
+def _grain(size: tuple[int, int], sigma: float, seed: int) -> Image.Image:
+    """Gaussian noise around 128 in each channel, the same for a given seed."""
+    rng = random.Random(seed)
+    gauss = NormalDist(0, sigma)
+    lut = [128 + round(gauss.inv_cdf((v + 0.5) / 256)) for v in range(256)]
+    bands = [Image.frombytes("L", size, rng.randbytes(size[0] * size[1])).point(lut) for _ in range(3)]
+    return Image.merge("RGB", bands)
+
+
+def _photographed(image: Image.Image, seed: int, sigma: float, blur: float) -> Image.Image:
+    """`image` lit from the upper right, with grain and a slight blur, as a camera would see it."""
+    gradient = Image.linear_gradient("L")  # black at the top, white at the bottom
+    across = gradient.rotate(90).resize(image.size).point(lambda v: 205 + v // 5)
+    down = gradient.resize(image.size).point(lambda v: 255 - v // 6)
+    light = ImageChops.multiply(across, down)
+    lit = ImageChops.multiply(image.convert("RGB"), Image.merge("RGB", [light] * 3))
+    grainy = ImageChops.add(lit, _grain(image.size, sigma, seed), offset=-128)
+    return grainy.filter(ImageFilter.GaussianBlur(blur))
+
+
+def _on_road(offset: float, distance: float) -> tuple[float, float]:
+    scale = 1 / distance
+    return VANISH_X + offset * scale, VANISH_Y + DROP * scale
+
+
+def _strip(draw: ImageDraw.ImageDraw, left: float, right: float, near: float, far: float,
+           fill: tuple[int, int, int]) -> None:
+    """A band along the road, between two offsets across it and two distances."""
+    draw.polygon((_on_road(left, far), _on_road(right, far), _on_road(right, near), _on_road(left, near)),
+                 fill=fill)
+
+
 def _draw_background() -> Image.Image:
-    image = Image.new("RGB", (WIDTH, HEIGHT), SKY)
+    image = Image.new("RGB", (WIDTH, HEIGHT), VERGE)
     draw = ImageDraw.Draw(image)
-    for i, (left, height) in enumerate(((0, 170), (230, 120), (400, 200), (690, 150), (900, 185), (1120, 135))):
-        right = left + 200
-        draw.rectangle((left, 270 - height, right, 270), fill=(110 + 12 * i, 100 + 5 * i, 95))
-        for wx in range(left + 20, right - 20, 40):
-            for wy in range(290 - height, 250, 45):
-                draw.rectangle((wx, wy, wx + 20, wy + 25), fill=(210, 215, 170))
-    draw.rectangle((0, 270, WIDTH, 300), fill=PAVEMENT)
-    draw.rectangle((0, 300, WIDTH, 310), fill=KERB)
-    draw.rectangle((0, 310, WIDTH, 690), fill=ASPHALT)
-    draw.rectangle((0, 690, WIDTH, HEIGHT), fill=KERB)
-    for y in (322, 676):  # edge lines
-        draw.rectangle((0, y, WIDTH, y + 5), fill=WHITE)
-    for x in range(20, WIDTH, 160):  # dashed centre line
-        draw.rectangle((x, 446, x + 90, 454), fill=WHITE)
-    return image
+    near, far = 0.3, 100.0  # beyond the picture's bottom and top edges
+    kerb, edge = LANE - LANE_W / 2 - 60, LANE + 3 * LANE_W / 2
+    _strip(draw, kerb - 900, kerb, near, far, PAVEMENT)
+    for d in (0.6 + 0.25 * n for n in range(40)):  # joints between the paving slabs
+        _strip(draw, kerb - 900, kerb, d, d + 0.012, (128, 122, 115))
+    _strip(draw, kerb, kerb + 60, near, far, KERB)
+    _strip(draw, kerb + 60, edge, near, far, ASPHALT)
+    _strip(draw, edge, edge + 60, near, far, KERB)
+    _strip(draw, kerb + 110, kerb + 150, near, far, WHITE)  # edge lines
+    _strip(draw, edge - 80, edge - 40, near, far, WHITE)
+    for d in (0.5 + 0.9 * n for n in range(20)):  # dashed centre line
+        _strip(draw, LANE + LANE_W / 2 - 30, LANE + LANE_W / 2 + 30, d, d + 0.45, WHITE)
+    return _photographed(image, seed=1, sigma=4, blur=1.2)
+
+
+def _text_size(draw: ImageDraw.ImageDraw, width: int, height: int) -> int:
+    """The largest font size at which the plate's text fits in width x height."""
+    size = height
+    while size > 10:
+        x0, y0, x1, y1 = draw.textbbox((0, 0), DEMO_PLATE, font=_font(size), stroke_width=size // 16)
+        if x1 - x0 <= width and y1 - y0 <= height:
+            break
+        size -= 1
+    return size
 
 
 def _draw_plate(draw: ImageDraw.ImageDraw) -> None:
+    """The plate, in a dark recess in the bumper (its edge against the dark helps the detector)."""
     left, top, right, bottom = PLATE
-    draw.rounded_rectangle(PLATE, radius=8, fill=WHITE, outline=BLACK, width=5)
-    inner_w, inner_h = right - left - 36, bottom - top - 24
-    size = 80
-    while size > 10:  # the largest font whose text fits the plate
-        x0, y0, x1, y1 = draw.textbbox((0, 0), DEMO_PLATE, font=_font(size), stroke_width=size // 20)
-        if x1 - x0 <= inner_w and y1 - y0 <= inner_h:
-            break
-        size -= 2
-    font = _font(size)
-    draw.text(((left + right) / 2, (top + bottom) / 2), DEMO_PLATE, font=font, fill=BLACK, anchor="mm",
-              stroke_width=size // 20, stroke_fill=BLACK)  # the stroke makes the regular face bold
+    draw.rectangle((left - 14, top - 14, right + 14, bottom + 14), fill=(26, 26, 28))
+    draw.rounded_rectangle(PLATE, radius=8, fill=(240, 240, 232), outline=(30, 30, 30), width=4)
+    size = _text_size(draw, right - left - 40, round(0.62 * (bottom - top)))
+    draw.text(((left + right) / 2, (top + bottom) / 2), DEMO_PLATE, font=_font(size), fill=(16, 16, 16),
+              anchor="mm", stroke_width=size // 16, stroke_fill=(16, 16, 16))  # the stroke makes it bold
+
+
+Points = tuple[tuple[float, float], ...]
+Rect = tuple[float, float, float, float]
+
+
+def _both_sides(points: Points) -> tuple[Points, Points]:
+    """`points` on the car's left and mirrored to its right."""
+    return points, tuple((CAR_W - x, y) for x, y in points)
+
+
+def _boxes_both_sides(left: float, top: float, right: float, bottom: float) -> tuple[Rect, Rect]:
+    return (left, top, right, bottom), (CAR_W - right, top, CAR_W - left, bottom)
 
 
 def _draw_car() -> Image.Image:
-    car = Image.new("RGBA", (CAR_W, CAR_H), (0, 0, 0, 0))
+    """The car from the front and a little above, on a transparent sprite (transparent in the road's
+    colour, so that the blur blends its edges into the road rather than into black)."""
+    car = Image.new("RGBA", (CAR_W, CAR_H), (*ASPHALT, 0))
     draw = ImageDraw.Draw(car)
-    draw.polygon(((150, 20), (470, 20), (580, BODY[1] + 2), (60, BODY[1] + 2)), fill=CAR_RED)  # cabin
-    draw.polygon(((170, 34), (300, 34), (300, 104), (95, 104)), fill=GLASS)
-    draw.polygon(((318, 34), (460, 34), (548, 104), (318, 104)), fill=GLASS)
-    draw.rounded_rectangle(BODY, radius=26, fill=CAR_RED)
-    draw.rectangle((CAR_W - 36, BODY[1] + 16, CAR_W - 6, BODY[1] + 40), fill=(250, 230, 120))  # headlamp
-    draw.rectangle((4, BODY[1] + 16, 26, BODY[1] + 40), fill=(150, 0, 0))  # tail lamp
-    for cx, cy in WHEELS:
-        draw.ellipse((cx - WHEEL_R, cy - WHEEL_R, cx + WHEEL_R, cy + WHEEL_R), fill=TYRE)
-        draw.ellipse((cx - 22, cy - 22, cx + 22, cy + 22), fill=RIM)
+    draw.ellipse((0, 588, CAR_W, 664), fill=(0, 0, 0, 150))  # shadow on the road
+    for box in _boxes_both_sides(64, 500, 204, GROUND):
+        draw.rounded_rectangle(box, radius=22, fill=TYRE)
+    draw.rounded_rectangle((226, 0, 654, 46), radius=24, fill=BODY)
+    draw.polygon(((230, 16), (650, 16), (800, 286), (80, 286)), fill=BODY)  # roof and pillars
+    draw.polygon(((252, 52), (628, 52), (756, 270), (124, 270)), fill=GLASS)  # windscreen
+    for box in _boxes_both_sides(220, 146, 330, 240):  # headrests behind it
+        draw.rounded_rectangle(box, radius=30, fill=(22, 28, 34))
+    draw.polygon(((300, 52), (400, 52), (236, 270), (150, 270)), fill=(96, 110, 124))  # the sky in it
+    draw.rounded_rectangle((410, 54, 470, 80), radius=6, fill=(30, 34, 40))  # rear-view mirror
+    for points in _both_sides(((118, 236), (30, 226), (26, 284), (124, 292))):  # door mirrors
+        draw.polygon(points, fill=BODY)
+    draw.polygon(((100, 276), (780, 276), (858, 362), (22, 362)), fill=BONNET)
+    draw.rounded_rectangle((24, 350, CAR_W - 24, 600), radius=44, fill=BODY)  # front
+    for box in _boxes_both_sides(16, 440, 90, 604):  # wheel arches
+        draw.rounded_rectangle(box, radius=24, fill=TRIM)
+    for points in _both_sides(((44, 368), (262, 382), (248, 430), (60, 420))):  # headlamps
+        draw.polygon(points, fill=(58, 60, 64))
+    for points in _both_sides(((62, 376), (244, 388), (236, 420), (74, 412))):
+        draw.polygon(points, fill=(196, 200, 206))
+    for box in _boxes_both_sides(84, 382, 140, 410):
+        draw.ellipse(box, fill=(252, 252, 240))
+    draw.rounded_rectangle((286, 380, 594, 446), radius=14, fill=TRIM)  # grille
+    for y in range(390, 440, 12):
+        draw.line((298, y, 582, y), fill=(78, 80, 86), width=4)
+    draw.ellipse((420, 398, 460, 424), fill=(190, 192, 196))  # badge
+    draw.rounded_rectangle((180, 554, CAR_W - 180, 584), radius=12, fill=TRIM)  # air intake
+    for box in _boxes_both_sides(112, 492, 160, 526):  # fog lamps
+        draw.ellipse(box, fill=(70, 72, 76))
     _draw_plate(draw)
     return car
 
@@ -138,30 +245,33 @@ def _draw_car() -> Image.Image:
 Planes = tuple[Image.Image, Image.Image, Image.Image]  # Y, U, V as 8-bit greyscale pictures
 
 
-def _to_planes(image: Image.Image) -> Planes:
-    """The picture in yuv420p (the encoder's format, BT.601 limited range), one image per plane."""
-    frame = av.VideoFrame.from_image(image.convert("RGB")).reformat(format="yuv420p")
+def _to_planes(image: Image.Image, pix_fmt: str) -> Planes:
+    """The picture in `pix_fmt` (BT.601 limited range, as the encoder gets it), one image per plane."""
+    frame = av.VideoFrame.from_image(image.convert("RGB")).reformat(format=pix_fmt)
     return tuple(Image.frombytes("L", (plane.width, plane.height), bytes(plane), "raw", "L", plane.line_size)
                  for plane in frame.planes)
 
 
 @cache
-def _layers() -> tuple[Planes, Planes, Image.Image, Image.Image]:
-    """Background and car, converted to yuv420p once, and the car's mask at luma and chroma size."""
+def _layers() -> tuple[Planes, Planes, Image.Image]:
+    """The background in yuv420p, the car in yuv444p (to shrink each plane from full detail) and its mask."""
     car = _draw_car()
-    mask = car.getchannel("A")
-    return _to_planes(_draw_background()), _to_planes(car), mask, mask.reduce(2)
+    photo = _photographed(car, seed=2, sigma=8, blur=1.5)
+    return _to_planes(_draw_background(), "yuv420p"), _to_planes(photo, "yuv444p"), car.getchannel("A")
 
 
 def render_planes(index: int) -> Planes:
-    """Frame `index` of the clip: the car pasted on the background, plane by plane (no per-frame RGB
-    conversion: that would cost more than encoding)."""
-    background, car, mask, chroma_mask = _layers()
-    x = car_x(index)
+    """Frame `index` of the clip: the car, shrunk to its distance, pasted on the background plane by plane
+    (no per-frame RGB conversion: that would cost more than encoding)."""
+    background, car, mask = _layers()
     planes = tuple(plane.copy() for plane in background)
-    planes[0].paste(car[0], (x, CAR_TOP), mask)
-    for plane, sprite in zip(planes[1:], car[1:], strict=True):
-        plane.paste(sprite, (x // 2, CAR_TOP // 2), chroma_mask)
+    box = car_box(index)
+    if box.bottom <= 0 or box.top >= HEIGHT:
+        return planes
+    for plane, sprite, div in zip(planes, car, (1, 2, 2), strict=True):
+        size = ((box.right - box.left) // div, (box.bottom - box.top) // div)
+        plane.paste(sprite.resize(size, Image.Resampling.BILINEAR), (box.left // div, box.top // div),
+                    mask.resize(size, Image.Resampling.BILINEAR))
     return planes
 
 
@@ -224,4 +334,16 @@ def ensure_demo_channel(db: Database, data_dir: Path) -> Channel | None:
                           created_ms=now_ms())
         s.add(channel)
         s.add(Meta(key=DEMO_KEY, value="1"))
+    add_demo_zone(data_dir)
     return channel
+
+
+def add_demo_zone(data_dir: Path) -> None:
+    """An LPR zone over the near part of the demo street's road, so the demo car's plate is read as it
+    comes towards the camera."""
+    from tsnvr.devices_cli import add_lpr_device
+
+    settings = settings_file.load(data_dir)
+    if settings.lpr_device_by_code(DEMO_ZONE_CODE) is None:
+        add_lpr_device(data_dir, code=DEMO_ZONE_CODE, name=DEMO_NAME, linked_channels=[DEMO_CHID],
+                       zone={"chid": DEMO_CHID, "rect": list(DEMO_ZONE_RECT), "mode": "driving", "entry": "down"})

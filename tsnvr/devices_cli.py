@@ -2,24 +2,40 @@
 
 They edit DIR/settings.toml ([[lpr_device]], [[emergency_call]], [[parking_lot]]), keeping every
 other key, and write only what storage.settings.from_mapping accepts. A running server notices the
-change within a few seconds and logs "Settings changed".
+change within a few seconds and logs "Settings changed". `add_lpr_device` does what
+`tsnvr device lpr add` does, for other code (the demo set-up).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lpr.zones import to_logical
 from storage import parking
 from storage import settings as settings_file
 from storage.db import Database
-from storage.settings import EmergencyCallDevice, LprDevice, ParkingLot, Settings, SettingsError
+from storage.settings import (
+    LOGICAL_HEIGHT,
+    LOGICAL_WIDTH,
+    ZONE_ENTRIES,
+    ZONE_MODES,
+    EmergencyCallDevice,
+    LprDevice,
+    LprZone,
+    ParkingLot,
+    Settings,
+    SettingsError,
+)
 from tsnvr.cli_common import common
 from web.devices import parking_lot_items
 
 MAX_CODE_LENGTH = 64  # plate_log.src_code
 LPR_TAGS = ("Normal", "NotUsed", "ReadOnly")
+PIXEL_RECT = re.compile(r"^\s*([^@]+)@\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 
 def channel_list(text: str) -> list[int]:
@@ -34,6 +50,43 @@ def channel_list(text: str) -> list[int]:
         if int(part) not in out:
             out.append(int(part))
     return out
+
+
+def _four_ints(text: str) -> list[int]:
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 4 or not all(part.isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not four whole numbers x0,y0,x1,y1")
+    return [int(part) for part in parts]
+
+
+def _check_rect(rect: list[int], width: int, height: int, text: str, where: str) -> None:
+    x0, y0, x1, y1 = rect
+    if not (x0 < x1 <= width and y0 < y1 <= height):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a rectangle inside {where}: needs x0 < x1 <= {width} and y0 < y1 <= {height}")
+
+
+def logical_rect(text: str) -> list[int]:
+    """"x0,y0,x1,y1" in 8K logical coordinates (argparse type)."""
+    rect = _four_ints(text)
+    _check_rect(rect, LOGICAL_WIDTH, LOGICAL_HEIGHT, text, f"the {LOGICAL_WIDTH}x{LOGICAL_HEIGHT} frame")
+    return rect
+
+
+def pixel_rect(text: str) -> list[int]:
+    """"x0,y0,x1,y1@WxH": pixels of a WxH picture -> 8K logical coordinates (argparse type)."""
+    found = PIXEL_RECT.match(text)
+    if not found:
+        raise argparse.ArgumentTypeError(f"{text!r} is not x0,y0,x1,y1@WIDTHxHEIGHT, e.g. 480,270,1440,810@1920x1080")
+    width, height = int(found.group(2)), int(found.group(3))
+    if width < 1 or height < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: the picture size must be at least 1x1")
+    rect = _four_ints(found.group(1))
+    _check_rect(rect, width, height, text, f"a {width}x{height} picture")
+    logical = list(to_logical(rect, width, height))
+    if not (logical[0] < logical[2] and logical[1] < logical[3]):
+        raise argparse.ArgumentTypeError(f"{text!r} is too small to keep in {LOGICAL_WIDTH}x{LOGICAL_HEIGHT}")
+    return logical
 
 
 def positive_int(text: str) -> int:
@@ -51,14 +104,19 @@ def non_negative_int(text: str) -> int:
 class SettingsFile:
     """settings.toml as a raw mapping, edited one table row at a time and validated before writing."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        from tsnvr.cli import load_settings
-
-        self.loaded = load_settings(args)  # with TSNVR_* applied: where the database is
-        self.data_dir: Path = self.loaded.data_dir
+    def __init__(self, data_dir: Path, loaded: Settings | None = None) -> None:
+        self.loaded = loaded  # with TSNVR_* applied: where the database is (commands that need it)
+        self.data_dir = Path(data_dir)
         self.path = self.data_dir / settings_file.SETTINGS_FILE
         self.raw = settings_file.read_file(self.path)
         self.current = self.validate(self.raw)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> SettingsFile:
+        from tsnvr.cli import load_settings
+
+        loaded = load_settings(args)
+        return cls(loaded.data_dir, loaded)
 
     def validate(self, raw: dict[str, Any]) -> Settings:
         return settings_file.from_mapping(raw, self.data_dir, env={})
@@ -110,6 +168,71 @@ def remove_row(rows: list[Any], row_id: int, what: str) -> tuple[list[Any], Any]
     return [r for r in rows if r.id != row_id], row
 
 
+def next_zone_id(devices: Iterable[LprDevice], chid: int) -> int:
+    """The smallest zone id not used on channel `chid`."""
+    used = {d.zone.id for d in devices if d.zone is not None and d.zone.chid == chid}
+    return next(i for i in range(len(used) + 1) if i not in used)
+
+
+def new_lpr_device(
+    file: SettingsFile,
+    *,
+    code: str,
+    name: str = "",
+    linked_channels: Iterable[int] = (),
+    tag: str = "Normal",
+    parking_entrance: int | None = None,
+    parking_exit: int | None = None,
+    zone: Mapping[str, Any] | LprZone | None = None,
+    id: int | None = None,
+) -> LprDevice:
+    """Add an [[lpr_device]] row to `file` and write it; SettingsError (nothing written) when it cannot be."""
+    devices = file.rows("lpr_device")
+    lots = file.rows("parking_lot")
+    check_counter_lot(lots, parking_entrance, "parking entrance (--entrance)")
+    check_counter_lot(lots, parking_exit, "parking exit (--exit)")
+    if tag not in LPR_TAGS:
+        raise SettingsError(f"tag {tag!r} is not one of {', '.join(LPR_TAGS)}")
+    channels = list(dict.fromkeys(linked_channels))
+    if any(isinstance(ch, bool) or not isinstance(ch, int) or ch < 1 for ch in channels):
+        raise SettingsError(f"linked channels {channels!r}: each must be a channel number (1, 2, ...)")
+    if zone is not None and not isinstance(zone, LprZone):
+        raw_zone = dict(zone)
+        if "id" not in raw_zone and isinstance(raw_zone.get("chid"), int):
+            raw_zone["id"] = next_zone_id(devices, raw_zone["chid"])
+        zone = LprZone.from_mapping(raw_zone)
+    if zone is not None:
+        other = next((d for d in devices if d.zone is not None and (d.zone.chid, d.zone.id) == (zone.chid, zone.id)),
+                     None)
+        if other is not None:
+            raise SettingsError(f"zone {zone.id} on channel {zone.chid} exists already (LPR device {other.id}); "
+                                f"leave out the zone id for the next free one")
+    device = LprDevice(
+        id=next_id(devices, id, "LPR device"),
+        code=check_code(devices, code, "LPR device"),
+        name=name or "",
+        linked_channels=channels,
+        tag=tag,
+        parking_entrance=parking_entrance,
+        parking_exit=parking_exit,
+        zone=zone,
+    )
+    file.save("lpr_device", [*devices, device])
+    return device
+
+
+def add_lpr_device(data_dir: Path, **columns: Any) -> LprDevice:
+    """Add an LPR device (an external reader, or with `zone={"chid": 1, "rect": [...], ...}` a zone of the
+    built-in reader) to DIR/settings.toml, keeping every other key; returns the row as written.
+
+    `columns` are new_lpr_device's keywords, as in settings.toml: code (required), name, linked_channels, tag,
+    parking_entrance, parking_exit, zone (a mapping with LprZone's keys, or an LprZone; a missing zone id is
+    the next free one on its channel), id (default: the next free one). Raises SettingsError, writing
+    nothing, when the row or the file is not valid (a code or id that exists, a lot that does not, a zone
+    outside the frame...)."""
+    return new_lpr_device(SettingsFile(data_dir), **columns)
+
+
 def _channels(chids: list[int]) -> str:
     return ",".join(map(str, chids)) or "-"
 
@@ -118,28 +241,51 @@ def _opt(value: object) -> str:
     return "-" if value is None or value == "" else str(value)
 
 
+def _zone_columns(zone: LprZone | None) -> str:
+    """The zone of a `device lpr list` line: tab-separated key=value columns, or nothing."""
+    if zone is None:
+        return ""
+    flags = [flag for flag, on in (("disabled_only", zone.disabled_only),
+                                   ("no_parking_allowed", zone.no_parking_allowed)) if on]
+    return (f"\tzone={zone.id}\tch={zone.chid}\trect={','.join(map(str, zone.rect))}\tmode={zone.mode}"
+            f"\tentry={_opt(zone.entry)}" + "".join(f"\t{flag}" for flag in flags))
+
+
+ZONE_OPTIONS = ("zone_rect", "zone_rect_px", "zone_id", "mode", "entry", "disabled_only", "no_parking_allowed")
+
+
+def _zone_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
+    if args.zone_ch is None:
+        given = [name for name in ZONE_OPTIONS if getattr(args, name) not in (None, False)]
+        if given:
+            options = ", ".join("--" + name.replace("_", "-") for name in given)
+            raise SettingsError(f"{options}: a zone needs --zone-ch (the channel it is on)")
+        return None
+    zone: dict[str, Any] = {"chid": args.zone_ch, "mode": args.mode or "driving",
+                            "disabled_only": args.disabled_only, "no_parking_allowed": args.no_parking_allowed}
+    rect = args.zone_rect or args.zone_rect_px
+    if rect is not None:
+        zone["rect"] = rect
+    if args.zone_id is not None:
+        zone["id"] = args.zone_id
+    if args.entry is not None:
+        zone["entry"] = args.entry
+    return zone
+
+
 def cmd_lpr(args: argparse.Namespace) -> int:
-    file = SettingsFile(args)
+    file = SettingsFile.from_args(args)
     devices = file.rows("lpr_device")
     if args.action == "list":
         for d in sorted(devices, key=lambda d: d.id):
             print(f"{d.id}\t{d.code}\t{d.display_name}\t{_channels(d.linked_channels)}\t{d.tag}\t"
-                  f"entrance={_opt(d.parking_entrance)}\texit={_opt(d.parking_exit)}")
+                  f"entrance={_opt(d.parking_entrance)}\texit={_opt(d.parking_exit)}{_zone_columns(d.zone)}")
     elif args.action == "add":
-        lots = file.rows("parking_lot")
-        check_counter_lot(lots, args.entrance, "--entrance")
-        check_counter_lot(lots, args.exit, "--exit")
-        device = LprDevice(
-            id=next_id(devices, args.id, "LPR device"),
-            code=check_code(devices, args.code, "LPR device"),
-            name=args.name or "",
-            linked_channels=args.link or [],
-            tag=args.tag,
-            parking_entrance=args.entrance,
-            parking_exit=args.exit,
-        )
-        file.save("lpr_device", [*devices, device])
-        print(f"added LPR device {device.id} ({device.code})")
+        device = new_lpr_device(file, code=args.code, name=args.name or "", linked_channels=args.link or [],
+                                tag=args.tag, parking_entrance=args.entrance, parking_exit=args.exit,
+                                zone=_zone_from_args(args), id=args.id)
+        where = f", zone {device.zone.id} on channel {device.zone.chid}" if device.zone else ""
+        print(f"added LPR device {device.id} ({device.code}){where}")
     elif args.action == "rm":
         rest, removed = remove_row(devices, args.id, "LPR device")
         file.save("lpr_device", rest)
@@ -148,7 +294,7 @@ def cmd_lpr(args: argparse.Namespace) -> int:
 
 
 def cmd_emcall(args: argparse.Namespace) -> int:
-    file = SettingsFile(args)
+    file = SettingsFile.from_args(args)
     devices = file.rows("emergency_call")
     if args.action == "list":
         for d in sorted(devices, key=lambda d: d.id):
@@ -179,11 +325,11 @@ def lot_users(settings: Settings, lot_id: int) -> list[str]:
 def _database(file: SettingsFile) -> Database:
     from tsnvr.server import open_database
 
-    return open_database(file.loaded)
+    return open_database(file.loaded or settings_file.load(file.data_dir))
 
 
 def cmd_parking(args: argparse.Namespace) -> int:
-    file = SettingsFile(args)
+    file = SettingsFile.from_args(args)
     lots = file.rows("parking_lot")
     if args.action == "list":
         db = _database(file)
@@ -247,11 +393,26 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     device = sub.add_parser("device", parents=[common], help="manage licence-plate readers and emergency call devices")
     kinds = device.add_subparsers(dest="kind", required=True)
 
-    lpr = kinds.add_parser("lpr", parents=[common], help="licence-plate readers that push plates to /api/push")
+    lpr = kinds.add_parser("lpr", parents=[common],
+                           help="licence-plate readers that push plates to /api/push, and recognition zones")
     lpr_add = _device_actions(lpr, "an LPR device")
     lpr_add.add_argument("--entrance", type=positive_int, help="parking lot whose count goes up (+1) per plate")
     lpr_add.add_argument("--exit", type=positive_int, help="parking lot whose count goes down (-1) per plate")
     lpr_add.add_argument("--tag", choices=LPR_TAGS, default="Normal")
+    zone = lpr_add.add_argument_group("recognition zone (the built-in reader reads plates inside it)")
+    zone.add_argument("--zone-ch", type=positive_int, metavar="N", help="the zone's channel (makes the device a zone)")
+    rect = zone.add_mutually_exclusive_group()
+    rect.add_argument("--zone-rect", type=logical_rect, metavar="x0,y0,x1,y1",
+                      help=f"the zone in 8K coordinates ({LOGICAL_WIDTH}x{LOGICAL_HEIGHT}; default: the whole frame)")
+    rect.add_argument("--zone-rect-px", type=pixel_rect, metavar="x0,y0,x1,y1@WxH",
+                      help="the zone in pixels of a WxH picture, e.g. 480,270,1440,810@1920x1080")
+    zone.add_argument("--zone-id", type=non_negative_int, metavar="N",
+                      help="zone number (default: the next free one on its channel, from 0)")
+    zone.add_argument("--mode", choices=ZONE_MODES, help="driving (default) or parking")
+    zone.add_argument("--entry", choices=ZONE_ENTRIES,
+                      help="the way a car moves when it enters (the opposite way is an exit); default: no direction")
+    zone.add_argument("--disabled-only", action="store_true", help="a disabled-parking zone")
+    zone.add_argument("--no-parking-allowed", action="store_true", help="a no-parking zone")
     lpr.set_defaults(func=cmd_lpr)
 
     emcall = kinds.add_parser("emcall", parents=[common], help="emergency call devices")

@@ -23,6 +23,7 @@ from storage.eventlog import EventLog, EventType, SystemCode
 from storage.models import EventLogEntry, Meta
 from storage.plate_similar import plate_index
 from storage.settings import Settings, SettingsError
+from tsnvr.analytics import Analytics
 from tsnvr.bus import EventBus
 from tsnvr.channel_names import ChannelNameWatch
 from tsnvr.live import LiveState
@@ -66,6 +67,7 @@ class Runtime:
         self.bus.listen(self.live)
         self.eventlog = EventLog(self.db, on_record=self._on_event_logged)
         self.recorder = RecorderSupervisor(self.db, settings, self.bus.publish, eventlog=self.eventlog)
+        self.analytics = Analytics(self.db, self.recorder, self.bus.publish)
         self.services = Services(
             settings=settings,
             db=self.db,
@@ -97,6 +99,7 @@ class Runtime:
         self.eventlog.record(EventType.SYSTEM, SystemCode.STORAGE_READY,
                              {"storagePath": str(self.settings.data_dir.resolve()), "statusCode": 0})
         await asyncio.to_thread(self.recorder.start)  # repairs crashed segments, then captures every channel
+        await asyncio.to_thread(self.analytics.apply, self.settings)
         watcher = asyncio.create_task(self._watch_settings())
         # Load the similar-plate index now, off the request path, so the first similarCarNo is fast.
         warm_up = asyncio.create_task(asyncio.to_thread(plate_index(self.db).refresh))
@@ -105,6 +108,7 @@ class Runtime:
         finally:
             watcher.cancel()
             warm_up.cancel()
+            await asyncio.to_thread(self.analytics.stop)
             await asyncio.to_thread(self.recorder.stop)
             self.eventlog.record(EventType.SYSTEM, SystemCode.SHUTDOWN)
             await asyncio.to_thread(_set_running, self.db, False)
@@ -130,6 +134,7 @@ class Runtime:
             self.eventlog.record(EventType.SYSTEM, SystemCode.SETTINGS_CHANGED, {"keys": changed},
                                  comment="Changed: " + ", ".join(changed))
             self.bus.publish("settingsChanged", {"keys": changed})
+            self.analytics.apply(new)
         return changed
 
     async def _watch_settings(self) -> None:

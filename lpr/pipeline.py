@@ -1,0 +1,268 @@
+"""The engine: pictures in, plate reads and objects out.
+
+    engine = LprEngine(LprConfig(regions=["BR"]))
+    plates = engine.read_plates(bgr)          # [PlateRead(text, score, box, char_scores, ...)]
+    objects = engine.detect_objects(bgr)      # [DetectedObject(kind, box, vehicle_type, colours...)]
+
+A tracker calls these once per analysed frame; `read_plates(frame, vehicles=objects)` links each plate to the
+vehicle around it without detecting vehicles twice. Models are loaded on first use; a missing or unreadable
+model raises lpr.models.ModelError naming its setting.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lpr import colors
+from lpr.config import LprConfig
+from lpr.geometry import box_quad, quad_size, xywh
+from lpr.models import resolve
+from lpr.plate_crop import rectify, trim_side_bands
+from lpr.plate_detector import PlateDetection, PlateDetector
+from lpr.plate_formats import FormatMatch, apply_formats, formats_for
+from lpr.plate_reader import LineRead, PlateReader, combine
+from lpr.quantize import cached_int8
+from lpr.two_line import split_lines
+from lpr.vehicle_detector import HUMAN, VEHICLE, ObjectDetector
+
+Box = tuple[int, int, int, int]  # x, y, width, height in image pixels
+
+# Crops read for each plate: (pad_x, pad_y) as shares of the plate's width and height. The detector's box and
+# the mask's outline fail in different ways (the box includes a tilted plate's surroundings, the outline can
+# clip a character), so both are read and their per-character probabilities averaged.
+CROP_PAD = (0.0, 0.05)
+TWO_LINE_ASPECT = 2.3  # plates narrower than this many heights may hold two lines (motorcycles, old KR...)
+# A two-line read must explain a plate clearly better than the one-line read (mean log probability per
+# character): a one-line plate with a line of small print (a US state name) reads as two confident lines too,
+# while a real two-line plate squeezed into one line reads poorly.
+TWO_LINE_MARGIN = 0.02
+
+
+@dataclass
+class DetectedObject:
+    kind: str  # "human" or "vehicle"
+    label: str  # the detector's class: person, car, truck, bus, motorcycle, bicycle...
+    box: Box
+    score: float  # 0-100
+    vehicle_type: str | None = None
+    colors: list[str] = field(default_factory=list)  # vehicle body
+    upper_colors: list[str] = field(default_factory=list)  # person: upper clothes
+    lower_colors: list[str] = field(default_factory=list)  # person: lower clothes
+
+    def as_dict(self) -> dict:
+        out: dict = {"kind": self.kind, "label": self.label, "box": list(self.box), "score": self.score}
+        if self.kind == VEHICLE:
+            out.update(vehicleType=self.vehicle_type, colors=self.colors)
+        else:
+            out.update(upperColors=self.upper_colors, lowerColors=self.lower_colors)
+        return out
+
+
+@dataclass
+class PlateRead:
+    text: str
+    score: float  # 0-100: mean of the characters' scores
+    box: Box  # the plate in image pixels
+    char_scores: list[float]  # 0-100, one per character of `text`
+    quad: list[tuple[float, float]]  # the plate's corners (tl, tr, br, bl)
+    detection_score: float  # 0-100
+    format: str | None = None  # the plate format that matched, None if none did (or none is configured)
+    lines: int = 1
+    vehicle: DetectedObject | None = None
+
+    def as_dict(self) -> dict:
+        out = {"text": self.text, "score": self.score, "box": list(self.box),
+               "charScores": self.char_scores, "format": self.format}
+        if self.vehicle is not None:
+            out["vehicle"] = {"box": list(self.vehicle.box), "vehicleType": self.vehicle.vehicle_type}
+        return out
+
+
+class LprEngine:
+    def __init__(self, config: LprConfig | None = None) -> None:
+        self.config = config or LprConfig()
+        if self.config.plate_search not in ("frame", "vehicles"):
+            raise ValueError(f"setting lpr_plate_search: {self.config.plate_search!r} is not frame or vehicles")
+        self.formats = formats_for(self.config.regions, self.config.plate_patterns)
+        self._plates: PlateDetector | None = None
+        self._reader: PlateReader | None = None
+        self._objects: ObjectDetector | None = None
+
+    # models, loaded on first use
+    @property
+    def plate_detector(self) -> PlateDetector:
+        if self._plates is None:
+            self._plates = PlateDetector(self._detector_path("lpr_plate_model", self.config.plate_model),
+                                         self.config.threads, self.config.plate_confidence)
+        return self._plates
+
+    @property
+    def reader(self) -> PlateReader:
+        if self._reader is None:
+            dict_path = resolve("lpr_ocr_dict", self.config.ocr_dict) if self.config.ocr_dict else None
+            self._reader = PlateReader(resolve("lpr_ocr_model", self.config.ocr_model), self.config.threads,
+                                       dict_path)
+        return self._reader
+
+    @property
+    def object_detector(self) -> ObjectDetector:
+        if self._objects is None:
+            self._objects = ObjectDetector(self._detector_path("lpr_object_model", self.config.object_model),
+                                           self.config.threads, self.config.object_confidence)
+        return self._objects
+
+    def _detector_path(self, setting: str, configured: str) -> Path:
+        path = resolve(setting, configured)
+        if not self.config.quantize:
+            return path
+        # (a file that cannot be quantised is used as it is, and then fails to load with its setting's name)
+        cache = Path(self.config.cache_dir).expanduser() if self.config.cache_dir else None
+        return cached_int8(path, cache) or path
+
+    def load(self, objects: bool = True) -> None:
+        """Load the models now (raises ModelError at once instead of at the first picture)."""
+        _ = self.plate_detector, self.reader
+        if objects:
+            _ = self.object_detector
+
+    # objects
+    def detect_objects(self, image: np.ndarray) -> list[DetectedObject]:
+        out = []
+        for found in self.object_detector(image):
+            obj = DetectedObject(found.kind, found.label, xywh(found.box), round(100 * found.score, 1),
+                                 found.vehicle_type)
+            if found.kind == HUMAN:
+                obj.upper_colors, obj.lower_colors = colors.person_colors(image, found.box)
+            else:
+                obj.colors = colors.vehicle_colors(image, found.box)
+            out.append(obj)
+        return out
+
+    # plates
+    def find_plates(self, image: np.ndarray, vehicles: list[DetectedObject] | None = None) -> list[PlateDetection]:
+        """Plate detections, best first: in the whole picture, or inside vehicles when plate_search is
+        "vehicles" and vehicles are given."""
+        if self.config.plate_search != "vehicles" or not vehicles:
+            found = self.plate_detector(image)
+        else:
+            found = []
+            h, w = image.shape[:2]
+            for v in vehicles:
+                if v.kind != VEHICLE:
+                    continue
+                x, y, bw, bh = v.box
+                x0, y0 = max(0, int(x - 0.05 * bw)), max(0, int(y - 0.05 * bh))
+                x1, y1 = min(w, int(x + 1.05 * bw)), min(h, int(y + 1.05 * bh))
+                offset = np.array([x0, y0], np.float32)
+                for d in self.plate_detector(image[y0:y1, x0:x1]):
+                    found.append(PlateDetection(d.box + np.tile(offset, 2), d.score, d.quad + offset, d.from_mask))
+        found.sort(key=lambda d: -d.score)
+        return found[:self.config.max_plates]
+
+    def read_line(self, image: np.ndarray, detection: PlateDetection) -> tuple[LineRead, int]:
+        """The characters of one detected plate, and its number of lines."""
+        quads = [box_quad(detection.box)]
+        if detection.from_mask:
+            quads.append(detection.quad)
+        crops = [trim_side_bands(rectify(image, q, *CROP_PAD)) for q in quads]
+        stretch = self.config.ocr_stretch or [1.0]
+        single = combine([self.reader.read(c, s) for c in crops for s in stretch])
+        width, height = quad_size(detection.quad)
+        if width >= TWO_LINE_ASPECT * height:
+            return single, 1
+        double = self._read_two_lines(crops, stretch)
+        if double is not None and self._better_in_two_lines(single, double):
+            return double, 2
+        return single, 1
+
+    def _better_in_two_lines(self, single: LineRead, double: LineRead) -> bool:
+        (single_fits, single_mean), (double_fits, double_mean) = self._likelihood(single), self._likelihood(double)
+        if single_fits != double_fits:
+            return double_fits
+        return double_mean > single_mean + TWO_LINE_MARGIN
+
+    def _read_two_lines(self, crops: list[np.ndarray], stretch: list[float]) -> LineRead | None:
+        tops, bottoms = [], []
+        for crop in crops:
+            split = split_lines(crop)
+            if split is None:
+                continue
+            top, bottom = split
+            tops += [self.reader.read(top, s) for s in stretch]
+            bottoms += [self.reader.read(bottom, s) for s in stretch]
+        if not tops:
+            return None
+        top, bottom = combine(tops), combine(bottoms)
+        if not top.chars or not bottom.chars:
+            return None
+        return LineRead(top.chars + bottom.chars, top.alphabet or bottom.alphabet)
+
+    def _match(self, line: LineRead) -> FormatMatch:
+        return apply_formats(line.chars, self.formats, line.alphabet, self.reader.hangul_available)
+
+    def _likelihood(self, line: LineRead) -> tuple[bool, float]:
+        """How well a read explains the plate: a format match first, then the mean log probability."""
+        match = self._match(line)
+        mean = match.log_prob / max(1, len(match.text))
+        return (match.format is not None, mean)
+
+    def read_plates(self, image: np.ndarray, vehicles: list[DetectedObject] | None = None) -> list[PlateRead]:
+        """Every readable plate in a BGR picture, best detection first."""
+        cfg = self.config
+        out: list[PlateRead] = []
+        for detection in self.find_plates(image, vehicles):
+            line, lines = self.read_line(image, detection)
+            match = self._match(line)
+            text = match.text
+            if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
+                continue
+            char_scores = [round(100 * s, 1) for s in match.char_scores]
+            score = round(float(np.mean(char_scores)), 1) if char_scores else 0.0
+            if score < cfg.min_score:
+                continue
+            read = PlateRead(text, score, xywh(detection.box), char_scores,
+                             [(round(float(x), 1), round(float(y), 1)) for x, y in detection.quad],
+                             round(100 * detection.score, 1), match.format, lines)
+            read.vehicle = vehicle_of(detection.box, vehicles) if vehicles else None
+            if any(p.text == read.text and _close(p.box, read.box) for p in out):
+                continue
+            out.append(read)
+        return out
+
+
+def _close(a: Box, b: Box) -> bool:
+    ax, ay = a[0] + a[2] / 2, a[1] + a[3] / 2
+    bx, by = b[0] + b[2] / 2, b[1] + b[3] / 2
+    return math.hypot(ax - bx, ay - by) < max(a[2], b[2])
+
+
+def vehicle_of(box: np.ndarray, vehicles: list[DetectedObject]) -> DetectedObject | None:
+    """The smallest vehicle box that holds the plate's centre."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    holding = [v for v in vehicles if v.kind == VEHICLE and v.box[0] <= cx <= v.box[0] + v.box[2]
+               and v.box[1] <= cy <= v.box[1] + v.box[3]]
+    return min(holding, key=lambda v: v.box[2] * v.box[3], default=None)
+
+
+_default: LprEngine | None = None
+
+
+def default_engine() -> LprEngine:
+    """An engine with the default settings, made once."""
+    global _default
+    if _default is None:
+        _default = LprEngine()
+    return _default
+
+
+def read_plates(image: np.ndarray, vehicles: list[DetectedObject] | None = None,
+                engine: LprEngine | None = None) -> list[PlateRead]:
+    return (engine or default_engine()).read_plates(image, vehicles)
+
+
+def detect_objects(image: np.ndarray, engine: LprEngine | None = None) -> list[DetectedObject]:
+    return (engine or default_engine()).detect_objects(image)

@@ -1,0 +1,61 @@
+"""Cutting a plate out of the frame as an upright rectangle: a perspective warp of its quadrilateral, with a
+margin around it (a mask outline is a few pixels off at best, and the recogniser reads best with some
+background around the characters)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from lpr.geometry import quad_size
+
+MAX_HEIGHT = 96  # the recogniser reads 48-pixel lines: more detail than twice that is wasted work
+
+
+def rectify(image: np.ndarray, quad: np.ndarray, pad_x: float = 0.04, pad_y: float = 0.10,
+            max_height: int = MAX_HEIGHT) -> np.ndarray:
+    """The plate inside `quad` (tl, tr, br, bl) warped to a rectangle, with `pad_x` of its width and `pad_y`
+    of its height added on each side (taken from the picture around it, extended at the image border)."""
+    width, height = quad_size(quad)
+    width, height = max(width, 4.0), max(height, 2.0)
+    scale = min(1.0, max_height / (height * (1 + 2 * pad_y)))
+    w, h = width * scale, height * scale
+    mx, my = pad_x * w, pad_y * h
+    out_w, out_h = max(8, round(w + 2 * mx)), max(8, round(h + 2 * my))
+    target = np.array([[mx, my], [mx + w, my], [mx + w, my + h], [mx, my + h]], np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    return cv2.warpPerspective(image, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+# European plates carry a blue band at the left end (the EU stars and the country code) and in France, Italy
+# and Portugal another at the right end (department, province or year, in small print). The recogniser reads
+# that print as part of the number ("AB123CD75"), so a blue band at either end is cut off before reading.
+BAND_MIN, BAND_MAX = 0.03, 0.2  # a band's width, as a share of the plate's
+BAND_BLUE_SHARE = 0.5  # share of a column's pixels that are blue in a band
+
+
+def trim_side_bands(crop: np.ndarray) -> np.ndarray:
+    """The crop without a blue band at its left or right end (unchanged without one, or if the whole plate
+    is blue)."""
+    hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
+    hue = hsv[:, :, 0].astype(np.float32) * (360 / 256)
+    blue = (hue >= 190) & (hue <= 260) & (hsv[:, :, 1] > 90) & (hsv[:, :, 2] > 40)
+    columns = blue.mean(0) >= BAND_BLUE_SHARE
+    w = crop.shape[1]
+    left, right = _run(columns), _run(columns[::-1])
+    cut_left = left + 1 if BAND_MIN * w <= left <= BAND_MAX * w else 0
+    cut_right = right + 1 if BAND_MIN * w <= right <= BAND_MAX * w else 0
+    if not cut_left and not cut_right:
+        return crop
+    return crop[:, cut_left:w - cut_right]
+
+
+def _run(columns: np.ndarray) -> int:
+    """How many columns from the start are blue, allowing the plate's border before them (a few columns)."""
+    start = 0
+    while start < min(len(columns), 4) and not columns[start]:
+        start += 1
+    end = start
+    while end < len(columns) and columns[end]:
+        end += 1
+    return end if end > start else 0

@@ -1,0 +1,307 @@
+"""The analytics worker: decoded frames in; motion, plates and objects out.
+
+Frames arrive from each analysed channel (`offer`, called by the recorder's frame sampler thread):
+the motion detector looks at every one of them, and the newest waits for the worker thread, which
+takes the channels in turn, so one busy channel cannot starve the others and a slow machine
+analyses fewer frames instead of falling behind. Models run only on a channel that moved in the
+last few seconds or still has a car in view.
+
+Each second the channels whose motion state changed are published (`motionChanges`). A plate
+track that ends becomes one plate-log row, two images, an `LPR` event and the parking counts it
+moves (storage.plate_passing); an object track, once confirmed, one object-log row, an image and
+an `object` event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlmodel import func, select
+
+from lpr.models import ModelError
+from lpr.motion import MotionDetector
+from lpr.pipeline import LprEngine
+from lpr.snapshots import crop, day_folder, save_jpeg, shrink
+from lpr.tracker import ObjectTrack, ObjectTracker, PlateTrack, PlateTracker
+from lpr.vehicle_detector import HUMAN
+from lpr.zones import Zone
+from storage.db import Database
+from storage.models import DetectedObject as ObjectRow
+from storage.objects import add_object
+from storage.plate_passing import Passing, record_passing
+from storage.settings import ParkingLot
+
+log = logging.getLogger("tsnvr.lpr")
+
+Publish = Callable[[str, dict[str, Any]], None]
+
+MOTION_CYCLE_S = 1.0  # the guide's motionChanges cycle
+MOTION_HOLD_MS = 2000.0  # models keep running this long after the last motion
+OBJECT_GAP_MS = 1500.0  # an object unseen this long is gone
+MIN_READS = 2  # a plate read in fewer frames is logged only when its score reaches SURE_SCORE
+SURE_SCORE = 80.0
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    """What to look for on one channel."""
+
+    chid: int
+    zones: tuple[Zone, ...] = ()  # plates are read inside these
+    objects: bool = False  # people and vehicles
+
+
+@dataclass
+class ChannelState:
+    plan: ChannelPlan
+    motion: MotionDetector
+    plates: PlateTracker
+    objects: ObjectTracker
+    pending: tuple[float, np.ndarray] | None = None  # the newest frame not analysed yet
+    moved_in_cycle: bool = False
+    motion_published: bool | None = None
+    last_motion_ms: float = -1e18
+    size: tuple[int, int] = (0, 0)  # width, height of the last frame
+    analysed: int = 0
+    skipped: int = 0
+
+
+class AnalyticsWorker:
+    def __init__(self, engine: LprEngine, db: Database, data_dir: Path, publish: Publish,
+                 parking_lots: Callable[[], list[ParkingLot]], motion_threshold: float = 0.003,
+                 track_seconds: float = 0.6) -> None:
+        self.engine = engine
+        self.db = db
+        self.data_dir = data_dir
+        self.publish = publish
+        self.parking_lots = parking_lots
+        self.motion_threshold = motion_threshold
+        self.gap_ms = 1000 * track_seconds
+        self.model_error: str | None = None
+        self._channels: dict[int, ChannelState] = {}
+        self._order: list[int] = []
+        self._lock = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_obj_id = 0
+        self._models_ready = False
+        self._models_tried = False
+
+    # configuration (any thread)
+    def configure(self, plans: list[ChannelPlan], motion_threshold: float | None = None,
+                  track_seconds: float | None = None) -> None:
+        """The channels to analyse and what to look for; channels left out stop being analysed."""
+        gone: list[ChannelState] = []
+        with self._lock:
+            if motion_threshold is not None:
+                self.motion_threshold = motion_threshold
+            if track_seconds is not None:
+                self.gap_ms = 1000 * track_seconds
+            wanted = {p.chid: p for p in plans}
+            for chid in list(self._channels):
+                if chid not in wanted:
+                    gone.append(self._channels.pop(chid))
+            for chid, plan in wanted.items():
+                state = self._channels.get(chid)
+                if state is None:
+                    self._channels[chid] = ChannelState(plan, MotionDetector(self.motion_threshold),
+                                                        PlateTracker(self.gap_ms),
+                                                        ObjectTracker(self._new_object_id, OBJECT_GAP_MS))
+                else:
+                    state.plan = plan
+                    state.motion.threshold = self.motion_threshold
+                    state.plates.gap_ms = self.gap_ms
+            self._order = sorted(self._channels)
+        stopped = [{"chid": s.plan.chid, "motion": False} for s in gone if s.motion_published]
+        if stopped:
+            self.publish("motionChanges", {"updated": stopped})
+
+    @property
+    def chids(self) -> list[int]:
+        with self._lock:
+            return list(self._order)
+
+    # frames (the sampler's thread: must be quick)
+    def offer(self, chid: int, wall_ms: float, image: np.ndarray) -> None:
+        with self._lock:
+            state = self._channels.get(chid)
+        if state is None:
+            return
+        moved = state.motion.update(image)
+        with self._lock:
+            state.size = (image.shape[1], image.shape[0])
+            if moved:
+                state.moved_in_cycle = True
+                state.last_motion_ms = wall_ms
+            if state.pending is not None:
+                state.skipped += 1
+            state.pending = (wall_ms, image)
+            self._lock.notify()
+
+    # the worker thread
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="lpr-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread; tracks still open are logged first."""
+        self._stop.set()
+        with self._lock:
+            self._lock.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        next_cycle = time.monotonic() + MOTION_CYCLE_S
+        turn = 0
+        while not self._stop.is_set():
+            job = None
+            with self._lock:
+                order = list(self._order)
+                for k in range(len(order)):
+                    state = self._channels[order[(turn + k) % len(order)]]
+                    if state.pending is not None:
+                        job, state.pending = (state, *state.pending), None
+                        turn = (turn + k + 1) % len(order)
+                        break
+                if job is None:
+                    self._lock.wait(0.1)
+            if job is not None:
+                if not self._models_tried:
+                    # loaded when the first frame comes (a zone on a silent channel costs nothing), beside
+                    # this loop: making the int8 copies the first time takes a while, and motion goes on
+                    self._models_tried = True
+                    threading.Thread(target=self._load_models, name="lpr-models", daemon=True).start()
+                self._analyse(*job)
+            self._close_tracks(time.time() * 1000)
+            if time.monotonic() >= next_cycle:
+                next_cycle = time.monotonic() + MOTION_CYCLE_S
+                self._publish_motion()
+        self._close_tracks(time.time() * 1000, everything=True)
+
+    def _load_models(self) -> None:
+        try:
+            self.engine.load(objects=True)
+            self._next_obj_id = self._stored_max_obj_id()
+            self._models_ready = True
+        except ModelError as exc:
+            self.model_error = str(exc)
+            log.error("LPR models unavailable: plates and objects are not read (recording goes on)",
+                      extra={"fields": {"error": str(exc)}})
+
+    def _stored_max_obj_id(self) -> int:
+        with self.db.read() as s:
+            return int(s.exec(select(func.max(ObjectRow.obj_id))).one() or 0)
+
+    def _new_object_id(self) -> int:
+        self._next_obj_id += 1
+        return self._next_obj_id
+
+    def _analyse(self, state: ChannelState, wall_ms: float, image: np.ndarray) -> None:
+        plan = state.plan
+        active = (wall_ms - state.last_motion_ms < MOTION_HOLD_MS or state.plates.open
+                  or any(t.reported for t in state.objects.open))
+        if not self._models_ready or not active or not (plan.zones or plan.objects):
+            return
+        state.analysed += 1
+        try:
+            vehicles_first = plan.zones and self.engine.config.plate_search == "vehicles"
+            objects = self.engine.detect_objects(image) if plan.objects or vehicles_first else []
+            reads = self.engine.read_plates(image, objects or None) if plan.zones else []
+        except Exception:  # one bad frame must not end the worker
+            log.exception("frame not analysed", extra={"fields": {"chid": plan.chid}})
+            return
+        height, width = image.shape[:2]
+        placed = []
+        for read in reads:
+            x, y, w, h = read.box
+            zone = next((z for z in plan.zones if z.contains(x + w / 2, y + h / 2, width, height)), None)
+            if zone is not None:
+                placed.append((read, zone))
+        state.plates.update(wall_ms, placed, image)
+        if plan.objects:
+            for track in state.objects.update(wall_ms, objects, image):
+                self._report_object(plan.chid, track)
+
+    def _close_tracks(self, now_ms: float, everything: bool = False) -> None:
+        with self._lock:
+            states = list(self._channels.values())
+        for state in states:
+            for track in state.plates.close(now_ms, everything):
+                try:
+                    self._log_plate(state, track)
+                except Exception:
+                    log.exception("plate not logged", extra={"fields": {"chid": state.plan.chid}})
+
+    def _publish_motion(self) -> None:
+        changed = []
+        with self._lock:
+            for chid in self._order:
+                state = self._channels[chid]
+                moving = state.moved_in_cycle
+                state.moved_in_cycle = False
+                if moving != state.motion_published:
+                    state.motion_published = moving
+                    changed.append({"chid": chid, "motion": moving})
+        if changed:
+            self.publish("motionChanges", {"updated": changed})
+
+    # results
+    def _log_plate(self, state: ChannelState, track: PlateTrack) -> None:
+        result = track.vote()
+        if result.reads < MIN_READS and result.score < SURE_SCORE:
+            log.debug("plate dropped", extra={"fields": {"text": result.text, "score": result.score}})
+            return
+        zone: Zone = track.zone  # type: ignore[assignment]
+        chid = state.plan.chid
+        index = track.representative(result.text)
+        read = track.reads[index]
+        folder = day_folder("plates", chid, track.first_ms)
+        stem = f"{folder}/{int(track.first_ms)}-{track.id}"
+        images = [save_jpeg(self.data_dir, f"{stem}.plate.jpg", track.crops[index])]
+        if track.best_frame is not None:
+            images.append(save_jpeg(self.data_dir, f"{stem}.jpg", shrink(track.best_frame)))
+        width, height = track.best_frame.shape[1], track.best_frame.shape[0]  # type: ignore[union-attr]
+        passing = Passing(
+            plate_no=result.text, begin_ms=int(track.first_ms), end_ms=int(track.last_ms),
+            src_code=zone.code, src_name=zone.name, linked=list(zone.linked) or [zone.chid],
+            parking_entrance=zone.parking_entrance, parking_exit=zone.parking_exit,
+            direction=zone.direction(track.path, width, height), chid=chid, score=result.score,
+            roi=tuple(int(v) for v in read.box), images=images)  # type: ignore[arg-type]
+        record_passing(self.db, self.parking_lots(), self.publish, passing)
+        log.info("plate", extra={"fields": {"chid": chid, "plate": result.text, "score": result.score,
+                                            "reads": len(track.reads), "zone": zone.code}})
+
+    def _report_object(self, chid: int, track: ObjectTrack) -> None:
+        found = track.best or track.latest
+        if found.kind == HUMAN:
+            clothes = [{"type": kind, "colors": colours} for kind, colours in
+                       (("tops", found.upper_colors), ("bottoms", found.lower_colors)) if colours]
+            attributes: dict[str, Any] = {"clothes": clothes} if clothes else {}
+        else:
+            attributes = {"vehicleType": found.vehicle_type} if found.vehicle_type else {}
+            if found.colors:
+                attributes["colors"] = list(found.colors)
+        image = None
+        if track.best_frame is not None:
+            image = save_jpeg(self.data_dir, f"{day_folder('objects', chid, track.last_ms)}/{track.obj_id}.jpg",
+                              crop(track.best_frame, found.box, 0.05))
+        ts_ms = int(track.last_ms)
+        try:
+            add_object(self.db, ts_ms, chid, track.obj_id, found.kind, attributes, found.score, image)
+        except Exception:
+            log.exception("object not logged", extra={"fields": {"chid": chid}})
+            return
+        self.publish("object", {"ts_ms": ts_ms, "chid": chid, "obj_id": track.obj_id, "type": found.kind,
+                                "likelihood": found.score, "attributes": attributes, "image": image})

@@ -1,0 +1,123 @@
+"""Running an Ultralytics YOLOv8 ONNX export (detect or segment): letterbox, inference, decoding, NMS.
+
+The export's output0 is (1, 4 + classes + mask coefficients, anchors): a centre-size box in input pixels,
+one score per class, and for segmentation models 32 coefficients over output1's prototype masks.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from lpr.onnx_session import open_session
+
+PAD_VALUE = 114  # Ultralytics' letterbox grey
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """How an image was fitted into the model input: input = image * scale + (pad_x, pad_y)."""
+
+    scale: float
+    pad_x: int
+    pad_y: int
+
+    def to_image(self, boxes: np.ndarray) -> np.ndarray:
+        """xyxy boxes in input pixels -> image pixels."""
+        out = boxes.astype(np.float32).copy()
+        out[:, [0, 2]] = (out[:, [0, 2]] - self.pad_x) / self.scale
+        out[:, [1, 3]] = (out[:, [1, 3]] - self.pad_y) / self.scale
+        return out
+
+
+@dataclass
+class RawDetections:
+    """Detections after NMS, in image pixels: boxes (n, 4) xyxy, scores (n,), classes (n,), coefs (n, nm)."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+    coefs: np.ndarray
+    protos: np.ndarray | None
+    letterbox: Letterbox
+    input_size: tuple[int, int]  # (height, width) of the model input
+
+
+def class_names(session) -> dict[int, str]:  # noqa: ANN001
+    """The class names Ultralytics writes into the export's metadata ({0: 'person', ...})."""
+    raw = session.get_modelmeta().custom_metadata_map.get("names", "")
+    try:
+        names = ast.literal_eval(raw) if raw else {}
+    except (ValueError, SyntaxError):
+        names = {}
+    return {int(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
+
+
+class YoloModel:
+    """One YOLOv8 ONNX model on ONNX Runtime."""
+
+    def __init__(self, path: Path, setting: str, threads: int = 1) -> None:
+        self.setting = setting
+        self.session = open_session(path, setting, threads)
+        inp = self.session.get_inputs()[0]
+        self.input_name = inp.name
+        shape = inp.shape
+        self.height = shape[2] if isinstance(shape[2], int) else 640
+        self.width = shape[3] if isinstance(shape[3], int) else 640
+        self.dtype = np.float16 if "float16" in inp.type else np.float32
+        self.names = class_names(self.session)
+        self.segment = len(self.session.get_outputs()) > 1
+
+    def letterbox(self, image: np.ndarray) -> tuple[np.ndarray, Letterbox]:
+        """BGR uint8 image -> (1, 3, H, W) RGB tensor in [0, 1], centred on grey like Ultralytics does."""
+        h, w = image.shape[:2]
+        scale = min(self.height / h, self.width / w)
+        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+        resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        pad_x, pad_y = (self.width - nw) // 2, (self.height - nh) // 2
+        canvas = np.full((self.height, self.width, 3), PAD_VALUE, np.uint8)
+        canvas[pad_y:pad_y + nh, pad_x:pad_x + nw] = resized
+        tensor = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(self.dtype) * self.dtype(1 / 255)
+        return np.ascontiguousarray(tensor), Letterbox(scale, pad_x, pad_y)
+
+    def __call__(self, image: np.ndarray, conf: float, iou: float, classes: set[int] | None = None,
+                 max_det: int = 100) -> RawDetections:
+        tensor, box = self.letterbox(image)
+        outputs = self.session.run(None, {self.input_name: tensor})
+        pred = outputs[0][0].astype(np.float32).T  # (anchors, channels)
+        protos = outputs[1][0].astype(np.float32) if self.segment and len(outputs) > 1 else None
+        nm = protos.shape[0] if protos is not None else 0
+        nc = pred.shape[1] - 4 - nm
+        class_scores = pred[:, 4:4 + nc]
+        if classes is not None:
+            keep_cols = np.zeros(nc, bool)
+            keep_cols[[c for c in classes if c < nc]] = True
+            class_scores = np.where(keep_cols, class_scores, 0)
+        cls = class_scores.argmax(1)
+        score = class_scores[np.arange(len(cls)), cls]
+        mask = score > conf
+        pred, cls, score = pred[mask], cls[mask], score[mask]
+        xyxy = np.empty((len(pred), 4), np.float32)
+        xyxy[:, :2] = pred[:, :2] - pred[:, 2:4] / 2
+        xyxy[:, 2:] = pred[:, :2] + pred[:, 2:4] / 2
+        keep = nms(xyxy, score, cls, iou)[:max_det]
+        boxes = box.to_image(xyxy[keep])
+        h, w = image.shape[:2]
+        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
+        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
+        coefs = pred[keep, 4 + nc:] if nm else np.zeros((len(keep), 0), np.float32)
+        return RawDetections(boxes, score[keep], cls[keep], coefs, protos, box, (self.height, self.width))
+
+
+def nms(xyxy: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by per-class non-maximum suppression, best first."""
+    if len(xyxy) == 0:
+        return np.zeros(0, np.int64)
+    xywh = np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], 1)
+    keep = cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.tolist(), classes.tolist(), 0.0, iou)
+    keep = np.asarray(keep, np.int64).reshape(-1)
+    return keep[np.argsort(-scores[keep], kind="stable")]

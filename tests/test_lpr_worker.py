@@ -1,0 +1,173 @@
+"""The LPR worker on live video: the demo street clip, played by the test RTSP server into a
+channel with an LPR zone, puts the car's plate in the plate log with the right time range and
+images, on the LPR WebSocket with the guide's keys, into the parking count, and motion into
+motionChanges; with its weights missing the channel still records. People and a bus in a street
+photo become object-log rows and `object` events."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import cv2
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from lpr.config import LprConfig
+from lpr.pipeline import LprEngine
+from lpr.worker import AnalyticsWorker, ChannelPlan
+from storage.clock import now_ms
+from storage.models import Channel
+from storage.objects import COLORS
+from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
+from tests.needs import BUS_PHOTO, MODEL_CACHE, needs_bus_photo, needs_rtsp
+from tests.rtsp_server import RtspServerProcess
+from tsnvr import demo
+from web.timefmt import parse
+
+LPR_KEYS = ["timestamp", "chid", "deviceCode", "deviceName", "linkedChannel", "image", "plateNo", "score", "roi",
+            "timeBegin", "topic", "parkingLot", "direction"]
+DEMO_ENTRY = "down"  # the demo car drives towards the camera
+# the plate is wholly in the picture in these frames of the clip
+VISIBLE = [i for i in range(demo.FRAMES) if demo.plate_box(i) is not None]
+
+
+def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Of two (left, top, right, bottom) boxes."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union
+
+
+@pytest.fixture(scope="module")
+def street_clip(tmp_path_factory: pytest.TempPathFactory):
+    return demo.make_demo_clip(tmp_path_factory.mktemp("clip") / "street.mp4")
+
+
+def zone_settings(data_dir, **extra: object) -> None:
+    write_settings(
+        data_dir, segment_seconds=4.0, lpr_fps=5.0, lpr_cache_dir=str(MODEL_CACHE),
+        parking_lot=[{"id": 1, "name": "Yard", "type": "counter", "max_count": 10}],
+        lpr_device=[{"id": 2, "code": "1-1-1", "name": "Street gate", "linked_channels": [1],
+                     "parking_entrance": 1,
+                     "zone": {"id": 0, "chid": 1, "rect": list(demo.DEMO_ZONE_RECT), "mode": "driving",
+                              "entry": DEMO_ENTRY}}],
+        **extra)
+
+
+def receive_until(ws, topic: str, deadline: float, seen: list[dict]) -> tuple[dict, float]:
+    while time.monotonic() < deadline:
+        message = json.loads(ws.receive_text())
+        seen.append(message)
+        if message.get("topic") == topic:
+            return message, time.time()
+    raise AssertionError(f"no {topic} event")
+
+
+@needs_rtsp
+def test_a_passing_car_is_logged_once_with_its_plate_images_and_events(data_dir, street_clip):
+    zone_settings(data_dir, lpr_channels=[])
+    with RtspServerProcess(file=street_clip) as server:
+        runtime = make_runtime(data_dir)
+        with runtime.db.write() as s:
+            s.add(Channel(chid=1, name="Street", type="rtsp", source=server.url("file"), created_ms=now_ms()))
+        with TestClient(runtime.app) as client:
+            url = f"/wsapi/subscribeEvents?topics=LPR,parkingCount,motionChanges&auth={ADMIN_AUTH}"
+            with client.websocket_connect(url) as ws:
+                assert json.loads(ws.receive_text())["topics"] == ["LPR", "parkingCount", "motionChanges"]
+                deadline, seen = time.monotonic() + 60, []
+                event, arrived = receive_until(ws, "LPR", deadline, seen)
+                counted, _ = receive_until(ws, "parkingCount", deadline, seen)
+            assert list(event) == LPR_KEYS
+            assert event["plateNo"] == "DEMO123"
+            assert (event["deviceCode"], event["deviceName"], event["topic"]) == ("1-1-1", "Street gate", "LPR")
+            assert event["chid"]["chid"] == 1 and event["chid"]["title"] == "Street"
+            assert [c["chid"] for c in event["linkedChannel"]] == [1]
+            assert (event["parkingLot"], event["direction"]) == ({"entrance": 1}, "entry")
+            assert 60 <= event["score"] <= 100
+            x, y = event["roi"]["offset"]
+            w, h = event["roi"]["size"]
+            # the plate of one of the frames the plate was wholly in, where the generator drew it
+            assert max(iou((x, y, x + w, y + h), demo.plate_box(i)) for i in VISIBLE) >= 0.6
+            image = client.get(event["image"].replace("http://testserver", "") + f"?auth={ADMIN_AUTH}")
+            assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+            assert client.get(event["image"].replace("http://testserver", "")).status_code == 401
+            assert counted["updated"] == [{"id": 1, "name": "Yard", "type": "counter", "count": 1, "maxCount": 10}]
+
+            found = client.get(f"/api/find?what=carNo&auth={ADMIN_AUTH}").json()
+            assert found["totalCount"] == 1
+            row = found["data"][0]
+            assert (row["plateNo"], row["srcCode"], row["direction"]) == ("DEMO123", "1-1-1", "entry")
+            first, last = (parse(t, runtime.services.tz).ms for t in row["timeRange"])
+            seen_s = (last - first) / 1000
+            visible_s = len(VISIBLE) / demo.FPS
+            # read over more than a second of the car's approach, never longer than its plate was in view
+            assert 1.0 <= seen_s <= visible_s + 0.5
+            assert row["timeRange"][0] == event["timeBegin"] and row["timeRange"][1] == event["timestamp"]
+            # the plate's event came within a second of its last sighting (plus the track's gap)
+            assert arrived * 1000 - last <= 1000 * (0.6 + 1.0)
+            assert len(row["image"]) == 2
+            frame = client.get(row["image"][1].replace("http://testserver", "") + f"?auth={ADMIN_AUTH}")
+            assert frame.status_code == 200 and frame.content[:3] == b"\xff\xd8\xff"
+            assert [v["chid"] for v in row["vod"]] == [1]
+            # motion: the current state first, then the car's arrival, on the one-second cycle
+            motion = [m["updated"] for m in seen if m.get("topic") == "motionChanges"]
+            assert [c["chid"] for c in motion[0]] == [1] and [{"chid": 1, "motion": True}] in motion[1:]
+
+
+@needs_rtsp
+def test_missing_weights_are_named_and_recording_goes_on(data_dir, street_clip):
+    missing = data_dir / "no-such-plates.onnx"
+    zone_settings(data_dir, lpr_plate_model=str(missing))
+    with RtspServerProcess(file=street_clip) as server:
+        runtime = make_runtime(data_dir)
+        with runtime.db.write() as s:
+            s.add(Channel(chid=1, name="Street", type="rtsp", source=server.url("file"), created_ms=now_ms()))
+        with TestClient(runtime.app) as client:
+            def recording():
+                body = client.get(f"/api/status?recordingStatus&auth={ADMIN_AUTH}").json()
+                return body and body[0]["recordingStatus"]["recording"]
+
+            assert wait_until(recording)
+            error = wait_until(lambda: runtime.analytics.worker.model_error)
+            assert error == f"setting lpr_plate_model ({missing}): no such file"
+
+
+@needs_bus_photo
+def test_people_and_a_bus_become_object_rows_and_events(data_dir):
+    assert BUS_PHOTO is not None, "ultralytics/assets/bus.jpg is not installed"
+    photo = cv2.imread(str(BUS_PHOTO))
+    runtime = make_runtime(data_dir)
+    worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
+                             runtime.bus.publish, lambda: [])
+    worker.configure([ChannelPlan(4, (), objects=True)])
+    with TestClient(runtime.app) as client:
+        with client.websocket_connect(f"/wsapi/subscribeEvents?topics=object&objectType=vehicle"
+                                      f"&auth={ADMIN_AUTH}") as ws:
+            assert json.loads(ws.receive_text())["topics"] == ["object"]
+            worker.start()
+            try:
+                for k in range(5):  # the camera pans a little: motion, and the same objects frame after frame
+                    worker.offer(4, time.time() * 1000, np.ascontiguousarray(np.roll(photo, 6 * k, axis=1)))
+                    time.sleep(0.4)
+                event = json.loads(ws.receive_text())
+            finally:
+                worker.stop()
+        assert list(event) == ["timestamp", "chid", "objId", "type", "likelihood", "attributes", "image", "topic"]
+        assert (event["chid"], event["type"], event["attributes"]["vehicleType"]) == (4, "vehicle", "bus")
+        assert set(event["attributes"]) <= {"vehicleType", "colors"} and 35 <= event["likelihood"] <= 100
+        image = client.get(event["image"].replace("http://testserver", "") + f"?auth={ADMIN_AUTH}")
+        assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+
+        people = client.get(f"/api/find?what=object&objectType=human&auth={ADMIN_AUTH}").json()
+        assert people["totalCount"] >= 3
+        ids = [p["objId"] for p in people["data"]]
+        assert len(set(ids)) == len(ids) and event["objId"] not in ids
+        for person in people["data"]:
+            assert set(person["attributes"]) <= {"clothes"}
+            for clothes in person["attributes"].get("clothes", []):
+                assert clothes["type"] in ("tops", "bottoms") and set(clothes["colors"]) <= set(COLORS)
+        vehicles = client.get(f"/api/find?what=object&objectType=vehicle&auth={ADMIN_AUTH}").json()
+        assert [v["objId"] for v in vehicles["data"]] == [event["objId"]]

@@ -1,5 +1,6 @@
 """Freeing disk space: delete the oldest segments (file, then row) while free space on the data
-directory's filesystem is below the threshold, and any segment older than the maximum age.
+directory's filesystem is below the threshold, and any segment older than the maximum age; then
+the plate and object images of the days no recording is left of (recorder.image_retention).
 
 The file goes first: a crash between the two leaves a row without a file, which the next pass
 deletes, rather than a file no row points to, which nothing would ever delete.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recorder import segment_files
+from recorder.image_retention import prune_images, utc_day
 from storage import segments
 from storage.clock import now_ms
 from storage.db import Database
@@ -49,6 +51,7 @@ class RetentionPass:
     required: int = 0
     space_short: bool = False  # free space still below the threshold and no recordings left to delete
     errors: list[str] = field(default_factory=list)  # "path: error" for files that could not be deleted
+    images: list[str] = field(default_factory=list)  # image day folders deleted with their recordings
 
     @property
     def deleted(self) -> list[Segment]:
@@ -111,6 +114,9 @@ def run(db: Database, data_dir: Path, policy: RetentionPolicy,
                 break
         _delete(db, data_dir, batch, result.errors)
         result.for_space += batch
+    if result.deleted:
+        oldest = segments.oldest_segments(db, 1)
+        result.images = prune_images(data_dir, utc_day(oldest[0].begin_ms if oldest else result.started_ms))
     result.finished_ms = now_ms()
     if result.deleted:
         log.info("old recordings deleted", extra={"fields": {

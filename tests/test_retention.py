@@ -281,3 +281,29 @@ def test_a_channel_that_cannot_write_logs_recording_failed_once(db: Database, tm
     assert entry.comment == (f"Channel 1: a recording file could not be written in {data_dir.resolve()}; "
                              "retrying (the server log has the error)")
     assert time.time() * 1000 - entry.ts_ms < 60_000
+
+
+# --- images go with the recordings of their day ---------------------------------------------------
+
+def test_images_of_days_without_recordings_go_with_them(db: Database, tmp_path: Path):
+    data_dir = tmp_path / "data"
+    start = now_ms() - 30 * DAY_MS
+    day = lambda ms: time.strftime("%Y-%m-%d", time.gmtime(ms / 1000))  # noqa: E731
+    add_recordings(db, data_dir, 2, 100, first_ms=start, step_ms=10 * DAY_MS)  # days 0 and 10
+    kept = add_recordings(db, data_dir, 1, 100, first_ms=start + 25 * DAY_MS)  # 5 days old
+    recent = add_recordings(db, data_dir, 1, 100, first_ms=now_ms() - DAY_MS)
+    folders = {}
+    for kind in ("plates", "objects"):
+        for ms in (start, start + 10 * DAY_MS, recent[0].begin_ms):
+            folder = data_dir / "images" / kind / day(ms) / "ch1"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "1.jpg").write_bytes(b"\xff\xd8\xff")
+            folders[(kind, ms)] = folder
+    (data_dir / "images" / "plates" / "notes").mkdir()  # not a day folder: left alone
+    supervisor = RecorderSupervisor(db, make_settings(data_dir, retention_max_age_days=3.0), EventBus().publish)
+    result = supervisor.enforce_retention()
+    assert [r.begin_ms for r in result.deleted] == [start, start + 10 * DAY_MS, kept[0].begin_ms]
+    assert result.images == [f"images/{kind}/{day(ms)}" for ms in (start, start + 10 * DAY_MS)
+                             for kind in ("objects", "plates")]
+    assert all(folders[(kind, recent[0].begin_ms)].is_dir() for kind in ("plates", "objects"))
+    assert (data_dir / "images" / "plates" / "notes").is_dir()

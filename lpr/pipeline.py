@@ -23,7 +23,7 @@ from lpr.geometry import box_quad, quad_size, xywh
 from lpr.models import resolve
 from lpr.plate_crop import rectify, trim_side_bands
 from lpr.plate_detector import PlateDetection, PlateDetector
-from lpr.plate_formats import FormatMatch, apply_formats, formats_for
+from lpr.plate_formats import FormatError, FormatMatch, apply_formats, formats_for
 from lpr.plate_reader import LineRead, PlateReader, combine
 from lpr.quantize import cached_int8
 from lpr.two_line import split_lines
@@ -87,7 +87,7 @@ class LprEngine:
         self.config = config or LprConfig()
         if self.config.plate_search not in ("frame", "vehicles"):
             raise ValueError(f"setting lpr_plate_search: {self.config.plate_search!r} is not frame or vehicles")
-        self.formats = formats_for(self.config.regions, self.config.plate_patterns)
+        self.formats = configured_formats(self.config)
         self._plates: PlateDetector | None = None
         self._reader: PlateReader | None = None
         self._objects: ObjectDetector | None = None
@@ -232,6 +232,18 @@ class LprEngine:
                 continue
             out.append(read)
         return out
+
+
+def configured_formats(config: LprConfig) -> list:
+    """The plate formats of lpr_regions and lpr_plate_patterns; FormatError names the setting at fault."""
+    out = []
+    for setting, regions, patterns in (("lpr_regions", config.regions, ()),
+                                       ("lpr_plate_patterns", (), config.plate_patterns)):
+        try:
+            out += formats_for(regions, patterns)
+        except FormatError as exc:
+            raise FormatError(f"setting {setting}: {exc}") from None
+    return out
 
 
 def _close(a: Box, b: Box) -> bool:

@@ -280,7 +280,7 @@ class AnalyticsWorker:
             direction=zone.direction(track.path, width, height), chid=chid, score=result.score,
             roi=tuple(int(v) for v in read.box), images=images)  # type: ignore[arg-type]
         record_passing(self.db, self.parking_lots(), self.publish, passing)
-        log.info("plate", extra={"fields": {"chid": chid, "plate": result.text, "score": result.score,
+        log.debug("plate", extra={"fields": {"chid": chid, "plate": result.text, "score": result.score,
                                             "reads": len(track.reads), "zone": zone.code}})
 
     def _report_object(self, chid: int, track: ObjectTrack) -> None:

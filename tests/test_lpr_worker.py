@@ -171,3 +171,19 @@ def test_people_and_a_bus_become_object_rows_and_events(data_dir):
                 assert clothes["type"] in ("tops", "bottoms") and set(clothes["colors"]) <= set(COLORS)
         vehicles = client.get(f"/api/find?what=object&objectType=vehicle&auth={ADMIN_AUTH}").json()
         assert [v["objId"] for v in vehicles["data"]] == [event["objId"]]
+
+
+def test_an_unknown_plate_region_is_named_and_the_server_keeps_serving(data_dir):
+    zone_settings(data_dir, lpr_regions=["BR", "XX"])
+    runtime = make_runtime(data_dir)
+    with TestClient(runtime.app) as client:
+        assert client.get(f"/api/status?auth={ADMIN_AUTH}").status_code == 200
+        assert runtime.analytics.worker is None
+        assert runtime.analytics.error.startswith("setting lpr_regions: unknown plate region 'XX' (known: ")
+        write_settings(data_dir, lpr_regions=["BR"], lpr_plate_patterns=["LLL NNNN", "Q"])
+        runtime.reload_settings()
+        assert runtime.analytics.error == "setting lpr_plate_patterns: plate format 'Q': 'Q' is not L, N, H, A " \
+                                          "or a {m,n} count"
+        write_settings(data_dir, lpr_plate_patterns=[])
+        runtime.reload_settings()
+        assert runtime.analytics.error is None and runtime.analytics.worker is not None

@@ -70,3 +70,15 @@ def test_nothing_outside_the_served_folders(client, segment, path, status):
 def test_a_symlink_out_of_rec_is_not_followed(client, segment, data_dir):
     (data_dir / "rec" / "leak.mp4").symlink_to(data_dir / "tsnvr.db")
     assert client.get(f"/storage/rec/leak.mp4?auth={ADMIN_AUTH}").status_code == 404
+
+
+def test_plate_images_need_the_lpr_right_and_object_images_playback(client, runtime, data_dir, add_user):
+    plate, obj = "images/plates/2026-11-21/ch1/1795296406539-1.plate.jpg", "images/objects/2026-11-21/ch1/17.jpg"
+    for relative in (plate, obj):
+        (data_dir / relative).parent.mkdir(parents=True)
+        (data_dir / relative).write_bytes(b"\xff\xd8\xff\xe0 a picture")
+    lpr, viewer = add_user("lpr-only", rights="LPR,Remote"), add_user("viewer", rights="Playback,Remote")
+    assert [client.get(f"/storage/{relative}?auth={who}").status_code
+            for relative in (plate, obj) for who in (lpr, viewer)] == [200, 403, 403, 200]
+    r = client.get(f"/storage/{plate}?auth={lpr}")
+    assert (r.headers["content-type"], r.content) == ("image/jpeg", b"\xff\xd8\xff\xe0 a picture")

@@ -27,6 +27,7 @@ class Analytics:
         self._engine_config: Any = None
         self._settings: Settings | None = None
         self._attached: set[int] = set()
+        self.error: str | None = None  # why analysis cannot run with the current settings
 
     def apply(self, settings: Settings) -> None:
         """Start, reconfigure or stop analysis to match `settings`."""
@@ -58,11 +59,19 @@ class Analytics:
         if self.worker is not None and config != self._engine_config:
             self.stop()
         if self.worker is None:
+            try:
+                engine = LprEngine(config)
+            except ValueError as exc:  # a plate region or pattern it does not know
+                if self.error != str(exc):
+                    log.error("LPR settings unusable: plates and objects are not read (recording goes on)",
+                              extra={"fields": {"error": str(exc)}})
+                self.error = str(exc)
+                return
             self._engine_config = config
-            self.worker = AnalyticsWorker(LprEngine(config), self.db, settings.data_dir, self.publish,
-                                          self._parking_lots, settings.lpr_motion_threshold,
-                                          settings.lpr_track_seconds)
+            self.worker = AnalyticsWorker(engine, self.db, settings.data_dir, self.publish, self._parking_lots,
+                                          settings.lpr_motion_threshold, settings.lpr_track_seconds)
             self.worker.start()
+        self.error = None
         plans = [ChannelPlan(chid, tuple(by_channel.get(chid, ())), settings.lpr_objects) for chid in chids]
         self.worker.configure(plans, settings.lpr_motion_threshold, settings.lpr_track_seconds)
         for chid in self._attached - set(chids):

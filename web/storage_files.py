@@ -1,5 +1,6 @@
-"""GET /storage/{path}: recorded segments (and, later, plate and object images) under the data
-directory, for users with the Playback right. Range requests work, so players can seek.
+"""GET /storage/{path}: recorded segments and plate and object images under the data directory.
+Plate images need the LPR right (like the LPR events and plate searches they belong to), the rest
+the Playback right. Range requests work, so players can seek.
 
 Only finished files below DIR/rec and DIR/images are served: never the database, settings,
 exports (those go through /download) or a segment still being written (.part)."""
@@ -35,8 +36,12 @@ def stored_file(data_dir: Path, relative: str) -> Path:
     return path
 
 
+def right_for(relative: str) -> str:
+    return "LPR" if relative.startswith("images/plates/") else "Playback"
+
+
 def serve_stored_file(request: Request) -> Response:
-    require_for_file(request, "Playback")
+    require_for_file(request, right_for(request.path_params["path"]))
     services: Services = request.app.state.services
     path = stored_file(services.settings.data_dir, request.path_params["path"])
     return FileResponse(path, media_type=MEDIA_TYPES[path.suffix.lower()])

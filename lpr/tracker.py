@@ -99,6 +99,7 @@ class PlateTrack:
     best_frame: np.ndarray | None = None  # the frame of the best read (for the images)
     best_ms: float = 0.0
     misses: int = 0  # analysed frames since the last sighting
+    row_id: int | None = None  # its plate-log row, once logged (a parked car is logged before it leaves)
 
     def add(self, wall_ms: float, read: PlateRead, frame: np.ndarray) -> None:
         self.last_ms = wall_ms

@@ -36,6 +36,7 @@ from storage.db import Database
 from storage.models import DetectedObject as ObjectRow
 from storage.objects import add_object
 from storage.plate_passing import Passing, record_passing
+from storage.plates import set_plate_end
 from storage.settings import ParkingLot
 
 log = logging.getLogger("tsnvr.lpr")
@@ -47,6 +48,9 @@ MOTION_HOLD_MS = 2000.0  # models keep running this long after the last motion
 OBJECT_GAP_MS = 1500.0  # an object unseen this long is gone
 MIN_READS = 2  # a plate read in fewer frames is logged only when its score reaches SURE_SCORE
 SURE_SCORE = 80.0
+STILL_CHECK_MS = 2000.0  # with no motion, a car still in view is looked at this often (not every frame)
+PARKED_MS = 5000.0  # in a parking zone, a car seen this long has parked: it is logged then
+PARKED_READS = 3
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class ChannelState:
     moved_in_cycle: bool = False
     motion_published: bool | None = None
     last_motion_ms: float = -1e18
+    last_analysed_ms: float = -1e18
     size: tuple[int, int] = (0, 0)  # width, height of the last frame
     analysed: int = 0
     skipped: int = 0
@@ -210,10 +215,13 @@ class AnalyticsWorker:
 
     def _analyse(self, state: ChannelState, wall_ms: float, image: np.ndarray) -> None:
         plan = state.plan
-        active = (wall_ms - state.last_motion_ms < MOTION_HOLD_MS or state.plates.open
-                  or any(t.reported for t in state.objects.open))
-        if not self._models_ready or not active or not (plan.zones or plan.objects):
+        if not self._models_ready or not (plan.zones or plan.objects):
             return
+        if wall_ms - state.last_motion_ms >= MOTION_HOLD_MS:  # a still picture: nothing new to see...
+            in_view = state.plates.open or any(t.reported for t in state.objects.open)
+            if not in_view or wall_ms - state.last_analysed_ms < STILL_CHECK_MS:  # ...but a parked car may leave
+                return
+        state.last_analysed_ms = wall_ms
         state.analysed += 1
         try:
             vehicles_first = plan.zones and self.engine.config.plate_search == "vehicles"
@@ -230,6 +238,10 @@ class AnalyticsWorker:
             if zone is not None:
                 placed.append((read, zone))
         state.plates.update(wall_ms, placed, image)
+        for track in state.plates.open:
+            if track.zone.mode == "parking" and track.row_id is None and len(track.reads) >= PARKED_READS \
+                    and track.last_ms - track.first_ms >= PARKED_MS:  # type: ignore[attr-defined]
+                self._guarded(self._log_plate, state, track)
         if plan.objects:
             for track in state.objects.update(wall_ms, objects, image):
                 self._report_object(plan.chid, track)
@@ -239,10 +251,17 @@ class AnalyticsWorker:
             states = list(self._channels.values())
         for state in states:
             for track in state.plates.close(now_ms, everything):
-                try:
-                    self._log_plate(state, track)
-                except Exception:
-                    log.exception("plate not logged", extra={"fields": {"chid": state.plan.chid}})
+                if track.row_id is None:
+                    self._guarded(self._log_plate, state, track)
+                else:  # a parked car has left: its row's time range now ends when it was last seen
+                    self._guarded(set_plate_end, self.db, track.row_id, int(track.last_ms))
+
+    @staticmethod
+    def _guarded(action: Callable[..., Any], *args: Any) -> None:
+        try:
+            action(*args)
+        except Exception:  # a full disk or a database hiccup loses this plate, not the worker
+            log.exception("plate not logged")
 
     def _publish_motion(self) -> None:
         changed = []
@@ -264,6 +283,7 @@ class AnalyticsWorker:
             log.debug("plate dropped", extra={"fields": {"text": result.text, "score": result.score}})
             return
         zone: Zone = track.zone  # type: ignore[assignment]
+        parking_zone = zone.mode == "parking"
         chid = state.plan.chid
         index = track.representative(result.text)
         read = track.reads[index]
@@ -276,10 +296,12 @@ class AnalyticsWorker:
         passing = Passing(
             plate_no=result.text, begin_ms=int(track.first_ms), end_ms=int(track.last_ms),
             src_code=zone.code, src_name=zone.name, linked=list(zone.linked) or [zone.chid],
-            parking_entrance=zone.parking_entrance, parking_exit=zone.parking_exit,
-            direction=zone.direction(track.path, width, height), chid=chid, score=result.score,
-            roi=tuple(int(v) for v in read.box), images=images)  # type: ignore[arg-type]
-        record_passing(self.db, self.parking_lots(), self.publish, passing)
+            # a parked car neither enters nor leaves a lot
+            parking_entrance=None if parking_zone else zone.parking_entrance,
+            parking_exit=None if parking_zone else zone.parking_exit,
+            direction=None if parking_zone else zone.direction(track.path, width, height), chid=chid,
+            score=result.score, roi=tuple(int(v) for v in read.box), images=images)  # type: ignore[arg-type]
+        track.row_id = record_passing(self.db, self.parking_lots(), self.publish, passing).id
         log.debug("plate", extra={"fields": {"chid": chid, "plate": result.text, "score": result.score,
                                             "reads": len(track.reads), "zone": zone.code}})
 

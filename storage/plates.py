@@ -62,5 +62,14 @@ def add_plate(
     return row
 
 
+def set_plate_end(db: Database, plate_id: int, end_ms: int) -> None:
+    """Move a row's end time (its car, logged while parked, has left)."""
+    with db.write() as s:
+        row = s.get(PlateRead, plate_id)
+        if row is not None:
+            row.end_ms = max(row.end_ms, end_ms)
+            s.add(row)
+
+
 def images_of(row: PlateRead) -> list[str]:
     return json.loads(row.images) if row.images else []

@@ -12,13 +12,15 @@ import time
 import cv2
 import numpy as np
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from lpr.config import LprConfig
 from lpr.pipeline import LprEngine
 from lpr.worker import AnalyticsWorker, ChannelPlan
+from lpr.zones import Zone
 from storage.clock import now_ms
-from storage.models import Channel
+from storage.models import Channel, PlateRead
 from storage.objects import COLORS
 from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
 from tests.needs import BUS_PHOTO, MODEL_CACHE, needs_bus_photo, needs_rtsp
@@ -187,3 +189,35 @@ def test_an_unknown_plate_region_is_named_and_the_server_keeps_serving(data_dir)
         write_settings(data_dir, lpr_plate_patterns=[])
         runtime.reload_settings()
         assert runtime.analytics.error is None and runtime.analytics.worker is not None
+
+
+def test_a_car_in_a_parking_zone_is_logged_once_parked_and_its_row_ends_when_it_leaves(data_dir):
+    runtime = make_runtime(data_dir)
+    events: list[tuple[str, dict]] = []
+    worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
+                             lambda topic, event: events.append((topic, event)), lambda: [])
+    bay = Zone(device_id=3, code="bay-7", name="Bay 7", chid=2, rect=(0, 0, 7680, 4320), mode="parking",
+               entry="down", linked=(2,), parking_entrance=1, parking_exit=None)
+    worker.configure([ChannelPlan(2, (bay,), objects=False)])
+    frames = {i: demo.render_frame(i).to_ndarray(format="bgr24") for i in (0, *range(100, 185, 5))}
+    worker.start()
+    try:
+        def show(index: int, seconds: float) -> None:
+            for _ in range(round(seconds * 5)):
+                worker.offer(2, time.time() * 1000, frames[index])
+                time.sleep(0.2)
+
+        for i in range(100, 185, 5):  # drives in
+            show(i, 0.2)
+        show(180, 6.0)  # parks: logged while it stands there
+        lpr = [e for topic, e in events if topic == "LPR"]
+        assert [(e["plate_no"], e["device_code"], e["direction"], e["parking_entrance"]) for e in lpr] == [
+            ("DEMO123", "bay-7", None, None)]
+        assert lpr[0]["ts_ms"] - lpr[0]["begin_ms"] >= 5000
+        show(0, 3.0)  # leaves
+    finally:
+        worker.stop()
+    assert [topic for topic, _ in events if topic in ("LPR", "parkingCount")] == ["LPR"]
+    with runtime.db.read() as s:
+        [row] = s.exec(select(PlateRead)).all()
+    assert row.plate_no == "DEMO123" and row.begin_ms == lpr[0]["begin_ms"] and row.end_ms > lpr[0]["ts_ms"]

@@ -45,10 +45,12 @@ Publish = Callable[[str, dict[str, Any]], None]
 
 MOTION_CYCLE_S = 1.0  # the guide's motionChanges cycle
 MOTION_HOLD_MS = 2000.0  # models keep running this long after the last motion
-OBJECT_GAP_MS = 1500.0  # an object unseen this long is gone
 MIN_READS = 2  # a plate read in fewer frames is logged only when its score reaches SURE_SCORE
 SURE_SCORE = 80.0
 STILL_CHECK_MS = 2000.0  # with no motion, a car still in view is looked at this often (not every frame)
+# an object unseen this long is gone: longer than the still checks, or someone standing still would be
+# taken for a new person at every check
+OBJECT_GAP_MS = STILL_CHECK_MS + 1000.0
 PARKED_MS = 5000.0  # in a parking zone, a car seen this long has parked: it is logged then
 PARKED_READS = 3
 

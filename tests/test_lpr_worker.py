@@ -221,3 +221,37 @@ def test_a_car_in_a_parking_zone_is_logged_once_parked_and_its_row_ends_when_it_
     with runtime.db.read() as s:
         [row] = s.exec(select(PlateRead)).all()
     assert row.plate_no == "DEMO123" and row.begin_ms == lpr[0]["begin_ms"] and row.end_ms > lpr[0]["ts_ms"]
+
+
+@needs_bus_photo
+def test_people_standing_still_keep_their_object_ids(data_dir):
+    """Without motion the worker looks every two seconds; the people it keeps seeing stay the same
+    objects, so when the camera moves again nobody is reported a second time."""
+    photo = cv2.imread(str(BUS_PHOTO))
+    runtime = make_runtime(data_dir)
+    events: list[dict] = []
+    worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
+                             lambda topic, event: events.append(event) if topic == "object" else None, lambda: [])
+    worker.configure([ChannelPlan(5, (), objects=True)])
+
+    def pan(start: int) -> None:
+        for k in range(start, start + 4):
+            worker.offer(5, time.time() * 1000, np.ascontiguousarray(np.roll(photo, 6 * k, axis=1)))
+            time.sleep(0.3)
+
+    worker.start()
+    try:
+        pan(0)
+        wait_until(lambda: len(events) >= 4)
+        time.sleep(1)
+        reported = len(events)
+        still = np.ascontiguousarray(np.roll(photo, 18, axis=1))
+        for _ in range(35):  # 7 s of a still picture: looked at every 2 s once the motion has settled
+            worker.offer(5, time.time() * 1000, still)
+            time.sleep(0.2)
+        pan(3)
+        time.sleep(1)
+    finally:
+        worker.stop()
+    assert len(events) == reported
+    assert len({e["obj_id"] for e in events}) == len(events)

@@ -17,7 +17,7 @@ most; a track is confirmed (and reported, once) after `confirm_hits` sightings.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -26,6 +26,7 @@ import numpy as np
 
 from lpr.pipeline import DetectedObject, PlateRead
 from lpr.snapshots import crop
+from lpr.zones import centre
 
 Box = tuple[int, int, int, int]
 
@@ -33,10 +34,6 @@ MAX_STEP_WIDTHS = 4.0  # a plate moves at most this many of its widths between a
 CROP_MARGIN = 0.15  # around a plate's box in its saved crop
 MIN_MISSES = 2
 STALL_MS = 5000.0
-
-
-def centre(box: Box) -> tuple[float, float]:
-    return box[0] + box[2] / 2, box[1] + box[3] / 2
 
 
 def iou(a: Box, b: Box) -> float:
@@ -97,7 +94,6 @@ class PlateTrack:
     path: list[tuple[float, float]] = field(default_factory=list)  # plate centres, oldest first
     best: PlateRead | None = None
     best_frame: np.ndarray | None = None  # the frame of the best read (for the images)
-    best_ms: float = 0.0
     misses: int = 0  # analysed frames since the last sighting
     row_id: int | None = None  # its plate-log row, once logged (a parked car is logged before it leaves)
 
@@ -108,7 +104,7 @@ class PlateTrack:
         self.crops.append(crop(frame, read.box, CROP_MARGIN).copy())
         self.path.append(centre(read.box))
         if self.best is None or read.score > self.best.score:
-            self.best, self.best_frame, self.best_ms = read, frame, wall_ms
+            self.best, self.best_frame = read, frame
 
     def vote(self) -> Vote:
         return vote(self.reads)
@@ -179,7 +175,6 @@ class ObjectTrack:
     last_ms: float
     latest: DetectedObject
     hits: int = 1
-    labels: Counter = field(default_factory=Counter)
     best: DetectedObject | None = None
     best_frame: np.ndarray | None = None
     reported: bool = False
@@ -187,7 +182,6 @@ class ObjectTrack:
     def add(self, wall_ms: float, found: DetectedObject, frame: np.ndarray) -> None:
         self.last_ms, self.latest = wall_ms, found
         self.hits += 1
-        self.labels[found.label] += 1
         if self.best is None or found.score > self.best.score:
             self.best, self.best_frame = found, frame
 

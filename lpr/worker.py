@@ -31,7 +31,7 @@ from lpr.pipeline import LprEngine
 from lpr.snapshots import crop, day_folder, save_jpeg, shrink
 from lpr.tracker import ObjectTrack, ObjectTracker, PlateTrack, PlateTracker
 from lpr.vehicle_detector import HUMAN
-from lpr.zones import Zone
+from lpr.zones import Zone, centre
 from storage.db import Database
 from storage.models import DetectedObject as ObjectRow
 from storage.objects import add_object
@@ -75,9 +75,6 @@ class ChannelState:
     motion_published: bool | None = None
     last_motion_ms: float = -1e18
     last_analysed_ms: float = -1e18
-    size: tuple[int, int] = (0, 0)  # width, height of the last frame
-    analysed: int = 0
-    skipped: int = 0
 
 
 class AnalyticsWorker:
@@ -130,11 +127,6 @@ class AnalyticsWorker:
         if stopped:
             self.publish("motionChanges", {"updated": stopped})
 
-    @property
-    def chids(self) -> list[int]:
-        with self._lock:
-            return list(self._order)
-
     # frames (the sampler's thread: must be quick)
     def offer(self, chid: int, wall_ms: float, image: np.ndarray) -> None:
         with self._lock:
@@ -143,12 +135,9 @@ class AnalyticsWorker:
             return
         moved = state.motion.update(image)
         with self._lock:
-            state.size = (image.shape[1], image.shape[0])
             if moved:
                 state.moved_in_cycle = True
                 state.last_motion_ms = wall_ms
-            if state.pending is not None:
-                state.skipped += 1
             state.pending = (wall_ms, image)
             self._lock.notify()
 
@@ -224,7 +213,6 @@ class AnalyticsWorker:
             if not in_view or wall_ms - state.last_analysed_ms < STILL_CHECK_MS:  # ...but a parked car may leave
                 return
         state.last_analysed_ms = wall_ms
-        state.analysed += 1
         try:
             vehicles_first = plan.zones and self.engine.config.plate_search == "vehicles"
             objects = self.engine.detect_objects(image) if plan.objects or vehicles_first else []
@@ -235,8 +223,8 @@ class AnalyticsWorker:
         height, width = image.shape[:2]
         placed = []
         for read in reads:
-            x, y, w, h = read.box
-            zone = next((z for z in plan.zones if z.contains(x + w / 2, y + h / 2, width, height)), None)
+            x, y = centre(read.box)
+            zone = next((z for z in plan.zones if z.contains(x, y, width, height)), None)
             if zone is not None:
                 placed.append((read, zone))
         state.plates.update(wall_ms, placed, image)

@@ -24,7 +24,8 @@ class Analytics:
         self.recorder = recorder
         self.publish = publish
         self.worker: Any = None  # lpr.worker.AnalyticsWorker while running
-        self._engine_config: Any = None
+        self._engine_config: Any = None  # the lpr.config.LprConfig the running worker was made with
+        self._told_missing = False
         self._settings: Settings | None = None
         self._attached: set[int] = set()
         self.error: str | None = None  # why analysis cannot run with the current settings
@@ -41,10 +42,10 @@ class Analytics:
             from lpr.worker import AnalyticsWorker, ChannelPlan
             from lpr.zones import zones_of
         except ImportError as exc:
-            if self._engine_config is None:
+            if not self._told_missing:
                 log.warning("LPR is not installed: plates and objects are not read (install tsnvr[lpr])",
                             extra={"fields": {"error": str(exc)}})
-                self._engine_config = False
+                self._told_missing = True
             return
         by_channel: dict[int, list[Any]] = {}
         for zone in zones_of(settings):

@@ -42,6 +42,7 @@ import numpy as np  # noqa: E402
 from lpr.config import LprConfig  # noqa: E402
 from lpr.models import resolve  # noqa: E402
 from lpr.pipeline import LprEngine  # noqa: E402
+from lpr.tracker import iou  # noqa: E402
 from lpr.vehicle_detector import ObjectDetector  # noqa: E402
 
 Box = tuple[int, int, int, int]
@@ -93,14 +94,6 @@ def load_dataset(folder: Path) -> list[Sample]:
         name, x, y, w, h, plate = parts
         samples.append(Sample(folder / name, (int(x), int(y), int(w), int(h)), plate.upper()))
     return samples
-
-
-def iou(a: Box, b: Box) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union else 0.0
 
 
 def full_hd(image: np.ndarray, box: Box, shift: int = 0) -> tuple[np.ndarray, Box]:

@@ -19,6 +19,7 @@ from lpr.config import LprConfig
 from lpr.pipeline import LprEngine
 from lpr.worker import AnalyticsWorker, ChannelPlan
 from lpr.zones import Zone
+from recorder.frames import SampledFrame
 from storage.clock import now_ms
 from storage.models import Channel, PlateRead
 from storage.objects import COLORS
@@ -255,3 +256,20 @@ def test_people_standing_still_keep_their_object_ids(data_dir):
         worker.stop()
     assert len(events) == reported
     assert len({e["obj_id"] for e in events}) == len(events)
+
+
+def test_a_car_still_in_view_when_analysis_stops_is_logged(data_dir):
+    zone_settings(data_dir, lpr_objects=False)
+    runtime = make_runtime(data_dir)
+    analytics = runtime.analytics
+    analytics.apply(runtime.settings)
+    frames = [demo.render_frame(i).to_ndarray(format="bgr24") for i in range(100, 160, 5)]
+    try:
+        for image in frames:  # the car approaches; the server stops before it has left
+            analytics._on_frame(SampledFrame(1, time.time() * 1000, image, image.shape[1], image.shape[0]))
+            time.sleep(0.2)
+        wait_until(lambda: analytics.worker._channels[1].plates.open)
+    finally:
+        analytics.stop()
+    with runtime.db.read() as s:
+        assert [row.plate_no for row in s.exec(select(PlateRead))] == ["DEMO123"]

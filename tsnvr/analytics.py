@@ -94,6 +94,6 @@ class Analytics:
             self.recorder.frame_sampler(chid).detach()
         self._attached = set()
         if self.worker is not None:
-            self.worker.configure([])
-            self.worker.stop()
+            self.worker.stop()  # logs the cars still in view
+            self.worker.configure([])  # their channels' motion ends
             self.worker = None

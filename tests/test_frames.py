@@ -22,11 +22,12 @@ import pytest
 from recorder.frames import FrameSampler, SampledFrame
 from recorder.segmenter import StreamInfo
 from recorder.supervisor import RecorderSupervisor
-from storage import schema, segments
+from storage import segments
 from storage.db import Database
 from storage.models import Channel
 from storage.settings import Settings
 from tests.needs import needs_rtsp
+from tests.recorder_env import add_channel, recorder_data
 from tests.rtsp_server import RtspServerProcess, loop_clip
 from tsnvr.bus import EventBus
 
@@ -296,10 +297,7 @@ class Env:
     recording: dict[int, bool]
 
     def add_channel(self, chid: int, source: str, **fields: Any) -> Channel:
-        channel = Channel(chid=chid, source=source, created_ms=int(time.time() * 1000), **fields)
-        with self.db.write() as s:
-            s.add(channel)
-        return channel
+        return add_channel(self.db, chid, source, **fields)
 
     def segment_count(self, chid: int) -> int:
         return len(segments.channel_segments(self.db, chid))
@@ -307,15 +305,7 @@ class Env:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    db = Database(f"sqlite:///{data_dir / 'tsnvr.db'}")
-    schema.upgrade(db)
-    settings = Settings(data_dir=data_dir)
-    for name, value in {"segment_seconds": 1.0, "reconnect_min_seconds": 0.2, "reconnect_max_seconds": 0.5,
-                        "source_timeout_seconds": 3.0, "retention_min_free_bytes": 0,
-                        "retention_min_free_percent": 0.0}.items():
-        setattr(settings, name, value)
+    data_dir, db, settings = recorder_data(tmp_path, segment_seconds=1.0, reconnect_max_seconds=0.5)
     yield Env(data_dir, db, settings, {})
     db.dispose()
 

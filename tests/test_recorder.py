@@ -25,11 +25,12 @@ from recorder.events import ChannelStatus
 from recorder.segment_writer import SegmentWriter
 from recorder.source import ChannelSource, redacted, status_for_error, with_credentials
 from recorder.supervisor import RecorderSupervisor
-from storage import schema, segments
+from storage import segments
 from storage.db import Database
 from storage.models import Channel, Segment
 from storage.settings import Settings
 from tests.needs import needs_rtsp
+from tests.recorder_env import add_channel, recorder_data
 from tests.rtsp_server import RtspServerProcess, free_port, loop_clip, make_h264_clip
 from tsnvr.bus import EventBus
 
@@ -112,10 +113,7 @@ class Env:
         return RecorderSupervisor(self.db, self.settings, self.bus.publish)
 
     def add_channel(self, chid: int, source: str, **fields: Any) -> Channel:
-        channel = Channel(chid=chid, source=source, created_ms=int(time.time() * 1000), **fields)
-        with self.db.write() as s:
-            s.add(channel)
-        return channel
+        return add_channel(self.db, chid, source, **fields)
 
     def segments(self, chid: int) -> list[Segment]:
         return segments.channel_segments(self.db, chid)
@@ -123,15 +121,7 @@ class Env:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    db = Database(f"sqlite:///{data_dir / 'tsnvr.db'}")
-    schema.upgrade(db)
-    settings = Settings(data_dir=data_dir)
-    for name, value in {"segment_seconds": 2.0, "reconnect_min_seconds": 0.2, "reconnect_max_seconds": 1.0,
-                        "source_timeout_seconds": 3.0, "retention_min_free_bytes": 0,
-                        "retention_min_free_percent": 0.0}.items():
-        setattr(settings, name, value)
+    data_dir, db, settings = recorder_data(tmp_path, segment_seconds=2.0, reconnect_max_seconds=1.0)
     bus = EventBus()
     yield Env(data_dir, db, bus, Events(bus), settings)
     db.dispose()

@@ -31,7 +31,9 @@ PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 NAME = re.compile(r"ch(\d{1,6})(main)")
 
 
-def live_stream(request: Request) -> LiveStream:
+async def watched_stream(request: Request) -> LiveStream:
+    """The channel's live stream, for a viewer with the rights; touched, so its muxer runs (or starts)."""
+    await run_in_threadpool(require_for_file, request)
     services: Services = request.app.state.services
     match = NAME.fullmatch(request.path_params["name"])
     stream = None
@@ -39,6 +41,7 @@ def live_stream(request: Request) -> LiveStream:
         stream = services.recorder.live_stream(int(match[1]))
     if stream is None:
         raise ApiError(404, f"no live stream {request.path_params['name']!r}")
+    stream.touch()
     return stream
 
 
@@ -67,9 +70,7 @@ def playlist(segments: list[LiveSegment], suffix: str) -> str:
 
 
 async def serve_playlist(request: Request) -> Response:
-    await run_in_threadpool(require_for_file, request)
-    stream = live_stream(request)
-    stream.touch()
+    stream = await watched_stream(request)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + PLAYLIST_WAIT_S
     while not (segments := stream.complete_segments()):
@@ -82,9 +83,7 @@ async def serve_playlist(request: Request) -> Response:
 
 
 async def serve_init(request: Request) -> Response:
-    await run_in_threadpool(require_for_file, request)
-    stream = live_stream(request)
-    stream.touch()
+    stream = await watched_stream(request)
     data = stream.init_segment(request.path_params["generation"])
     if data is None:
         raise ApiError(404, "no such init segment (the stream has moved on)")
@@ -92,9 +91,7 @@ async def serve_init(request: Request) -> Response:
 
 
 async def serve_segment(request: Request) -> Response:
-    await run_in_threadpool(require_for_file, request)
-    stream = live_stream(request)
-    stream.touch()
+    stream = await watched_stream(request)
     segment = stream.segment(request.path_params["seq"])
     if segment is None:
         raise ApiError(404, "no such segment (too old, or not finished yet)")

@@ -72,7 +72,7 @@ class ChannelState:
     objects: ObjectTracker
     pending: tuple[float, np.ndarray] | None = None  # the newest frame not analysed yet
     moved_in_cycle: bool = False
-    motion_published: bool | None = None
+    motion_published: bool = False  # as subscribers start: a channel not known to move
     last_motion_ms: float = -1e18
     last_analysed_ms: float = -1e18
 

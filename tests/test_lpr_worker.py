@@ -118,6 +118,8 @@ def test_a_passing_car_is_logged_once_with_its_plate_images_and_events(data_dir,
             # motion: the current state first, then the car's arrival, on the one-second cycle
             motion = [m["updated"] for m in seen if m.get("topic") == "motionChanges"]
             assert [c["chid"] for c in motion[0]] == [1] and [{"chid": 1, "motion": True}] in motion[1:]
+            states = [item["motion"] for update in motion for item in update if item["chid"] == 1]
+            assert all(a != b for a, b in zip(states, states[1:], strict=False))  # only changes are sent
 
 
 @needs_rtsp

@@ -1,7 +1,7 @@
 """Parking-lot counters: how many cars are in each counter lot, kept in the parking_counts table.
 
 Only counter lots have a stored count; a group's count is the sum of its members' (see
-web/devices.py). A lot that was never moved counts 0.
+web/core/device_view.py). A lot that was never moved counts 0.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from storage.settings import LprZone
 from tests.conftest import make_runtime, write_settings
 from tsnvr.cli import main
 from tsnvr.devices_cli import add_lpr_device
-from web.devices import emergency_call_list, lpr_src_list, parking_lot_enum
+from web.core.device_view import emergency_call_list, lpr_src_list, parking_lot_enum
 
 
 def tsnvr(data_dir: Path, *args: str) -> int:

@@ -1,9 +1,7 @@
 """/api/enum: channel (staticSrc, caps), eventType (lang), realtimeEvent, objectType, objectAttr, and
-the device lists kept by web.devices."""
+the device lists kept by web.core.device_view."""
 
 from __future__ import annotations
-
-import importlib.util
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,7 +10,8 @@ from storage.clock import now_ms
 from storage.eventlog import CODES, EventType
 from storage.models import Channel
 from tests.conftest import ADMIN_AUTH, make_runtime, write_settings
-from web.event_render import TOPICS
+from web.core import device_view
+from web.events.render import TOPICS
 
 CAPS = {"pantilt": False, "zoom": False, "focus": False, "iris": False, "home": False, "maxPreset": 0, "aux": 0,
         "digitalInputs": 0, "relayOutputs": 0, "reboot": False}
@@ -112,14 +111,8 @@ DEVICE_LISTS = {"lprSrc": "lpr_src_list", "emergencyCall": "emergency_call_list"
 
 @pytest.mark.parametrize("what", list(DEVICE_LISTS))
 def test_device_lists_answer_what_web_devices_answers(data_dir, what):
-    """Only the wiring: web.devices' own tests check the lists themselves."""
-    if importlib.util.find_spec("web.devices") is None:
-        pytest.skip("web.devices is not written yet")
-    from web import devices
-
-    function = getattr(devices, DEVICE_LISTS[what], None)
-    if function is None:
-        pytest.skip(f"web.devices.{DEVICE_LISTS[what]} is not written yet")
+    """Only the wiring: test_devices checks the lists themselves."""
+    function = getattr(device_view, DEVICE_LISTS[what])
     write_settings(
         data_dir,
         lpr_device=[{"id": 1, "code": "F00001", "name": "Gate", "linked_channels": [1, 2]}],

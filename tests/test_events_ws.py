@@ -30,8 +30,8 @@ from storage.models import Channel, EventLogEntry
 from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, LiveServer, free_port, make_runtime, write_settings
 from tests.raw_ws import open_subscriber, read_frame
 from tsnvr.cli import main as tsnvr_main
-from web.channels_view import DEFAULT_CAPS
-from web.timefmt import format_ms
+from web.core.channel_view import DEFAULT_CAPS
+from web.core.timefmt import format_ms
 
 NY = ZoneInfo("America/New_York")
 GATE_IN, B2_GATE, PHONE = "F00001", "F00013", "0000002"

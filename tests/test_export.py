@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from storage.models import EventLogEntry
 from storage.plates import add_plate
 from tests.conftest import ADMIN_AUTH, make_runtime, write_settings
-from web.timefmt import parse
+from web.core.timefmt import parse
 
 NY = ZoneInfo("America/New_York")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

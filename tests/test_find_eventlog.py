@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage.eventlog import ChannelCode, EventType, PrivacyCode, SystemCode
-from web import i18n
-from web.timefmt import parse
+from web.core import i18n
+from web.core.timefmt import parse
 
 NY = ZoneInfo("America/New_York")
 BASE = parse("2019-01-01T00:00:00-05:00", NY).ms

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage.objects import add_object
-from web.timefmt import parse
+from web.core.timefmt import parse
 
 NY = ZoneInfo("America/New_York")
 T0 = parse("2020-05-25T14:00:00-05:00", NY).ms

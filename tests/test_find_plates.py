@@ -15,7 +15,7 @@ from sqlmodel import select
 from storage.models import PlateRead
 from storage.plates import add_plate, plate_key
 from tests.conftest import make_runtime, write_settings
-from web.timefmt import format_ms, parse
+from web.core.timefmt import format_ms, parse
 
 NY = ZoneInfo("America/New_York")
 START = parse("2024-03-08T12:00:00-05:00", NY).ms  # the series crosses the DST change of 2024-03-10

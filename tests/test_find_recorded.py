@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage.models import Segment
-from web.timefmt import parse
+from web.core.timefmt import parse
 
 NY = ZoneInfo("America/New_York")
 MINUTE = 60_000

@@ -1,4 +1,4 @@
-"""Message catalogues: every web/locales/*.json has exactly en-US's keys and placeholders, and a
+"""Message catalogues: every web/core/locales/*.json has exactly en-US's keys and placeholders, and a
 request with lang= gets the localized names through the real app."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ADMIN_AUTH
-from web import i18n
+from web.core import i18n
 
 LOCALES = Path(i18n.__file__).parent / "locales"
 CATALOGUES = sorted(LOCALES.glob("*.json"))

@@ -27,7 +27,7 @@ from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
 from tests.needs import BUS_PHOTO, MODEL_CACHE, needs_bus_photo, needs_rtsp
 from tests.rtsp_server import RtspServerProcess
 from tsnvr import demo
-from web.timefmt import parse
+from web.core.timefmt import parse
 
 LPR_KEYS = ["timestamp", "chid", "deviceCode", "deviceName", "linkedChannel", "image", "plateNo", "score", "roi",
             "timeBegin", "topic", "parkingLot", "direction"]

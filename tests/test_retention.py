@@ -32,7 +32,7 @@ from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
 from tests.rtsp_server import make_h264_clip
 from tsnvr.bus import EventBus
 from tsnvr.server import Runtime, open_database
-from web.timefmt import format_ms
+from web.core.timefmt import format_ms
 
 NEW_YORK = ZoneInfo("America/New_York")  # the conftest data_dir's time zone
 DAY_MS = 86_400_000

@@ -23,11 +23,11 @@ from storage.db import Database
 from storage.eventlog import EventType, SystemCode
 from storage.models import EventLogEntry
 from tests.conftest import ADMIN_AUTH, LiveServer, write_settings
+from web.core.timefmt import parse
 from web.host.disks import cdrom_capabilities, interface_of, optical_kind
 from web.host.memory import parse_memory_device
 from web.host.names import parse_pci_ids
 from web.host.smart import NOT_SUPPORTED, NOT_TESTED, SUPPORTED, parse_report, smartctl_path
-from web.timefmt import parse
 
 INFO_KEYS = ["lastUpdate", "os", "cpu", "mainboard", "graphicAdapter", "physicalMemory", "memoryAmount", "disk",
              "storageAmount", "cdrom", "networkAdapter"]

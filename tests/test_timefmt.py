@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from web.timefmt import TimeFormatError, format_ms, parse, utc_offset
+from web.core.timefmt import TimeFormatError, format_ms, parse, utc_offset
 
 NY = ZoneInfo("America/New_York")
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -13,8 +13,8 @@ from storage.clock import now_ms
 from storage.models import Channel, Segment
 from tests.conftest import ADMIN_PASSWORD
 from tests.rtsp_server import make_h264_clip
-from web.timefmt import format_ms, parse
-from web.vod_items import recorded_label
+from web.core.timefmt import format_ms, parse
+from web.video.vod_items import recorded_label
 
 NY = ZoneInfo("America/New_York")
 BASE = "http://testserver"

@@ -21,7 +21,7 @@ from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, REPO
 from tsnvr.server import Runtime
 
 TZ = ZoneInfo("America/New_York")  # the data_dir fixture's timezone
-VENDORED = REPO / "web" / "static" / "vendor" / "hls.min.js"
+VENDORED = REPO / "web" / "video" / "static" / "vendor" / "hls.min.js"
 NODE_MODULES_HLS = REPO / "node_modules" / "hls.js" / "dist" / "hls.min.js"
 
 
@@ -216,8 +216,8 @@ def test_every_script_the_page_loads_exists(client: TestClient, channel: Channel
 
 @pytest.mark.skipif(not NODE_MODULES_HLS.exists(), reason="node_modules is not installed (npm ci)")
 def test_vendored_hls_matches_node_modules():
-    """web/static/vendor/hls.min.js is node_modules' copy; after an upgrade, copy it again:
-    cp node_modules/hls.js/dist/hls.min.js web/static/vendor/ (and its LICENSE)."""
+    """web/video/static/vendor/hls.min.js is node_modules' copy; after an upgrade, copy it again:
+    cp node_modules/hls.js/dist/hls.min.js web/video/static/vendor/ (and its LICENSE)."""
     assert VENDORED.read_bytes() == NODE_MODULES_HLS.read_bytes()
     license_file = REPO / "node_modules" / "hls.js" / "LICENSE"
     assert (VENDORED.parent / "hls.js.LICENSE").read_bytes() == license_file.read_bytes()

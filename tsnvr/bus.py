@@ -2,7 +2,7 @@
 
 Events are plain dicts of domain data (times as epoch milliseconds, paths relative to the data
 directory); the web layer renders them as TS-API JSON per subscriber (language, host, verbose).
-Topics are the TS-API ones (web.event_render.TOPICS), plus internal ones such as settingsChanged.
+Topics are the TS-API ones (web.events.render.TOPICS), plus internal ones such as settingsChanged.
 
 `publish` may be called from any thread. Each subscriber has a bounded queue; one that falls
 behind is dropped (its queue is replaced by a single overflow marker), never the publisher.

@@ -31,7 +31,7 @@ from storage.settings import (
     SettingsError,
 )
 from tsnvr.cli_common import common
-from web.devices import parking_lot_items
+from web.core.device_view import parking_lot_items
 
 MAX_CODE_LENGTH = 64  # plate_log.src_code
 LPR_TAGS = ("Normal", "NotUsed", "ReadOnly")

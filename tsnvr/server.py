@@ -28,7 +28,7 @@ from tsnvr.bus import EventBus
 from tsnvr.channel_names import ChannelNameWatch
 from tsnvr.live import LiveState
 from web.app import create_app
-from web.context import Services
+from web.core.context import Services
 
 log = logging.getLogger("tsnvr")
 

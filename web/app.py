@@ -8,26 +8,16 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Lifespan
 
-from web import (
-    auth,
-    channels_api,
-    downloads,
-    enums,
-    events_ws,
-    find,
-    info,
-    live_hls,
-    live_ws,
-    push,
-    status,
-    storage_files,
-    system,
-    vod,
-    watch,
-)
-from web.auth import Authenticator
-from web.context import Services
-from web.errors import EXCEPTION_HANDLERS, DeclaredBodyLimit
+from web import channels, enums, info, status
+from web.core import auth
+from web.core.auth import Authenticator
+from web.core.context import Services
+from web.core.errors import EXCEPTION_HANDLERS, DeclaredBodyLimit
+from web.events import push, subscribe
+from web.find import downloads
+from web.find import routes as find
+from web.host import system
+from web.video import live_hls, live_ws, storage_files, vod, watch
 
 
 def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlette:
@@ -39,12 +29,12 @@ def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlett
         *status.routes,
         *enums.routes,
         *push.routes,
-        *channels_api.routes,
+        *channels.routes,
         *find.routes,
         *vod.routes,
         *downloads.routes,
         *storage_files.routes,
-        *events_ws.routes,
+        *subscribe.routes,
         *watch.routes,
         *live_hls.routes,
         *live_ws.routes,

@@ -11,14 +11,14 @@ from starlette.routing import Route
 
 from storage.channels import all_channels
 from storage.eventlog import CODES, EventType
-from web import channels_view, i18n
-from web.auth import require
-from web.context import Services
-from web.errors import bad_request
-from web.event_render import TOPICS
-from web.jsonresp import ts_json
-from web.params import Query
-from web.urls import base_url
+from web.core import channel_view, device_view, i18n
+from web.core.answers import ts_json
+from web.core.auth import require
+from web.core.context import Services
+from web.core.errors import bad_request
+from web.core.params import Query
+from web.core.urls import base_url
+from web.events.render import TOPICS
 
 # Faces are not detected. Of human attributes, only those read from the pixels of the body's box
 # (which garment, which colours) are claimed; gender, age, hat, bag and the rest are not.
@@ -36,11 +36,11 @@ def channel_list(request: Request, services: Services, query: Query) -> list[dic
     base = base_url(request)
     out = []
     for channel in all_channels(services.db):
-        item = channels_view.summary(channel)
+        item = channel_view.summary(channel)
         if with_src:
-            item["src"] = channels_view.stream_sources(channel, base, services.live.video_size(channel.chid))
+            item["src"] = channel_view.stream_sources(channel, base, services.live.video_size(channel.chid))
         if with_caps:
-            item["caps"] = channels_view.caps(channel)
+            item["caps"] = channel_view.caps(channel)
         out.append(item)
     return out
 
@@ -67,13 +67,11 @@ def object_attributes(_request: Request, _services: Services, query: Query) -> d
     return OBJECT_ATTRIBUTES[kind]
 
 
-def device_list(function_name: str) -> Callable[[Request, Services, Query], Any]:
-    """Lists kept by web.devices (written alongside); imported on use so either module loads alone."""
+def device_list(list_of: Callable[[Services], Any]) -> Callable[[Request, Services, Query], Any]:
+    """A list of web.core.device_view, answered as it is."""
 
     def answer(_request: Request, services: Services, _query: Query) -> Any:
-        from web import devices
-
-        return getattr(devices, function_name)(services)
+        return list_of(services)
 
     return answer
 
@@ -84,9 +82,9 @@ ANSWERS: dict[str, Callable[[Request, Services, Query], Any]] = {
     "realtimeEvent": lambda *_: list(TOPICS),
     "objectType": lambda *_: OBJECT_TYPES,
     "objectAttr": object_attributes,
-    "lprSrc": device_list("lpr_src_list"),
-    "emergencyCall": device_list("emergency_call_list"),
-    "parkingLot": device_list("parking_lot_enum"),
+    "lprSrc": device_list(device_view.lpr_src_list),
+    "emergencyCall": device_list(device_view.emergency_call_list),
+    "parkingLot": device_list(device_view.parking_lot_enum),
 }
 
 

@@ -13,11 +13,11 @@ from starlette.routing import Route
 
 from storage.clock import now_ms
 from storage.users import RIGHTS, Account
-from web.auth import identify
-from web.context import Services
-from web.errors import ApiError
-from web.jsonresp import ts_json
-from web.timefmt import utc_offset
+from web.core.answers import ts_json
+from web.core.auth import identify
+from web.core.context import Services
+from web.core.errors import ApiError
+from web.core.timefmt import utc_offset
 
 API_VERSION = "TS-API@0.9.20"
 EXTENSIONS = ["lprExt", "emergencyCall", "objectDetection"]

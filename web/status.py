@@ -9,12 +9,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from storage.channels import all_channels
-from web import i18n
-from web.auth import require
-from web.context import Services
-from web.jsonresp import ts_json
-from web.params import Query
-from web.timefmt import format_ms
+from web.core import i18n
+from web.core.answers import ts_json
+from web.core.auth import require
+from web.core.context import Services
+from web.core.params import Query
+from web.core.timefmt import format_ms
 
 
 def status_json(code: int, verbose: bool, lang: str) -> dict[str, Any]:

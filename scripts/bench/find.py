@@ -201,7 +201,7 @@ def run(settings: settings_file.Settings, keys: list[str], args: argparse.Namesp
 def bench_export(find: Callable[..., object], export_rows: int, total_rows: int) -> None:
     """Export about export_rows plates (a time range from the start of the year)."""
     span_ms = int(YEAR_MS * min(1.0, export_rows / total_rows))
-    from web.timefmt import format_ms
+    from web.core.timefmt import format_ms
 
     end = format_ms(START_MS + span_ms - 1, None)
     started = time.perf_counter()

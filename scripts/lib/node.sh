@@ -1,5 +1,5 @@
 # Sourced by scripts/test (after scripts/lib/venv.sh, for apt_install): install package-lock.json's npm packages into node_modules: hls.js
-# (whose hls.min.js is vendored in web/static/vendor) and playwright-core (which drives Debian's
+# (whose hls.min.js is vendored in web/video/static/vendor) and playwright-core (which drives Debian's
 # chromium in the browser tests; it never downloads a browser). `npm ci` runs again only when
 # package-lock.json changed; its output goes to .venv/npm-install.log, shown when it fails.
 ensure_node_modules() {

@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 
-from web.context import Services
+from web.core.context import Services
 from web.host import cpu as cpu_facts
 from web.host import disks as block_devices
 from web.host import network as net_adapters

@@ -13,8 +13,8 @@ from recorder.config import RecorderConfig
 from recorder.retention import RetentionPass, RetentionPolicy
 from storage import segments
 from storage.eventlog import EventType, SystemCode, last_time
-from web.context import Services
-from web.timefmt import format_ms
+from web.core.context import Services
+from web.core.timefmt import format_ms
 
 OVERWRITE = 2  # the guide's recording-storage usage codes: -1 not used, 0 read-only, 1 write once, 2 overwrite
 USAGE_COMMENTS = {-1: "Not used", 0: "Read-only", 1: "Write once", 2: "Overwrite"}

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from web import i18n
+from web.core import i18n
 
 NOT_TESTED, NOT_SUPPORTED, SUPPORTED = -1, 0, 1
 SMARTCTL_TIMEOUT_S = 20.0

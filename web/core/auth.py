@@ -1,0 +1,195 @@
+"""Who is asking: `auth=` (any request), `login=` (/api/auth), HTTP Basic, the session cookie, or
+`session=` (WebSockets); and whether they hold the accessRights2 right an endpoint needs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import threading
+import time
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from storage import users
+from storage.eventlog import EventType, PrivacyCode
+from storage.sessions import SessionStore
+from storage.users import Account
+from web.core.answers import ts_json
+from web.core.context import Services
+from web.core.errors import ApiError, bad_request
+from web.core.throttle import SignInThrottle
+
+COOKIE = "tsnvr_session"
+VERIFIED_FOR_S = 300.0  # how long a verified uid:password pair skips the (deliberately slow) argon2 check
+
+
+def decode_credentials(value: str) -> tuple[str, str]:
+    """base64("uid:password"), URL-encoded or raw (a raw '+' arrives as a space)."""
+    text = value.strip().replace(" ", "+")
+    text += "=" * (-len(text) % 4)
+    try:
+        raw = base64.b64decode(text, altchars=b"-_" if ("-" in text or "_" in text) else None, validate=True)
+        decoded = raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise bad_request("auth must be base64 of userid:password") from None
+    uid, sep, password = decoded.partition(":")
+    if not sep or not uid:
+        raise bad_request("auth must be base64 of userid:password")
+    return uid, password
+
+
+def basic_credentials(conn: HTTPConnection) -> tuple[str, str] | None:
+    header = conn.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    return decode_credentials(value)
+
+
+def client_address(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"
+
+
+class Authenticator:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        settings = services.settings
+        self.sessions = SessionStore(services.db, settings.session_idle_hours)
+        self.throttle = SignInThrottle(
+            settings.signin_max_failures, settings.signin_window_seconds, settings.signin_lockout_seconds
+        )
+        self._verified: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def explicit_credentials(self, conn: HTTPConnection, allow_login: bool = False) -> tuple[str, str] | None:
+        for name in ("auth", "login") if allow_login else ("auth",):
+            value = conn.query_params.get(name)
+            if value:
+                return decode_credentials(value)
+        return basic_credentials(conn)
+
+    def check_password(self, conn: HTTPConnection, uid: str, password: str) -> Account:
+        """The account for uid:password, or ApiError 401 (429 while the address is locked out)."""
+        address = client_address(conn)
+        wait = self.throttle.retry_after(address)
+        if wait > 0:
+            raise ApiError(429, f"too many failed sign-ins from {address}; try again in {int(wait) + 1} s",
+                           {"Retry-After": str(int(wait) + 1)})
+        account = users.get(self.services.db, uid)
+        key = hashlib.sha256(f"{uid}\0{password}".encode()).hexdigest()
+        if account is not None:
+            with self._lock:
+                cached = self._verified.get(key)
+            if cached and cached[0] == account.password_hash and cached[1] > time.monotonic():
+                return account
+            if users.verify(account, password):
+                with self._lock:
+                    if len(self._verified) > 10_000:
+                        self._verified.clear()
+                    self._verified[key] = (account.password_hash, time.monotonic() + VERIFIED_FOR_S)
+                self.throttle.succeeded(address)
+                return account
+        locked = self.throttle.failed(address)
+        log = self.services.eventlog
+        log.record(EventType.PRIVACY, PrivacyCode.SIGN_IN_FAILED, {"uid": uid, "address": address})
+        if locked:
+            log.record(EventType.PRIVACY, PrivacyCode.SIGN_IN_THROTTLED,
+                       {"address": address, "seconds": int(self.throttle.lockout)})
+        raise ApiError(401, "wrong user id or password")
+
+    def session_token(self, conn: HTTPConnection) -> str | None:
+        return conn.cookies.get(COOKIE) or (
+            conn.query_params.get("session") if conn.scope["type"] == "websocket" else None
+        )
+
+    def identify(self, conn: HTTPConnection) -> Account | None:
+        """The signed-in account, None when the request carries no credentials at all."""
+        creds = self.explicit_credentials(conn)
+        if creds is not None:
+            return self.check_password(conn, *creds)
+        token = self.session_token(conn)
+        if token:
+            uid = self.sessions.lookup(token)
+            if uid:
+                return users.get(self.services.db, uid)
+        return None
+
+    def require(self, conn: HTTPConnection, *rights: str) -> Account:
+        account = self.identify(conn)
+        if account is None:
+            raise ApiError(401, "authentication required: sign in, or pass auth= or HTTP Basic credentials")
+        if not account.has("Remote"):
+            raise ApiError(403, f"user {account.uid!r} has no Remote access right")
+        for right in rights:
+            if not account.has(right):
+                raise ApiError(403, f"user {account.uid!r} lacks the {right} right")
+        return account
+
+
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="tsnvr"'}
+
+
+def require_for_file(conn: HTTPConnection, *rights: str) -> Account:
+    """`require` for file links opened directly by a browser: a 401 asks for HTTP Basic credentials."""
+    try:
+        return require(conn, *rights)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise ApiError(401, exc.message, {**(exc.headers or {}), **BASIC_CHALLENGE}) from None
+        raise
+
+
+def authenticator(conn: HTTPConnection) -> Authenticator:
+    return conn.app.state.auth
+
+
+def require(conn: HTTPConnection, *rights: str) -> Account:
+    return authenticator(conn).require(conn, *rights)
+
+
+def identify(conn: HTTPConnection) -> Account | None:
+    return authenticator(conn).identify(conn)
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/")
+
+
+def sign_in(request: Request, account: Account) -> str:
+    auth = authenticator(request)
+    address = client_address(request)
+    token = auth.sessions.create(account.uid, address)
+    auth.services.eventlog.record(EventType.PRIVACY, PrivacyCode.SIGN_IN, {"uid": account.uid, "address": address},
+                                  comment=f"{account.uid}: {address}")
+    return token
+
+
+def auth_endpoint(request: Request) -> Response:
+    """GET /api/auth?login=|auth= signs in (cookie session); ?logout ends the session."""
+    auth = authenticator(request)
+    if "logout" in request.query_params:
+        token = request.cookies.get(COOKIE)
+        uid = auth.sessions.end(token) if token else None
+        if uid:
+            auth.services.eventlog.record(EventType.PRIVACY, PrivacyCode.SIGN_OUT,
+                                          {"uid": uid, "address": client_address(request)},
+                                          comment=f"{uid}: {client_address(request)}")
+        response = ts_json(request, {"code": 0, "message": "Success"})
+        response.delete_cookie(COOKIE, path="/")
+        return response
+    creds = auth.explicit_credentials(request, allow_login=True)
+    if creds is None:
+        account = auth.require(request)  # no credentials: answers whether the session is alive
+        return ts_json(request, {"code": 0, "message": "Success", "uid": account.uid})
+    account = auth.check_password(request, *creds)
+    if not account.has("Remote"):
+        raise ApiError(403, f"user {account.uid!r} has no Remote access right")
+    response = ts_json(request, {"code": 0, "message": "Success", "uid": account.uid})
+    set_session_cookie(response, sign_in(request, account))
+    return response
+
+
+routes = [Route("/api/auth", auth_endpoint, methods=["GET", "POST"])]

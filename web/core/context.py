@@ -1,0 +1,94 @@
+"""What the web layer is handed by `tsnvr`: settings, database, event bus, live state, event log."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from starlette.requests import HTTPConnection
+
+from storage.db import Database
+from storage.eventlog import EventLog
+from storage.settings import Settings
+
+
+class Subscription(Protocol):
+    topics: frozenset[str]
+
+    async def get(self) -> tuple[str, dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    def publish(self, topic: str, event: dict[str, Any]) -> None: ...
+
+    def subscribe(self, topics: frozenset[str], queue_size: int) -> Subscription: ...
+
+
+class LiveState(Protocol):
+    def channel_status(self, chid: int) -> int: ...
+
+    def recording_status(self, chid: int) -> dict[str, Any]: ...
+
+    def video_size(self, chid: int) -> tuple[int, int] | None: ...
+
+    def motion(self) -> dict[int, bool]: ...
+
+
+class ChannelControl(Protocol):
+    """The recorder's narrow interface: (re)start a channel's capture, or stop it."""
+
+    def add(self, channel: Any) -> None: ...
+
+    def remove(self, chid: int) -> None: ...
+
+    def live_stream(self, chid: int) -> Any:
+        """The channel's recorder.live.LiveStream (HLS and WebSocket fMP4), None when not recording."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    bus: Bus
+    live: LiveState
+    eventlog: EventLog
+    recorder: ChannelControl | None = None
+    request_restart: Callable[[], None] = lambda: None
+    request_reboot: Callable[[], None] = lambda: None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone) if self.settings.timezone else local_zone()
+
+
+def services_of(conn: HTTPConnection) -> Services:
+    """The Services a request or WebSocket's app was made with."""
+    return conn.app.state.services
+
+
+@cache
+def local_zone() -> ZoneInfo:
+    """The machine's IANA zone (TZ, then /etc/timezone, then /etc/localtime), else UTC."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    try:
+        target = os.readlink("/etc/localtime")
+        candidates.append(target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "")
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, KeyError, OSError):
+                continue
+    return ZoneInfo("UTC")

@@ -1,0 +1,114 @@
+"""Reading TS-API query parameters: bare flags (`?staticSrc`), comma lists, ISO times."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+
+from web.core import i18n
+from web.core.errors import bad_request
+from web.core.timefmt import TimeFormatError, TsTime, parse
+
+TRUE = ("", "true", "1", "yes", "on")
+FALSE = ("false", "0", "no", "off")
+
+
+class Query:
+    def __init__(self, request: Request) -> None:
+        self.params = request.query_params
+
+    def has(self, name: str) -> bool:
+        return name in self.params
+
+    def text(self, name: str, default: str | None = None, max_length: int = 256) -> str | None:
+        value = self.params.get(name)
+        if value is None:
+            return default
+        if len(value) > max_length:
+            raise bad_request(f"{name} is longer than {max_length} characters")
+        return value
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """`?name`, `name=true|1` -> True; `name=false|0` -> False; absent -> default."""
+        value = self.params.get(name)
+        if value is None:
+            return default
+        lowered = value.strip().lower()
+        if lowered in TRUE:
+            return True
+        if lowered in FALSE:
+            return False
+        raise bad_request(f"{name} must be true or false")
+
+    def optional_bool(self, name: str) -> bool | None:
+        value = self.params.get(name)
+        if value is None:
+            return None
+        if value.strip().lower() in TRUE[1:]:
+            return True
+        if value.strip().lower() in FALSE:
+            return False
+        raise bad_request(f"{name} must be true or false (or 1 or 0)")
+
+    def integer(self, name: str, default: int | None = None, low: int | None = None,
+                high: int | None = None) -> int | None:
+        value = self.params.get(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise bad_request(f"{name} must be a whole number") from None
+        if low is not None and number < low:
+            raise bad_request(f"{name} must be at least {low}")
+        if high is not None and number > high:
+            raise bad_request(f"{name} must be at most {high}")
+        return number
+
+    def int_list(self, name: str, low: int = 1, high: int = 1_000_000) -> list[int] | None:
+        value = self.params.get(name)
+        if value is None or value.strip() == "":
+            return None
+        out: list[int] = []
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise bad_request(f"{name} must be numbers separated by commas")
+            number = int(part)
+            if not low <= number <= high:
+                raise bad_request(f"{name}: {number} is out of range")
+            if number not in out:
+                out.append(number)
+        return out
+
+    def words(self, name: str) -> list[str] | None:
+        value = self.params.get(name)
+        if value is None:
+            return None
+        return [w.strip() for w in value.split(",") if w.strip()]
+
+    def choice(self, name: str, options: Iterable[str], default: str | None = None) -> str | None:
+        value = self.params.get(name)
+        if value is None or value == "":
+            return default
+        options = list(options)
+        for option in options:
+            if value.lower() == option.lower():
+                return option
+        raise bad_request(f"{name} must be one of {', '.join(options)}")
+
+    def time(self, name: str, tz: ZoneInfo) -> TsTime | None:
+        value = self.params.get(name)
+        if value is None or value.strip() == "":
+            return None
+        try:
+            return parse(value, tz)
+        except TimeFormatError as exc:
+            raise bad_request(f"{name}: {exc}") from None
+
+    def lang(self, default: str) -> str:
+        return i18n.resolve(self.params.get("lang"), default)

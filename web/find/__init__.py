@@ -1,0 +1,1 @@
+"""/api/find: event log, plate log (and its Excel export), similar plates, objects, recorded time."""

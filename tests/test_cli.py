@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -10,8 +11,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import REPO, free_port
+from tsnvr import data_dir
 
 
 def tsnvr(*args: str, data: Path, stdin: str | None = None, env: dict[str, str] | None = None):
@@ -19,12 +22,15 @@ def tsnvr(*args: str, data: Path, stdin: str | None = None, env: dict[str, str] 
                           capture_output=True, cwd=REPO, env={**os.environ, **(env or {})}, timeout=60)
 
 
-def start_and_read_banner(data: Path) -> tuple[str, int]:
+def start_and_read_banner(data: Path | None, cwd: Path = REPO) -> tuple[str, int]:
+    """Start `tsnvr serve` (on `data`, or with no --data nor $TSNVR_DATA when None), read its output up to
+    the "serving" line once it answers, stop it."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "TSNVR_ADMIN_PASSWORD"}
+    env = {k: v for k, v in os.environ.items() if k not in ("TSNVR_ADMIN_PASSWORD", "TSNVR_DATA")}
+    data_args = [] if data is None else ["--data", str(data)]
     proc = subprocess.Popen([sys.executable, "-m", "tsnvr", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--data", str(data), "--no-demo"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, cwd=REPO, env=env)
+                             *data_args, "--no-demo"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, cwd=cwd, env=env)
     lines = []
     try:
         while True:
@@ -95,3 +101,98 @@ def test_lpr_read_is_a_tsnvr_command(tmp_path: Path):
     assert helped.returncode == 0 and "IMAGE" in helped.stdout
     missing = tsnvr("lpr", "read", data=tmp_path)
     assert missing.returncode == 2 and "IMAGE" in missing.stderr
+
+
+# --- what the commands load -------------------------------------------------------------------------
+
+LOADED = """
+import json, sys
+from tsnvr.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+@pytest.mark.parametrize("command", [["channel", "list"], ["user", "list"], ["device", "lpr", "list"]])
+def test_database_commands_load_neither_the_server_nor_the_web_layer(tmp_path: Path, command: list[str]):
+    done = subprocess.run([sys.executable, "-c", LOADED, *command, "--data", str(tmp_path)], capture_output=True,
+                          text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] == 0
+    loaded = [m for m in result["modules"] if m.split(".")[0] in ("uvicorn", "web", "recorder")
+              or m == "tsnvr.server"]
+    assert loaded == []
+
+
+# --- the data directory -----------------------------------------------------------------------------
+
+def plain_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "TSNVR_DATA"}
+
+
+def run_in(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`tsnvr ARGS` in `cwd` with neither --data nor $TSNVR_DATA (unless `env` sets it)."""
+    return subprocess.run([sys.executable, "-m", "tsnvr", *args], text=True, capture_output=True, cwd=cwd,
+                          env={**plain_env(), **(env or {})}, timeout=60)
+
+
+def old_default_with_a_user(cwd: Path) -> None:
+    """./storage as the old default left it: a database (here with user `old`), no ./data."""
+    added = run_in(cwd, "--data", "storage", "user", "add", "old", "--password", "pw")
+    assert added.returncode == 0, added.stderr
+
+
+@pytest.fixture
+def no_data_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.delenv("TSNVR_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_data_directory_is_data_by_default(no_data_env: Path):
+    assert data_dir.resolve(None) == Path("data")
+    assert data_dir.old_default_notice(None) is None
+    (no_data_env / "storage").mkdir()  # a folder without a database (the `storage` package in a checkout)
+    assert data_dir.resolve(None) == Path("data")
+
+
+def test_data_and_tsnvr_data_choose_the_directory(no_data_env: Path, monkeypatch: pytest.MonkeyPatch):
+    (no_data_env / "storage").mkdir()
+    (no_data_env / "storage" / "tsnvr.db").touch()
+    assert data_dir.resolve("elsewhere") == Path("elsewhere")
+    assert data_dir.resolve("storage") == Path("storage") and data_dir.old_default_notice("storage") is None
+    monkeypatch.setenv("TSNVR_DATA", "from-env")
+    assert data_dir.resolve(None) == Path("from-env") and data_dir.old_default_notice(None) is None
+    assert data_dir.resolve("elsewhere") == Path("elsewhere")
+
+
+def test_an_old_storage_database_is_used_until_data_exists(no_data_env: Path):
+    (no_data_env / "storage").mkdir()
+    (no_data_env / "storage" / "tsnvr.db").touch()
+    assert data_dir.resolve(None) == Path("storage")
+    assert "./storage" in data_dir.old_default_notice(None)
+    (no_data_env / "data").mkdir()
+    assert data_dir.resolve(None) == Path("data")
+    assert data_dir.old_default_notice(None) is None
+
+
+def test_a_fresh_directory_gets_its_data_in_data(tmp_path: Path):
+    added = run_in(tmp_path, "user", "add", "new", "--password", "pw")
+    assert added.returncode == 0, added.stderr
+    assert (tmp_path / "data" / "tsnvr.db").is_file() and not (tmp_path / "storage").exists()
+    banner, _ = start_and_read_banner(None, cwd=tmp_path)
+    assert "old default" not in banner
+    assert f"serving {tmp_path.resolve() / 'data'} on" in banner
+
+
+def test_the_server_keeps_an_old_storage_database_and_says_so_once(tmp_path: Path):
+    old_default_with_a_user(tmp_path)
+    assert run_in(tmp_path, "user", "list").stdout.split("\t")[0] == "old"
+    banner, _ = start_and_read_banner(None, cwd=tmp_path)
+    notices = [line for line in banner.splitlines() if "old default" in line]
+    assert notices == ["tsnvr: using ./storage, the old default data directory, as it holds a database and there "
+                       "is no ./data; to move the data to ./data see docs/cli.md#the-data-directory"]
+    assert f"serving {tmp_path.resolve() / 'storage'} on" in banner
+    assert "created user" not in banner  # the old database, with its users
+    assert not (tmp_path / "data").exists()

@@ -28,7 +28,7 @@ from storage.models import Channel, Meta, Segment
 from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, REPO, free_port, make_runtime, write_settings
 from tests.needs import MODEL_CACHE
 from tsnvr import demo
-from tsnvr.server import open_database
+from tsnvr.database import open_database
 
 T = TypeVar("T")
 FAR, MID, NEAR = 60, demo.FRAMES // 2, 210  # the car in the distance, halfway and close

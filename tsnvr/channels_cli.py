@@ -7,17 +7,13 @@ import argparse
 
 from storage import channel_store
 from storage.channels import all_channels
-from tsnvr.cli_common import common
-from tsnvr.devices_cli import positive_int
+from tsnvr.cli_common import common, database, positive_int
 
 MAX_NAME = 256
 
 
 def cmd_channel(args: argparse.Namespace) -> int:
-    from tsnvr.cli import load_settings
-    from tsnvr.server import open_database
-
-    db = open_database(load_settings(args))
+    db = database(args)
     try:
         if args.action == "list":
             for channel in all_channels(db):

@@ -34,6 +34,7 @@ from storage import settings as settings_file
 from storage.clock import now_ms
 from storage.db import Database
 from storage.models import Channel, Meta
+from tsnvr.devices_cli import add_lpr_device
 
 DEMO_PLATE = "DEMO 123"
 DEMO_CHID = 1
@@ -344,8 +345,6 @@ def ensure_demo_channel(db: Database, data_dir: Path) -> Channel | None:
 def add_demo_zone(data_dir: Path) -> None:
     """An LPR zone over the near part of the demo street's road, so the demo car's plate is read as it
     comes towards the camera."""
-    from tsnvr.devices_cli import add_lpr_device
-
     settings = settings_file.load(data_dir)
     if settings.lpr_device_by_code(DEMO_ZONE_CODE) is None:
         add_lpr_device(data_dir, code=DEMO_ZONE_CODE, name=DEMO_NAME, linked_channels=[DEMO_CHID],

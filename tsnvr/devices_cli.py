@@ -30,8 +30,8 @@ from storage.settings import (
     Settings,
     SettingsError,
 )
-from tsnvr.cli_common import common
-from web.core.device_view import parking_lot_items
+from tsnvr.cli_common import common, load_settings, positive_int
+from tsnvr.database import open_database
 
 MAX_CODE_LENGTH = 64  # plate_log.src_code
 LPR_TAGS = ("Normal", "NotUsed", "ReadOnly")
@@ -89,12 +89,6 @@ def pixel_rect(text: str) -> list[int]:
     return logical
 
 
-def positive_int(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
-    return int(text)
-
-
 def non_negative_int(text: str) -> int:
     if not text.strip().isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
@@ -113,8 +107,6 @@ class SettingsFile:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> SettingsFile:
-        from tsnvr.cli import load_settings
-
         loaded = load_settings(args)
         return cls(loaded.data_dir, loaded)
 
@@ -323,8 +315,6 @@ def lot_users(settings: Settings, lot_id: int) -> list[str]:
 
 
 def _database(file: SettingsFile) -> Database:
-    from tsnvr.server import open_database
-
     return open_database(file.loaded or settings_file.load(file.data_dir))
 
 
@@ -332,6 +322,9 @@ def cmd_parking(args: argparse.Namespace) -> int:
     file = SettingsFile.from_args(args)
     lots = file.rows("parking_lot")
     if args.action == "list":
+        # The lots as /api/enum lists them; the web layer loads for this command only, not for every `tsnvr`.
+        from web.core.device_view import parking_lot_items
+
         db = _database(file)
         try:
             counts = parking.counts(db)

@@ -8,15 +8,17 @@ on its own too. Engine settings come from the data directory's settings (lpr_* k
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import os
 import sys
 import time
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tsnvr.cli_common import common
+from lpr.config import PREFIX, LprConfig
+from lpr.models import ModelError
+from storage.settings import SettingsError
+from tsnvr.cli_common import common, load_settings
 
 
 def add_commands(sub: Any) -> None:
@@ -32,13 +34,6 @@ def add_commands(sub: Any) -> None:
                       help="an lpr_* setting for this run, e.g. --set lpr_plate_model=plates.onnx")
     read.add_argument("images", nargs="+", metavar="IMAGE")
     read.set_defaults(func=cmd_lpr_read)
-
-
-def _settings(args: argparse.Namespace) -> Any:
-    from storage import settings as settings_file
-
-    data_dir = Path(getattr(args, "data", None) or os.environ.get("TSNVR_DATA") or "storage")
-    return settings_file.load(data_dir)
 
 
 def _load_image(path: str) -> Any:
@@ -57,10 +52,6 @@ def _load_image(path: str) -> Any:
 
 def _overrides(items: list[str]) -> dict[str, Any]:
     """--set lpr_NAME=VALUE (or NAME=VALUE) -> LprConfig keyword arguments."""
-    import dataclasses
-
-    from lpr.config import PREFIX, LprConfig
-
     fields = {f.name for f in dataclasses.fields(LprConfig)}
     raw: dict[str, str] = {}
     for item in items:
@@ -75,11 +66,9 @@ def _overrides(items: list[str]) -> dict[str, Any]:
 
 
 def cmd_lpr_read(args: argparse.Namespace) -> int:
-    from lpr.config import LprConfig
-    from lpr.models import ModelError
+    # OpenCV and ONNX Runtime load here, only when plates are read: `tsnvr --help` stays quick.
     from lpr.pipeline import LprEngine
     from lpr.plate_formats import FormatError
-    from storage.settings import SettingsError
 
     try:
         overrides: dict[str, Any] = _overrides(args.set)
@@ -87,7 +76,7 @@ def cmd_lpr_read(args: argparse.Namespace) -> int:
             overrides["regions"] = [r.strip() for r in args.regions.split(",") if r.strip()]
         if args.threads is not None:
             overrides["threads"] = args.threads
-        engine = LprEngine(LprConfig.from_settings(_settings(args), **overrides))
+        engine = LprEngine(LprConfig.from_settings(load_settings(args), **overrides))
         engine.load(objects=False)
     except (ModelError, FormatError, SettingsError, ValueError) as exc:
         print(f"tsnvr: {exc}", file=sys.stderr)

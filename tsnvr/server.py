@@ -16,7 +16,6 @@ import uvicorn
 from starlette.applications import Starlette
 
 from recorder.supervisor import RecorderSupervisor
-from storage import schema
 from storage import settings as settings_file
 from storage.db import Database
 from storage.eventlog import EventLog, EventType, SystemCode
@@ -26,6 +25,7 @@ from storage.settings import Settings, SettingsError
 from tsnvr.analytics import Analytics
 from tsnvr.bus import EventBus
 from tsnvr.channel_names import ChannelNameWatch
+from tsnvr.database import open_database
 from tsnvr.live import LiveState
 from web.app import create_app
 from web.core.context import Services
@@ -34,13 +34,6 @@ log = logging.getLogger("tsnvr")
 
 SETTINGS_POLL_S = 2.0
 RUNNING_KEY = "running"
-
-
-def open_database(settings: Settings) -> Database:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.db_url)
-    schema.upgrade(db)
-    return db
 
 
 def _set_running(db: Database, running: bool) -> bool:

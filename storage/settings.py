@@ -148,7 +148,7 @@ TABLES: dict[str, type] = {
 
 @dataclass
 class Settings:
-    data_dir: Path = Path("storage")
+    data_dir: Path = Path("data")
     host: str = "0.0.0.0"
     port: int = 8080
     database_url: str = ""

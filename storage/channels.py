@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.db import Database
 from storage.models import Channel
@@ -10,7 +10,7 @@ from storage.models import Channel
 
 def all_channels(db: Database) -> list[Channel]:
     with db.read() as s:
-        return list(s.exec(select(Channel).order_by(Channel.chid)))
+        return list(s.exec(select(Channel).order_by(col(Channel.chid))))
 
 
 def get_channel(db: Database, chid: int) -> Channel | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
+from sqlmodel import col
 
 from storage.db import Database
 from storage.models import EventLogEntry
@@ -19,13 +20,13 @@ class EventFilter:
 
 
 def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
-    out = within(EventLogEntry.ts_ms, f.begin_ms, f.end_ms)
+    out = within(col(EventLogEntry.ts_ms), f.begin_ms, f.end_ms)
     if f.types:
-        out.append(EventLogEntry.type.in_(f.types))
+        out.append(col(EventLogEntry.type).in_(f.types))
     return out
 
 
 def search_events(db: Database, f: EventFilter, at: int, limit: int,
                   ascending: bool = False) -> tuple[int, list[EventLogEntry]]:
     """(total matches, one page of them), newest first unless ascending."""
-    return count_and_page(db, EventLogEntry, _conditions(f), EventLogEntry.ts_ms, at, limit, ascending)
+    return count_and_page(db, EventLogEntry, _conditions(f), col(EventLogEntry.ts_ms), at, limit, ascending)

@@ -3,7 +3,7 @@ numbers and colours are stored as ",1,2," so that one LIKE finds a member on any
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Text, event
+from sqlalchemy import BigInteger, Column, Index, Text, event, inspect
 from sqlmodel import Field, SQLModel
 
 from storage import plate_fts
@@ -75,7 +75,7 @@ class PlateRead(SQLModel, table=True):
     chid: int | None = Field(default=None)  # the channel the plate was read on, if any
 
 
-event.listen(PlateRead.__table__, "after_create", plate_fts.create_index)  # SQLite: trigram keyword index
+event.listen(inspect(PlateRead).local_table, "after_create", plate_fts.create_index)  # SQLite: trigram keyword index
 
 
 class DetectedObject(SQLModel, table=True):

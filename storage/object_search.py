@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy import ColumnElement, SQLColumnExpression
+from sqlmodel import col
 
 from storage.db import Database
 from storage.models import DetectedObject
@@ -38,11 +37,11 @@ class ObjectFilter:
     vehicle_colors: tuple[str, ...] = ()  # all of
 
 
-def _has_all(column: QueryableAttribute[Any], values: tuple[str, ...]) -> list[ColumnElement[bool]]:
+def _has_all(column: SQLColumnExpression[str], values: tuple[str, ...]) -> list[ColumnElement[bool]]:
     return [column.like(member_pattern(v), escape=LIKE_ESCAPE) for v in values]
 
 
-def _clothes(length_column: QueryableAttribute[Any], colors_column: QueryableAttribute[Any],
+def _clothes(length_column: SQLColumnExpression[str | None], colors_column: SQLColumnExpression[str],
              f: ClothesFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
@@ -54,24 +53,24 @@ def _clothes(length_column: QueryableAttribute[Any], colors_column: QueryableAtt
 
 def _conditions(f: ObjectFilter) -> list[ColumnElement[bool]]:
     o = DetectedObject
-    out = within(o.ts_ms, f.begin_ms, f.end_ms)
+    out = within(col(o.ts_ms), f.begin_ms, f.end_ms)
     if f.channels:
-        out.append(o.chid.in_(f.channels))
+        out.append(col(o.chid).in_(f.channels))
     if f.types:
-        out.append(o.type.in_(f.types))
-    for column, value in ((o.gender, f.gender), (o.age, f.age), (o.hat, f.hat), (o.glasses, f.glasses),
-                          (o.mask, f.mask), (o.bag, f.bag)):
+        out.append(col(o.type).in_(f.types))
+    for column, value in ((col(o.gender), f.gender), (col(o.age), f.age), (col(o.hat), f.hat),
+                          (col(o.glasses), f.glasses), (col(o.mask), f.mask), (col(o.bag), f.bag)):
         if value is not None:
             out.append(column == value)
-    out += _clothes(o.top_length, o.top_colors, f.top)
-    out += _clothes(o.bottom_length, o.bottom_colors, f.bottom)
+    out += _clothes(col(o.top_length), col(o.top_colors), f.top)
+    out += _clothes(col(o.bottom_length), col(o.bottom_colors), f.bottom)
     if f.vehicle_types:
-        out.append(o.vehicle_type.in_(f.vehicle_types))
-    out += _has_all(o.colors, f.vehicle_colors)
+        out.append(col(o.vehicle_type).in_(f.vehicle_types))
+    out += _has_all(col(o.colors), f.vehicle_colors)
     return out
 
 
 def search_objects(db: Database, f: ObjectFilter, at: int, limit: int,
                    ascending: bool = False) -> tuple[int, list[DetectedObject]]:
     """(total matches, one page of them), newest first unless ascending."""
-    return count_and_page(db, DetectedObject, _conditions(f), DetectedObject.ts_ms, at, limit, ascending)
+    return count_and_page(db, DetectedObject, _conditions(f), col(DetectedObject.ts_ms), at, limit, ascending)

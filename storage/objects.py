@@ -27,15 +27,15 @@ def list_text(values: list[str]) -> str:
     return "," + "".join(f"{v}," for v in values)
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     return value.strip().lower() if isinstance(value, str) and value.strip() else None
 
 
-def _flag(value: Any) -> bool | None:
+def _flag(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _colors(value: Any) -> list[str]:
+def _colors(value: object) -> list[str]:
     if not isinstance(value, list):
         return []
     return [c for c in (_text(v) for v in value) if c]

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, UnaryExpression, func, select
+from sqlmodel import col
 
 from storage.db import Database
 
-Row = TypeVar("Row")
+
+class _Identified(Protocol):
+    """A table model whose primary key is `id`."""
+
+    id: int | None
 
 
-def within(column: Any, begin_ms: int | None, end_ms: int | None) -> list[ColumnElement[bool]]:
+Row = TypeVar("Row", bound=_Identified)
+
+
+def within(column: SQLColumnExpression[int], begin_ms: int | None, end_ms: int | None) -> list[ColumnElement[bool]]:
     """column between begin_ms and end_ms, both inclusive, either end optional."""
     out: list[ColumnElement[bool]] = []
     if begin_ms is not None:
@@ -21,19 +29,21 @@ def within(column: Any, begin_ms: int | None, end_ms: int | None) -> list[Column
     return out
 
 
-def time_order(time_column: Any, id_column: Any, ascending: bool) -> tuple[Any, Any]:
+def time_order(time_column: SQLColumnExpression[int], id_column: SQLColumnExpression[int | None],
+               ascending: bool) -> tuple[UnaryExpression[int], UnaryExpression[int | None]]:
     """Newest first (or oldest first), rows of the same millisecond by id."""
     if ascending:
         return time_column.asc(), id_column.asc()
     return time_column.desc(), id_column.desc()
 
 
-def count_and_page(db: Database, model: type[Row], where: list[ColumnElement[bool]], time_column: Any,
-                   at: int, limit: int, ascending: bool) -> tuple[int, list[Row]]:
+def count_and_page(db: Database, model: type[Row], where: list[ColumnElement[bool]],
+                   time_column: SQLColumnExpression[int], at: int, limit: int,
+                   ascending: bool) -> tuple[int, list[Row]]:
     """(totalCount, the rows at..at+limit); one read transaction, so the two agree."""
     with db.read() as s:
         total = s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
         if limit <= 0 or at >= total:
             return total, []
-        order = time_order(time_column, model.id, ascending)  # type: ignore[attr-defined]
+        order = time_order(time_column, col(model.id), ascending)
         return total, list(s.scalars(select(model).where(*where).order_by(*order).offset(at).limit(limit)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 
 from storage.db import Database
 from storage.models import ParkingCount
@@ -72,4 +72,4 @@ def move(
 def forget(db: Database, lot_id: int) -> None:
     """Drop a removed lot's count, so that a new lot with the same id starts at 0."""
     with db.write() as s:
-        s.exec(delete(ParkingCount).where(ParkingCount.lot_id == lot_id))
+        s.exec(delete(ParkingCount).where(col(ParkingCount.lot_id) == lot_id))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, column, false, or_, select, table, text
+from sqlalchemy import ColumnElement, Integer, and_, column, false, or_, select, table, text
+from sqlmodel import col
 
 from storage import plate_fts
 from storage.db import Database
@@ -27,16 +28,17 @@ class PlateFilter:
 
 
 def _keyword_conditions(db: Database, keyword: str) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [PlateRead.plate_key.like(contains_pattern(keyword), escape=LIKE_ESCAPE)]
+    like = col(PlateRead.plate_key).like(contains_pattern(keyword), escape=LIKE_ESCAPE)
+    conditions: list[ColumnElement[bool]] = [like]
     if len(keyword) >= plate_fts.MIN_FTS_KEYWORD and plate_fts.has_index(db):
         # The index narrows the rows to a handful of candidates; the LIKE above stays the judge.
         candidates = (
-            select(column("rowid"))
+            select(column("rowid", Integer))
             .select_from(table(plate_fts.FTS_TABLE))
             .where(text(f"{plate_fts.FTS_TABLE} MATCH :plate_match").bindparams(
                 plate_match=plate_fts.match_query(keyword)))
         )
-        conditions.append(PlateRead.id.in_(candidates))
+        conditions.append(col(PlateRead.id).in_(candidates))
     return conditions
 
 
@@ -44,19 +46,19 @@ def conditions(db: Database, f: PlateFilter) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = [false()] if f.match_nothing else []
     if f.keyword:
         out += _keyword_conditions(db, f.keyword)
-    out += within(PlateRead.begin_ms, f.begin_ms, f.end_ms)
+    out += within(col(PlateRead.begin_ms), f.begin_ms, f.end_ms)
     if f.src_codes:
-        out.append(PlateRead.src_code.in_(f.src_codes))
+        out.append(col(PlateRead.src_code).in_(f.src_codes))
     if f.channels:
-        out.append(or_(*(PlateRead.channels.like(member_pattern(c), escape=LIKE_ESCAPE) for c in f.channels),
-                       PlateRead.chid.in_(f.channels)))
+        out.append(or_(*(col(PlateRead.channels).like(member_pattern(c), escape=LIKE_ESCAPE) for c in f.channels),
+                       col(PlateRead.chid).in_(f.channels)))
     return out
 
 
 def search_plates(db: Database, f: PlateFilter, at: int, limit: int,
                   ascending: bool = False) -> tuple[int, list[PlateRead]]:
     """(total matches, one page of them), newest first unless ascending."""
-    return count_and_page(db, PlateRead, conditions(db, f), PlateRead.begin_ms, at, limit, ascending)
+    return count_and_page(db, PlateRead, conditions(db, f), col(PlateRead.begin_ms), at, limit, ascending)
 
 
 def iter_plates(db: Database, f: PlateFilter, ascending: bool = False,
@@ -64,17 +66,18 @@ def iter_plates(db: Database, f: PlateFilter, ascending: bool = False,
     """Every match in search order, fetched in batches that continue after the last row seen
     (so a long export never holds one read transaction open, nor re-skips an OFFSET)."""
     base = conditions(db, f)
-    after: tuple[int, int] | None = None
+    begin_col, id_col = col(PlateRead.begin_ms), col(PlateRead.id)
+    after: tuple[int, int | None] | None = None
     while True:
         where = list(base)
         if after is not None:
             begin, row_id = after
             if ascending:
-                where.append(or_(PlateRead.begin_ms > begin, and_(PlateRead.begin_ms == begin, PlateRead.id > row_id)))
+                where.append(or_(begin_col > begin, and_(begin_col == begin, id_col > row_id)))
             else:
-                where.append(or_(PlateRead.begin_ms < begin, and_(PlateRead.begin_ms == begin, PlateRead.id < row_id)))
+                where.append(or_(begin_col < begin, and_(begin_col == begin, id_col < row_id)))
         with db.read() as s:
-            order = time_order(PlateRead.begin_ms, PlateRead.id, ascending)
+            order = time_order(begin_col, id_col, ascending)
             rows = list(s.scalars(select(PlateRead).where(*where).order_by(*order).limit(batch)))
         yield from rows
         if len(rows) < batch:

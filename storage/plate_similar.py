@@ -69,7 +69,7 @@ class PlateIndex:
         self._keys: list[str] = []
         self._norms: list[str] = []
         self._shown: list[str] = []  # plate_no of the newest read of each key
-        self._postings: dict[str, array] = {}  # bigram of a normalized key -> positions
+        self._postings: dict[str, array[int]] = {}  # bigram of a normalized key -> positions
         self._last_id = 0
         self._first_id: int | None = None
 
@@ -99,7 +99,8 @@ class PlateIndex:
             cursor = conn.connection.cursor()  # plain DB-API rows: a million of them load in about a second
             try:
                 cursor.execute(f"SELECT min(id) FROM {TABLE}")
-                first_id = cursor.fetchone()[0]
+                row = cursor.fetchone()  # min() always gives one row
+                first_id = row[0] if row is not None else None
                 if self._first_id is not None and first_id != self._first_id:
                     self._reset()  # the oldest rows were deleted
                 cursor.execute(f"SELECT id, plate_key, plate_no FROM {TABLE} WHERE id > {int(self._last_id)} "

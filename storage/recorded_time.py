@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, case, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage.db import Database
 from storage.models import Segment
@@ -59,7 +60,7 @@ def day_date(day: int) -> date:
     return date.fromordinal(_EPOCH_ORDINAL + day)
 
 
-def _local_day_sql(ms: ColumnElement[int], changes: list[tuple[int, int]]) -> ColumnElement[int]:
+def _local_day_sql(ms: SQLColumnExpression[int], changes: list[tuple[int, int]]) -> ColumnElement[int]:
     if len(changes) == 1:
         return (ms + changes[0][1]) // DAY_MS
     offset = case(*((ms < changes[i + 1][0], changes[i][1]) for i in range(len(changes) - 1)),
@@ -71,20 +72,21 @@ def _segment_conditions(begin_ms: int | None, end_ms: int | None,
                         chids: list[int] | None) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     if chids:
-        out.append(Segment.chid.in_(chids))
+        out.append(col(Segment.chid).in_(chids))
     if begin_ms is not None:
-        out.append(Segment.end_ms > begin_ms)
+        out.append(col(Segment.end_ms) > begin_ms)
     if end_ms is not None:
-        out.append(Segment.begin_ms <= end_ms)
+        out.append(col(Segment.begin_ms) <= end_ms)
     return out
 
 
 def _end_extremes(s: Session, where: list[ColumnElement[bool]]) -> tuple[int, int] | None:
     """Smallest and largest segment end (each one walk down the end_ms index)."""
-    first = s.execute(select(Segment.end_ms).where(*where).order_by(Segment.end_ms.asc()).limit(1)).scalar()
+    end = col(Segment.end_ms)
+    first = s.execute(select(end).where(*where).order_by(end.asc()).limit(1)).scalar()
     if first is None:
         return None
-    last = s.execute(select(Segment.end_ms).where(*where).order_by(Segment.end_ms.desc()).limit(1)).scalar()
+    last = s.execute(select(end).where(*where).order_by(end.desc()).limit(1)).scalar_one()  # same snapshot: found
     return first, last
 
 
@@ -102,9 +104,10 @@ def recorded_days(db: Database, zone: tzinfo, begin_ms: int | None = None, end_m
         lo = extremes[0] - margin if begin_ms is None else max(extremes[0], begin_ms) - margin
         hi = extremes[1] if end_ms is None else min(extremes[1], end_ms + margin)
         changes = offset_changes(zone, lo, max(lo, hi))
-        first = _local_day_sql(Segment.begin_ms, changes).label("first_day")
-        last = _local_day_sql(Segment.end_ms - 1, changes).label("last_day")
-        rows = s.execute(select(Segment.chid, first, last).where(*where).group_by(Segment.chid, first, last)).all()
+        first = _local_day_sql(col(Segment.begin_ms), changes).label("first_day")
+        last = _local_day_sql(col(Segment.end_ms) - 1, changes).label("last_day")
+        chid_col = col(Segment.chid)
+        rows = s.execute(select(chid_col, first, last).where(*where).group_by(chid_col, first, last)).all()
     low = local_day(zone, begin_ms) if begin_ms is not None else None
     high = local_day(zone, end_ms) if end_ms is not None else None
     days: dict[int, set[int]] = {}
@@ -119,10 +122,11 @@ def recorded_days(db: Database, zone: tzinfo, begin_ms: int | None = None, end_m
 def recorded_minutes(db: Database, begin_ms: int, end_ms: int,
                      chids: list[int] | None = None) -> dict[int, set[int]]:
     """chid -> UTC minute numbers (ms // 60000) with any recording between begin and end."""
-    first = (Segment.begin_ms // MINUTE_MS).label("first_minute")
-    last = ((Segment.end_ms - 1) // MINUTE_MS).label("last_minute")
-    query = (select(Segment.chid, first, last).where(*_segment_conditions(begin_ms, end_ms, chids))
-             .group_by(Segment.chid, first, last))
+    first = (col(Segment.begin_ms) // MINUTE_MS).label("first_minute")
+    last = ((col(Segment.end_ms) - 1) // MINUTE_MS).label("last_minute")
+    chid_col = col(Segment.chid)
+    query = (select(chid_col, first, last).where(*_segment_conditions(begin_ms, end_ms, chids))
+             .group_by(chid_col, first, last))
     with db.read() as s:
         rows = s.execute(query).all()
     low, high = begin_ms // MINUTE_MS, end_ms // MINUTE_MS

@@ -19,44 +19,44 @@ def segment_by_id(db: Database, segment_id: int) -> Segment | None:
 
 def _run(db: Database, where: list[ColumnElement[bool]], ascending: bool, limit: int) -> list[Segment]:
     if ascending:
-        order = (Segment.begin_ms.asc(), col(Segment.id).asc())
+        order = (col(Segment.begin_ms).asc(), col(Segment.id).asc())
     else:
-        order = (Segment.begin_ms.desc(), col(Segment.id).desc())
+        order = (col(Segment.begin_ms).desc(), col(Segment.id).desc())
     with db.read() as s:
         return list(s.exec(select(Segment).where(*where).order_by(*order).limit(limit)))
 
 
 def overlapping(db: Database, chid: int, begin_ms: int, end_ms: int, limit: int) -> list[Segment]:
     """The channel's segments overlapping [begin_ms, end_ms), oldest first."""
-    where = [Segment.chid == chid, Segment.end_ms > begin_ms, Segment.begin_ms < end_ms]
+    where = [col(Segment.chid) == chid, col(Segment.end_ms) > begin_ms, col(Segment.begin_ms) < end_ms]
     return _run(db, where, True, limit)
 
 
 def ending_by(db: Database, chid: int, ms: int, limit: int) -> list[Segment]:
     """The `limit` segments nearest before `ms` (ended by then), nearest first."""
-    return _run(db, [Segment.chid == chid, Segment.end_ms <= ms], False, limit)
+    return _run(db, [col(Segment.chid) == chid, col(Segment.end_ms) <= ms], False, limit)
 
 
 def starting_from(db: Database, chid: int, ms: int, limit: int) -> list[Segment]:
     """The `limit` segments nearest after `ms` (beginning then or later), nearest first."""
-    return _run(db, [Segment.chid == chid, Segment.begin_ms >= ms], True, limit)
+    return _run(db, [col(Segment.chid) == chid, col(Segment.begin_ms) >= ms], True, limit)
 
 
 def _after(segment: Segment) -> ColumnElement[bool]:
-    return or_(Segment.begin_ms > segment.begin_ms,
-               and_(Segment.begin_ms == segment.begin_ms, col(Segment.id) > segment.id))
+    begin = col(Segment.begin_ms)
+    return or_(begin > segment.begin_ms, and_(begin == segment.begin_ms, col(Segment.id) > segment.id))
 
 
 def _before(segment: Segment) -> ColumnElement[bool]:
-    return or_(Segment.begin_ms < segment.begin_ms,
-               and_(Segment.begin_ms == segment.begin_ms, col(Segment.id) < segment.id))
+    begin = col(Segment.begin_ms)
+    return or_(begin < segment.begin_ms, and_(begin == segment.begin_ms, col(Segment.id) < segment.id))
 
 
 def following(db: Database, segment: Segment, limit: int) -> list[Segment]:
     """The segments after `segment` on its channel, nearest first."""
-    return _run(db, [Segment.chid == segment.chid, _after(segment)], True, limit)
+    return _run(db, [col(Segment.chid) == segment.chid, _after(segment)], True, limit)
 
 
 def preceding(db: Database, segment: Segment, limit: int) -> list[Segment]:
     """The segments before `segment` on its channel, nearest first."""
-    return _run(db, [Segment.chid == segment.chid, _before(segment)], False, limit)
+    return _run(db, [col(Segment.chid) == segment.chid, _before(segment)], False, limit)

@@ -30,7 +30,7 @@ def channel_segments(db: Database, chid: int, begin_ms: int | None = None, end_m
     if end_ms is not None:
         query = query.where(Segment.begin_ms < end_ms)
     with db.read() as s:
-        return list(s.exec(query.order_by(Segment.begin_ms, Segment.id)))
+        return list(s.exec(query.order_by(col(Segment.begin_ms), col(Segment.id))))
 
 
 def oldest_segments(db: Database, limit: int, ended_before_ms: int | None = None) -> list[Segment]:
@@ -39,7 +39,7 @@ def oldest_segments(db: Database, limit: int, ended_before_ms: int | None = None
     if ended_before_ms is not None:
         query = query.where(Segment.end_ms < ended_before_ms)
     with db.read() as s:
-        return list(s.exec(query.order_by(Segment.end_ms, Segment.id).limit(limit)))
+        return list(s.exec(query.order_by(col(Segment.end_ms), col(Segment.id)).limit(limit)))
 
 
 def indexed_paths(db: Database, paths: Iterable[str]) -> set[str]:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import threading
 
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 
 from storage.clock import now_ms
 from storage.db import Database
@@ -31,7 +31,7 @@ class SessionStore:
         now = now_ms()
         with self.db.write() as s:
             s.add(AuthSession(token_hash=_hash(token), uid=uid, created_ms=now, seen_ms=now, address=address))
-            s.exec(delete(AuthSession).where(AuthSession.seen_ms < now - self.idle_ms))
+            s.exec(delete(AuthSession).where(col(AuthSession.seen_ms) < now - self.idle_ms))
         with self._lock:
             self._seen[_hash(token)] = (uid, now)
         return token
@@ -74,4 +74,4 @@ class SessionStore:
             for key in [k for k, v in self._seen.items() if v[0] == uid]:
                 del self._seen[key]
         with self.db.write() as s:
-            s.exec(delete(AuthSession).where(AuthSession.uid == uid))
+            s.exec(delete(AuthSession).where(col(AuthSession.uid) == uid))

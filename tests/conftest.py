@@ -18,8 +18,9 @@ from starlette.testclient import TestClient
 
 from storage import settings as settings_file
 from storage import users
+from tsnvr.database import open_database
 from tsnvr.firstrun import ensure_admin
-from tsnvr.server import Runtime, open_database
+from tsnvr.server import Runtime
 
 ADMIN_PASSWORD = "admin-Secret-1"
 REPO = Path(__file__).resolve().parents[1]

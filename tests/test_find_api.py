@@ -82,7 +82,7 @@ def test_downloads_over_real_http(live_server):
     import httpx
 
     from storage import settings as settings_file
-    from tsnvr.server import open_database
+    from tsnvr.database import open_database
 
     db = open_database(settings_file.load(live_server.data_dir, env={}))
     add_plate(db, "LIVE123", 1_700_000_000_000, 1_700_000_001_000)

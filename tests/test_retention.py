@@ -26,12 +26,14 @@ from storage import settings as settings_file
 from storage.clock import now_ms
 from storage.db import Database
 from storage.eventlog import EventType, RecordingCode, SystemCode
+from storage.events import RecordingStatusEvent, SystemEvent
 from storage.models import Channel, EventLogEntry, Segment
 from storage.settings import Settings
 from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
 from tests.rtsp_server import make_h264_clip
 from tsnvr.bus import EventBus
-from tsnvr.server import Runtime, open_database
+from tsnvr.database import open_database
+from tsnvr.server import Runtime
 from web.core.timefmt import format_ms
 
 NEW_YORK = ZoneInfo("America/New_York")  # the conftest data_dir's time zone
@@ -109,7 +111,7 @@ def test_recordings_past_the_maximum_age_go_in_one_logged_pass_and_health_follow
     assert "lastOverwritten" not in before and before["overwriting"] is False
 
     published: list[EventLogEntry] = []
-    runtime.bus.listen(lambda topic, event: published.append(event["entry"]) if topic == "systemEvent" else None)
+    runtime.bus.listen(lambda event: published.append(event.entry) if isinstance(event, SystemEvent) else None)
 
     with TestClient(runtime.app) as client:  # start-up runs the first retention pass at once
         wait_until(lambda: runtime.recorder.last_retention is not None, timeout=10)
@@ -268,8 +270,9 @@ def test_a_channel_that_cannot_write_logs_recording_failed_once(db: Database, tm
         s.add(Channel(chid=1, type="file", source=str(clip), playback="repeat", created_ms=now_ms()))
     bus = EventBus()
     failures: list[int] = []
-    bus.listen(lambda topic, event: failures.extend(
-        i["failure_ms"] for i in event.get("channel", []) if topic == "recordingStatus" and "failure_ms" in i))
+    bus.listen(lambda event: failures.extend(
+        i.failure_ms for i in event.channel if i.failure_ms is not None) if isinstance(event, RecordingStatusEvent)
+        else None)
     supervisor = RecorderSupervisor(db, make_settings(data_dir, segment_seconds=1.0), bus.publish)
     supervisor.start()
     try:

@@ -31,7 +31,8 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from storage import plate_fts, users  # noqa: E402
 from storage import settings as settings_file  # noqa: E402
-from tsnvr.server import Runtime, open_database  # noqa: E402
+from tsnvr.database import open_database  # noqa: E402
+from tsnvr.server import Runtime  # noqa: E402
 
 START_MS = 1_704_085_200_000  # 2024-01-01T00:00:00-05:00
 YEAR_MS = 365 * 86_400_000

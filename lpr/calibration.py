@@ -8,16 +8,19 @@ of textures, flat areas and sharp edges, not real content; being generated, they
 from __future__ import annotations
 
 import string
+from typing import cast
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from lpr.arrays import Picture
+
 PLATE_CHARS = string.ascii_uppercase + string.digits
 PLATE_COLOURS = ((250, 250, 250), (240, 200, 40), (200, 200, 200), (230, 235, 240))
 
 
-def scene(seed: int, width: int = 1280, height: int = 720) -> np.ndarray:
+def scene(seed: int, width: int = 1280, height: int = 720) -> Picture:
     """One synthetic BGR picture."""
     rng = np.random.default_rng(seed)
     canvas = np.zeros((height, width, 3), np.float32)
@@ -41,9 +44,9 @@ def scene(seed: int, width: int = 1280, height: int = 720) -> np.ndarray:
         font = ImageFont.load_default(size=max(8, int(ph * 0.6)))
         draw.text((x + pw / 2, y + ph / 2), text, font=font, fill=(0, 0, 0), anchor="mm")
     bgr = np.asarray(picture)[:, :, ::-1]
-    return cv2.GaussianBlur(bgr, (0, 0), float(rng.uniform(0.3, 1.2)))
+    return cast(Picture, cv2.GaussianBlur(bgr, (0, 0), float(rng.uniform(0.3, 1.2))))
 
 
-def scenes(count: int = 12) -> list[np.ndarray]:
+def scenes(count: int = 12) -> list[Picture]:
     """`count` pictures, alternately 1280x720 and 960x960 (letterboxing both ways)."""
     return [scene(i, 1280, 720) if i % 2 else scene(i, 960, 960) for i in range(count)]

@@ -7,8 +7,13 @@ magenta, gray, pink, beige, white, other.
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
+from numpy.typing import NDArray
+
+from lpr.arrays import Floats, Picture
 
 NAMES = ("brown", "black", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta", "gray",
          "pink", "beige", "white", "other")
@@ -19,7 +24,7 @@ _HUES = ((0, 15, "red"), (15, 40, "orange"), (40, 70, "yellow"), (70, 165, "gree
 SAMPLE = 48  # crops are reduced to at most SAMPLE x SAMPLE pixels first: plenty for a colour
 
 
-def pixel_names(bgr: np.ndarray) -> np.ndarray:
+def pixel_names(bgr: Picture) -> NDArray[np.int64]:
     """An index into NAMES for every pixel of a BGR picture."""
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV_FULL).reshape(-1, 3).astype(np.float32)
     hue = hsv[:, 0] * (360 / 256)
@@ -40,20 +45,21 @@ def pixel_names(bgr: np.ndarray) -> np.ndarray:
     return out
 
 
-def color_shares(bgr: np.ndarray) -> list[tuple[str, float]]:
+def color_shares(bgr: Picture) -> list[tuple[str, float]]:
     """(name, share of pixels) for the colours of a crop, largest first."""
     if bgr.size == 0:
         return []
     h, w = bgr.shape[:2]
     if max(h, w) > SAMPLE:
         scale = SAMPLE / max(h, w)
-        bgr = cv2.resize(bgr, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        bgr = cast(Picture, cv2.resize(bgr, size, interpolation=cv2.INTER_AREA))
     counts = np.bincount(pixel_names(bgr), minlength=len(NAMES))
     total = counts.sum()
     return [(NAMES[i], float(counts[i] / total)) for i in np.argsort(-counts) if counts[i]]
 
 
-def dominant_colors(bgr: np.ndarray, max_colors: int = 2, min_share: float = 0.25) -> list[str]:
+def dominant_colors(bgr: Picture, max_colors: int = 2, min_share: float = 0.25) -> list[str]:
     """The colour names covering at least `min_share` of the crop (at least one name, at most `max_colors`)."""
     shares = color_shares(bgr)
     if not shares:
@@ -62,7 +68,7 @@ def dominant_colors(bgr: np.ndarray, max_colors: int = 2, min_share: float = 0.2
     return names or [shares[0][0]]
 
 
-def _region(image: np.ndarray, box: np.ndarray, top: float, bottom: float, side: float) -> np.ndarray:
+def _region(image: Picture, box: Floats, top: float, bottom: float, side: float) -> Picture:
     """Part of a box: rows from `top` to `bottom` (shares of its height), `side` of its width cut off each side."""
     x0, y0, x1, y1 = (float(v) for v in box)
     w, h = x1 - x0, y1 - y0
@@ -72,13 +78,13 @@ def _region(image: np.ndarray, box: np.ndarray, top: float, bottom: float, side:
     return image[max(0, ys):min(ih, ye), max(0, xs):min(iw, xe)]
 
 
-def person_colors(image: np.ndarray, box: np.ndarray) -> tuple[list[str], list[str]]:
+def person_colors(image: Picture, box: Floats) -> tuple[list[str], list[str]]:
     """(upper clothes, lower clothes) colours of a person standing in `box`."""
     upper = _region(image, box, 0.2, 0.5, 0.25)  # below the head, the torso without the arms' edges
     lower = _region(image, box, 0.55, 0.9, 0.25)  # legs, above the shoes
     return dominant_colors(upper), dominant_colors(lower)
 
 
-def vehicle_colors(image: np.ndarray, box: np.ndarray) -> list[str]:
+def vehicle_colors(image: Picture, box: Floats) -> list[str]:
     """Body colour of a vehicle in `box`: its middle band (below the windows, above the wheels and road)."""
     return dominant_colors(_region(image, box, 0.35, 0.75, 0.12), max_colors=1)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from numpy.typing import ArrayLike
+
+from lpr.arrays import Floats
 
 
-def order_corners(points: np.ndarray) -> np.ndarray:
+def order_corners(points: ArrayLike) -> Floats:
     """Four points -> (4, 2) float32 in the order top-left, top-right, bottom-right, bottom-left."""
     pts = np.asarray(points, np.float32).reshape(4, 2)
     centre = pts.mean(0)
@@ -16,13 +19,13 @@ def order_corners(points: np.ndarray) -> np.ndarray:
     return np.roll(pts, -start, axis=0)
 
 
-def box_quad(box: np.ndarray | tuple[float, float, float, float]) -> np.ndarray:
+def box_quad(box: Floats | tuple[float, float, float, float]) -> Floats:
     """An xyxy box as a quadrilateral."""
     x0, y0, x1, y1 = (float(v) for v in box)
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
 
 
-def quad_from_contour(contour: np.ndarray) -> np.ndarray:
+def quad_from_contour(contour: Floats) -> Floats:
     """The quadrilateral that best outlines a (convex-ish) region: a four-corner simplification of its hull
     when that covers the hull well, else the minimum-area rotated rectangle."""
     hull = cv2.convexHull(contour.reshape(-1, 1, 2).astype(np.float32))
@@ -43,7 +46,7 @@ def quad_from_contour(contour: np.ndarray) -> np.ndarray:
     return order_corners(rect)
 
 
-def quad_size(quad: np.ndarray) -> tuple[float, float]:
+def quad_size(quad: Floats) -> tuple[float, float]:
     """(width, height) of a tl-tr-br-bl quadrilateral: the longer of each pair of opposite sides."""
     tl, tr, br, bl = quad
     width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
@@ -51,7 +54,7 @@ def quad_size(quad: np.ndarray) -> tuple[float, float]:
     return float(width), float(height)
 
 
-def xywh(box: np.ndarray | tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+def xywh(box: Floats | tuple[float, float, float, float]) -> tuple[int, int, int, int]:
     """xyxy -> integer (x, y, width, height)."""
     x0, y0, x1, y1 = (float(v) for v in box)
     return round(x0), round(y0), max(0, round(x1 - x0)), max(0, round(y1 - y0))

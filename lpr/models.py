@@ -57,8 +57,8 @@ def resolve(setting: str, configured: str | Path | None) -> Path:
     default = DEFAULTS.get(setting)
     if default is None:
         raise ModelError(setting, None, "no file configured and no default")
-    path = default.locate()
-    if path is None:
+    located = default.locate()
+    if located is None:
         raise ModelError(setting, None, f"not set, and the default {default.package}/{default.relative} is not "
                                         f"installed (install it with: {default.install}, or set a path)")
-    return path
+    return located

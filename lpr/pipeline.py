@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from lpr import colors
+from lpr.arrays import Floats, Picture
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.models import resolve
 from lpr.plate_crop import rectify, trim_side_bands
 from lpr.plate_detector import PlateDetection, PlateDetector
-from lpr.plate_formats import FormatError, FormatMatch, apply_formats, formats_for
+from lpr.plate_formats import FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_reader import LineRead, PlateReader, combine
 from lpr.quantize import cached_int8
 from lpr.two_line import split_lines
@@ -53,8 +54,8 @@ class DetectedObject:
     upper_colors: list[str] = field(default_factory=list)  # person: upper clothes
     lower_colors: list[str] = field(default_factory=list)  # person: lower clothes
 
-    def as_dict(self) -> dict:
-        out: dict = {"kind": self.kind, "label": self.label, "box": list(self.box), "score": self.score}
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"kind": self.kind, "label": self.label, "box": list(self.box), "score": self.score}
         if self.kind == VEHICLE:
             out.update(vehicleType=self.vehicle_type, colors=self.colors)
         else:
@@ -74,9 +75,9 @@ class PlateRead:
     lines: int = 1
     vehicle: DetectedObject | None = None
 
-    def as_dict(self) -> dict:
-        out = {"text": self.text, "score": self.score, "box": list(self.box),
-               "charScores": self.char_scores, "format": self.format}
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"text": self.text, "score": self.score, "box": list(self.box),
+                                  "charScores": self.char_scores, "format": self.format}
         if self.vehicle is not None:
             out["vehicle"] = {"box": list(self.vehicle.box), "vehicleType": self.vehicle.vehicle_type}
         return out
@@ -130,7 +131,7 @@ class LprEngine:
             _ = self.object_detector
 
     # objects
-    def detect_objects(self, image: np.ndarray) -> list[DetectedObject]:
+    def detect_objects(self, image: Picture) -> list[DetectedObject]:
         out = []
         for found in self.object_detector(image):
             obj = DetectedObject(found.kind, found.label, xywh(found.box), round(100 * found.score, 1),
@@ -143,7 +144,7 @@ class LprEngine:
         return out
 
     # plates
-    def find_plates(self, image: np.ndarray, vehicles: list[DetectedObject] | None = None) -> list[PlateDetection]:
+    def find_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None) -> list[PlateDetection]:
         """Plate detections, best first: in the whole picture, or inside vehicles when plate_search is
         "vehicles" and vehicles are given."""
         if self.config.plate_search != "vehicles" or not vehicles:
@@ -163,7 +164,7 @@ class LprEngine:
         found.sort(key=lambda d: -d.score)
         return found[:self.config.max_plates]
 
-    def read_line(self, image: np.ndarray, detection: PlateDetection) -> tuple[LineRead, int]:
+    def read_line(self, image: Picture, detection: PlateDetection) -> tuple[LineRead, int]:
         """The characters of one detected plate, and its number of lines."""
         quads = [box_quad(detection.box)]
         if detection.from_mask:
@@ -185,7 +186,7 @@ class LprEngine:
             return double_fits
         return double_mean > single_mean + TWO_LINE_MARGIN
 
-    def _read_two_lines(self, crops: list[np.ndarray], stretch: list[float]) -> LineRead | None:
+    def _read_two_lines(self, crops: list[Picture], stretch: list[float]) -> LineRead | None:
         tops, bottoms = [], []
         for crop in crops:
             split = split_lines(crop)
@@ -196,10 +197,10 @@ class LprEngine:
             bottoms += [self.reader.read(bottom, s) for s in stretch]
         if not tops:
             return None
-        top, bottom = combine(tops), combine(bottoms)
-        if not top.chars or not bottom.chars:
+        top_line, bottom_line = combine(tops), combine(bottoms)
+        if not top_line.chars or not bottom_line.chars:
             return None
-        return LineRead(top.chars + bottom.chars, top.alphabet or bottom.alphabet)
+        return LineRead(top_line.chars + bottom_line.chars, top_line.alphabet or bottom_line.alphabet)
 
     def _match(self, line: LineRead) -> FormatMatch:
         return apply_formats(line.chars, self.formats, line.alphabet, self.reader.hangul_available)
@@ -210,7 +211,7 @@ class LprEngine:
         mean = match.log_prob / max(1, len(match.text))
         return (match.format is not None, mean)
 
-    def read_plates(self, image: np.ndarray, vehicles: list[DetectedObject] | None = None) -> list[PlateRead]:
+    def read_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None) -> list[PlateRead]:
         """Every readable plate in a BGR picture, best detection first."""
         cfg = self.config
         out: list[PlateRead] = []
@@ -234,9 +235,9 @@ class LprEngine:
         return out
 
 
-def configured_formats(config: LprConfig) -> list:
+def configured_formats(config: LprConfig) -> list[PlateFormat]:
     """The plate formats of lpr_regions and lpr_plate_patterns; FormatError names the setting at fault."""
-    out = []
+    out: list[PlateFormat] = []
     for setting, regions, patterns in (("lpr_regions", config.regions, ()),
                                        ("lpr_plate_patterns", (), config.plate_patterns)):
         try:
@@ -252,7 +253,7 @@ def _close(a: Box, b: Box) -> bool:
     return math.hypot(ax - bx, ay - by) < max(a[2], b[2])
 
 
-def vehicle_of(box: np.ndarray, vehicles: list[DetectedObject]) -> DetectedObject | None:
+def vehicle_of(box: Floats, vehicles: list[DetectedObject]) -> DetectedObject | None:
     """The smallest vehicle box that holds the plate's centre."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     holding = [v for v in vehicles if v.kind == VEHICLE and v.box[0] <= cx <= v.box[0] + v.box[2]
@@ -271,10 +272,10 @@ def default_engine() -> LprEngine:
     return _default
 
 
-def read_plates(image: np.ndarray, vehicles: list[DetectedObject] | None = None,
+def read_plates(image: Picture, vehicles: list[DetectedObject] | None = None,
                 engine: LprEngine | None = None) -> list[PlateRead]:
     return (engine or default_engine()).read_plates(image, vehicles)
 
 
-def detect_objects(image: np.ndarray, engine: LprEngine | None = None) -> list[DetectedObject]:
+def detect_objects(image: Picture, engine: LprEngine | None = None) -> list[DetectedObject]:
     return (engine or default_engine()).detect_objects(image)

@@ -4,16 +4,20 @@ background around the characters)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
+from lpr.arrays import Floats, Picture
 from lpr.geometry import quad_size
 
 MAX_HEIGHT = 96  # the recogniser reads 48-pixel lines: more detail than twice that is wasted work
 
 
-def rectify(image: np.ndarray, quad: np.ndarray, pad_x: float = 0.04, pad_y: float = 0.10,
-            max_height: int = MAX_HEIGHT) -> np.ndarray:
+def rectify(image: Picture, quad: Floats, pad_x: float = 0.04, pad_y: float = 0.10,
+            max_height: int = MAX_HEIGHT) -> Picture:
     """The plate inside `quad` (tl, tr, br, bl) warped to a rectangle, with `pad_x` of its width and `pad_y`
     of its height added on each side (taken from the picture around it, extended at the image border)."""
     width, height = quad_size(quad)
@@ -24,7 +28,8 @@ def rectify(image: np.ndarray, quad: np.ndarray, pad_x: float = 0.04, pad_y: flo
     out_w, out_h = max(8, round(w + 2 * mx)), max(8, round(h + 2 * my))
     target = np.array([[mx, my], [mx + w, my], [mx + w, my + h], [mx, my + h]], np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
-    return cv2.warpPerspective(image, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(image, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cast(Picture, warped)
 
 
 # European plates carry a blue band at the left end (the EU stars and the country code) and in France, Italy
@@ -34,7 +39,7 @@ BAND_MIN, BAND_MAX = 0.03, 0.2  # a band's width, as a share of the plate's
 BAND_BLUE_SHARE = 0.5  # share of a column's pixels that are blue in a band
 
 
-def trim_side_bands(crop: np.ndarray) -> np.ndarray:
+def trim_side_bands(crop: Picture) -> Picture:
     """The crop without a blue band at its left or right end (unchanged without one, or if the whole plate
     is blue)."""
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
@@ -50,7 +55,7 @@ def trim_side_bands(crop: np.ndarray) -> np.ndarray:
     return crop[:, cut_left:w - cut_right]
 
 
-def _run(columns: np.ndarray) -> int:
+def _run(columns: NDArray[np.bool_]) -> int:
     """How many columns from the start are blue, allowing the plate's border before them (a few columns)."""
     start = 0
     while start < min(len(columns), 4) and not columns[start]:

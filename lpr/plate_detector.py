@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lpr.arrays import Floats, Picture
 from lpr.geometry import box_quad, quad_from_contour
 from lpr.yolo import RawDetections, YoloModel
 
@@ -21,9 +22,9 @@ CLOSE_UP = 0.4
 
 @dataclass
 class PlateDetection:
-    box: np.ndarray  # xyxy in image pixels
+    box: Floats  # xyxy in image pixels
     score: float
-    quad: np.ndarray  # (4, 2) tl, tr, br, bl in image pixels
+    quad: Floats  # (4, 2) tl, tr, br, bl in image pixels
     from_mask: bool  # the quad comes from the segmentation mask, not the box
 
 
@@ -32,7 +33,7 @@ class PlateDetector:
         self.model = YoloModel(path, SETTING, threads)
         self.conf, self.iou = conf, iou
 
-    def __call__(self, image: np.ndarray) -> list[PlateDetection]:
+    def __call__(self, image: Picture) -> list[PlateDetection]:
         found = self.detect(image)
         h, w = image.shape[:2]
         scale = min(self.model.height / h, self.model.width / w)
@@ -48,7 +49,7 @@ class PlateDetector:
         quad = (d.quad - np.array([dx, dy], np.float32)) * factor
         return PlateDetection(box, d.score, quad, d.from_mask)
 
-    def detect(self, image: np.ndarray) -> list[PlateDetection]:
+    def detect(self, image: Picture) -> list[PlateDetection]:
         raw = self.model(image, self.conf, self.iou)
         out = []
         for i in range(len(raw.scores)):
@@ -61,7 +62,7 @@ class PlateDetector:
         return out
 
 
-def shrunk(image: np.ndarray) -> np.ndarray:
+def shrunk(image: Picture) -> Picture:
     """The picture at half size in the middle of a grey canvas of its own size."""
     h, w = image.shape[:2]
     small = cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
@@ -70,7 +71,7 @@ def shrunk(image: np.ndarray) -> np.ndarray:
     return canvas
 
 
-def overlap(a: np.ndarray, b: np.ndarray) -> float:
+def overlap(a: Floats, b: Floats) -> float:
     """Intersection over the smaller box's area."""
     iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -78,7 +79,7 @@ def overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(iw * ih / smaller) if smaller > 0 else 0.0
 
 
-def mask_quad(raw: RawDetections, i: int) -> np.ndarray | None:
+def mask_quad(raw: RawDetections, i: int) -> Floats | None:
     """The plate's outline from its segmentation mask, in image pixels (None without a usable mask)."""
     if raw.protos is None or raw.coefs.shape[1] != raw.protos.shape[0]:
         return None

@@ -30,7 +30,7 @@ UNKNOWN = "?"  # stands for a Hangul syllable when the recogniser cannot read Ha
 CONFUSABLE_PAIRS = ("O0", "D0", "Q0", "U0", "I1", "J1", "L1", "T1", "B8", "S5", "Z2", "G6", "A4", "T7", "E3")
 TO_DIGIT: dict[str, str] = {}
 TO_LETTER: dict[str, str] = {}
-for _letter, _digit in CONFUSABLE_PAIRS:
+for _letter, _digit in (tuple(pair) for pair in CONFUSABLE_PAIRS):
     TO_DIGIT[_letter] = TO_DIGIT.get(_letter, "") + _digit
     TO_LETTER[_digit] = TO_LETTER.get(_digit, "") + _letter
 

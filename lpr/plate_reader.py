@@ -14,7 +14,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from onnxruntime import InferenceSession
 
+from lpr.arrays import Floats, Picture
 from lpr.charset import SEPARATOR, fold
 from lpr.models import ModelError
 from lpr.onnx_session import open_session
@@ -28,7 +30,7 @@ LINE_HEIGHT = 48  # PP-OCRv3 and later read lines 48 pixels high (older ones 32:
 class CharRead:
     char: str
     score: float  # probability of `char` at its step, 0-1
-    probs: np.ndarray = field(repr=False)  # probability of every alphabet symbol at that step
+    probs: Floats = field(repr=False)  # probability of every alphabet symbol at that step
 
 
 @dataclass
@@ -46,7 +48,7 @@ class LineRead:
         return float(np.mean([c.score for c in self.chars])) if self.chars else 0.0
 
 
-def load_dictionary(session, dict_path: Path | None) -> list[str]:  # noqa: ANN001
+def load_dictionary(session: InferenceSession, dict_path: Path | None) -> list[str]:
     """The recogniser's characters: a dictionary file (one per line) if given, else the list PaddleOCR's ONNX
     exports carry in their metadata."""
     if dict_path is not None:
@@ -91,7 +93,7 @@ class PlateReader:
         self.hangul_available = any("가" <= s <= "힣" for s in ordered)
         self.max_width = max_width
 
-    def prepare(self, crop: np.ndarray, stretch: float = 1.0) -> np.ndarray:
+    def prepare(self, crop: Picture, stretch: float = 1.0) -> Floats:
         """A BGR crop -> the recogniser's (1, 3, height, W) input, normalised to [-1, 1]."""
         h, w = crop.shape[:2]
         width = math.ceil(self.height * w / max(h, 1) * stretch)
@@ -103,7 +105,7 @@ class PlateReader:
         tensor = line.astype(np.float32).transpose(2, 0, 1) * (2 / 255) - 1
         return tensor[None]
 
-    def probabilities(self, crop: np.ndarray, stretch: float = 1.0) -> np.ndarray:
+    def probabilities(self, crop: Picture, stretch: float = 1.0) -> Floats:
         """(steps, 1 + alphabet) probabilities: blank first, then each alphabet symbol (folded classes summed)."""
         raw = self.session.run(None, {self.input_name: self.prepare(crop, stretch)})[0][0]
         out = np.empty((raw.shape[0], 1 + len(self.symbol_classes)), np.float32)
@@ -112,11 +114,11 @@ class PlateReader:
             out[:, k] = raw[:, classes].sum(1) if len(classes) else 0.0
         return out
 
-    def read(self, crop: np.ndarray, stretch: float = 1.0) -> LineRead:
+    def read(self, crop: Picture, stretch: float = 1.0) -> LineRead:
         return decode(self.probabilities(crop, stretch), self.alphabet)
 
 
-def decode(probs: np.ndarray, alphabet: str) -> LineRead:
+def decode(probs: Floats, alphabet: str) -> LineRead:
     """Greedy CTC decoding over (steps, 1 + alphabet) probabilities; separators are dropped from the text."""
     best = probs.argmax(1)
     chars: list[CharRead] = []

@@ -19,8 +19,13 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from onnx import ModelProto
 
 log = logging.getLogger(__name__)
 RECIPE = "int8-qdq-v2"  # change when the recipe changes: old copies are then ignored
@@ -101,7 +106,7 @@ def _make_int8(source: Path, target: Path) -> None:
             def __init__(self) -> None:
                 self.items = iter(inputs)
 
-            def get_next(self) -> dict | None:
+            def get_next(self) -> dict[str, NDArray[np.float16 | np.float32]] | None:
                 return next(self.items, None)
 
         # keep in float: the head's decoding (everything in the head outside its convolution branches) and
@@ -121,7 +126,7 @@ def _make_int8(source: Path, target: Path) -> None:
             partial.unlink(missing_ok=True)
 
 
-def head_prefix(model) -> str:  # noqa: ANN001
+def head_prefix(model: ModelProto) -> str:
     """The node-name prefix of the detection head ("/model.22/"): the module that makes the first output."""
     out = model.graph.output[0].name
     producer = next((n for n in model.graph.node if out in n.output), None)
@@ -131,7 +136,7 @@ def head_prefix(model) -> str:  # noqa: ANN001
     return match.group(1)
 
 
-def widen_float16(model) -> None:  # noqa: ANN001
+def widen_float16(model: ModelProto) -> None:
     """float16 weights, constants, casts and inputs/outputs -> float32, in place."""
     from onnx import TensorProto, numpy_helper
 

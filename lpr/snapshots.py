@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import cast
 
 import cv2
-import numpy as np
+
+from lpr.arrays import Picture
 
 Box = tuple[int, int, int, int]
 
@@ -22,7 +24,7 @@ def day_folder(kind: str, chid: int, wall_ms: float) -> str:
     return f"images/{kind}/{time.strftime('%Y-%m-%d', time.gmtime(wall_ms / 1000))}/ch{chid}"
 
 
-def crop(frame: np.ndarray, box: Box, margin: float = 0.0) -> np.ndarray:
+def crop(frame: Picture, box: Box, margin: float = 0.0) -> Picture:
     """The box, widened by `margin` of its size on each side, clipped to the frame."""
     x, y, w, h = box
     mx, my = int(margin * w), int(margin * h)
@@ -32,14 +34,14 @@ def crop(frame: np.ndarray, box: Box, margin: float = 0.0) -> np.ndarray:
     return frame[y0:max(y1, y0 + 1), x0:max(x1, x0 + 1)]
 
 
-def shrink(frame: np.ndarray, max_width: int = FRAME_MAX_WIDTH) -> np.ndarray:
+def shrink(frame: Picture, max_width: int = FRAME_MAX_WIDTH) -> Picture:
     h, w = frame.shape[:2]
     if w <= max_width:
         return frame
-    return cv2.resize(frame, (max_width, round(h * max_width / w)), interpolation=cv2.INTER_AREA)
+    return cast(Picture, cv2.resize(frame, (max_width, round(h * max_width / w)), interpolation=cv2.INTER_AREA))
 
 
-def save_jpeg(data_dir: Path, relative: str, image: np.ndarray) -> str:
+def save_jpeg(data_dir: Path, relative: str, image: Picture) -> str:
     """Write `image` to DIR/relative; returns `relative`."""
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, QUALITY])
     if not ok:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
+from lpr.arrays import Picture
 from lpr.pipeline import DetectedObject, PlateRead
 from lpr.snapshots import crop
 from lpr.zones import centre
@@ -45,6 +46,7 @@ def iou(a: Box, b: Box) -> float:
 
 
 Track = TypeVar("Track")
+ZoneT = TypeVar("ZoneT", bound=Hashable)  # whatever the caller groups plates by (the worker: its Zone)
 
 
 def greedy(pairs: list[tuple[float, int, Track]]) -> dict[int, Track]:
@@ -84,20 +86,20 @@ def vote(reads: list[PlateRead]) -> Vote:
 
 
 @dataclass
-class PlateTrack:
+class PlateTrack(Generic[ZoneT]):
     id: int
-    zone: Hashable  # the zone the plate was read in
+    zone: ZoneT  # the zone the plate was read in
     first_ms: float
     last_ms: float
     reads: list[PlateRead] = field(default_factory=list)
-    crops: list[np.ndarray] = field(default_factory=list)  # each read's plate, cut from its frame
+    crops: list[Picture] = field(default_factory=list)  # each read's plate, cut from its frame
     path: list[tuple[float, float]] = field(default_factory=list)  # plate centres, oldest first
     best: PlateRead | None = None
-    best_frame: np.ndarray | None = None  # the frame of the best read (for the images)
+    best_frame: Picture | None = None  # the frame of the best read (for the images)
     misses: int = 0  # analysed frames since the last sighting
     row_id: int | None = None  # its plate-log row, once logged (a parked car is logged before it leaves)
 
-    def add(self, wall_ms: float, read: PlateRead, frame: np.ndarray) -> None:
+    def add(self, wall_ms: float, read: PlateRead, frame: Picture) -> None:
         self.last_ms = wall_ms
         self.misses = 0
         self.reads.append(read)
@@ -118,14 +120,14 @@ class PlateTrack:
                    key=lambda i: self.reads[i].box[2] * self.reads[i].box[3])
 
 
-class PlateTracker:
+class PlateTracker(Generic[ZoneT]):
     def __init__(self, gap_ms: float) -> None:
         self.gap_ms = gap_ms
-        self.open: list[PlateTrack] = []
+        self.open: list[PlateTrack[ZoneT]] = []
         self.frame_ms = -math.inf  # the newest analysed frame's time
         self._ids = 0
 
-    def update(self, wall_ms: float, reads: list[tuple[PlateRead, Hashable]], frame: np.ndarray) -> None:
+    def update(self, wall_ms: float, reads: Sequence[tuple[PlateRead, ZoneT]], frame: Picture) -> None:
         """This frame's reads, each with the zone it lies in."""
         self.frame_ms = max(self.frame_ms, wall_ms)
         pairs = []
@@ -155,10 +157,10 @@ class PlateTracker:
                 track.add(wall_ms, read, frame)
                 self.open.append(track)
 
-    def close(self, now_ms: float, everything: bool = False) -> list[PlateTrack]:
+    def close(self, now_ms: float, everything: bool = False) -> list[PlateTrack[ZoneT]]:
         """Remove and return the tracks whose car has gone (all of them with everything=True);
         `now_ms` is the wall clock, for channels whose frames stopped."""
-        def gone(t: PlateTrack) -> bool:
+        def gone(t: PlateTrack[ZoneT]) -> bool:
             missed = t.misses >= MIN_MISSES and self.frame_ms - t.last_ms >= self.gap_ms
             return everything or missed or now_ms - t.last_ms >= self.gap_ms + STALL_MS
 
@@ -176,10 +178,10 @@ class ObjectTrack:
     latest: DetectedObject
     hits: int = 1
     best: DetectedObject | None = None
-    best_frame: np.ndarray | None = None
+    best_frame: Picture | None = None
     reported: bool = False
 
-    def add(self, wall_ms: float, found: DetectedObject, frame: np.ndarray) -> None:
+    def add(self, wall_ms: float, found: DetectedObject, frame: Picture) -> None:
         self.last_ms, self.latest = wall_ms, found
         self.hits += 1
         if self.best is None or found.score > self.best.score:
@@ -192,7 +194,7 @@ class ObjectTracker:
         self.gap_ms, self.confirm_hits = gap_ms, confirm_hits
         self.open: list[ObjectTrack] = []
 
-    def update(self, wall_ms: float, found: list[DetectedObject], frame: np.ndarray) -> list[ObjectTrack]:
+    def update(self, wall_ms: float, found: list[DetectedObject], frame: Picture) -> list[ObjectTrack]:
         """This frame's detections; returns the tracks confirmed by it (each is returned once)."""
         self.open = [t for t in self.open if wall_ms - t.last_ms < self.gap_ms]
         pairs = []

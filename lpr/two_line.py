@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
+from numpy.typing import NDArray
+
+from lpr.arrays import Picture
 
 # The two lines of a two-line plate have characters of comparable height (an old Korean plate's upper line is
 # about two thirds of the lower). A line of much smaller print beside the number is a state name, a dealer's
@@ -11,7 +16,7 @@ import numpy as np
 MIN_LINE_RATIO = 0.45
 
 
-def split_lines(crop: np.ndarray, band: tuple[float, float] = (0.3, 0.7)) -> tuple[np.ndarray, np.ndarray] | None:
+def split_lines(crop: Picture, band: tuple[float, float] = (0.3, 0.7)) -> tuple[Picture, Picture] | None:
     """(top line, bottom line) of a plate crop, cut at the row with the least ink inside `band` of its height;
     None if every row there crosses characters (one tall line), or if one side holds no characters of about
     the other side's height."""
@@ -36,7 +41,7 @@ def split_lines(crop: np.ndarray, band: tuple[float, float] = (0.3, 0.7)) -> tup
     return crop[:min(h, cut + margin)], crop[max(0, cut - margin):]
 
 
-def char_height(ink: np.ndarray) -> float:
+def char_height(ink: NDArray[np.number[Any]]) -> float:
     """The height of the tallest character-like ink blobs in a line (0 without any): blobs narrower than a
     third of the line, the tallest few (a character may fall apart into strokes, as Hangul syllables do)."""
     if ink.size == 0:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from lpr.arrays import Floats, Picture
 from lpr.yolo import YoloModel
 
 SETTING = "lpr_object_model"
@@ -28,7 +27,7 @@ KINDS: dict[str, tuple[str, str | None]] = {
 class ObjectBox:
     kind: str  # "human" or "vehicle"
     label: str  # the detector's class name: person, car, truck...
-    box: np.ndarray  # xyxy in image pixels
+    box: Floats  # xyxy in image pixels
     score: float  # 0-1
 
     @property
@@ -45,7 +44,7 @@ class ObjectDetector:
         names = self.model.names or {0: "person", 1: "bicycle", 2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
         self.wanted = {i: name for i, name in names.items() if name in KINDS}
 
-    def __call__(self, image: np.ndarray) -> list[ObjectBox]:
+    def __call__(self, image: Picture) -> list[ObjectBox]:
         raw = self.model(image, self.conf, self.iou, classes=set(self.wanted))
         out = []
         for box, score, cls in zip(raw.boxes, raw.scores, raw.classes, strict=True):

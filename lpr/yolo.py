@@ -9,13 +9,18 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
+from onnxruntime import InferenceSession
 
+from lpr.arrays import Floats, Picture
 from lpr.onnx_session import open_session
 
 PAD_VALUE = 114  # Ultralytics' letterbox grey
+FloatT = TypeVar("FloatT", bound=np.floating[Any])  # a model's input type: float16 or float32
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Letterbox:
     pad_x: int
     pad_y: int
 
-    def to_image(self, boxes: np.ndarray) -> np.ndarray:
+    def to_image(self, boxes: Floats) -> Floats:
         """xyxy boxes in input pixels -> image pixels."""
         out = boxes.astype(np.float32).copy()
         out[:, [0, 2]] = (out[:, [0, 2]] - self.pad_x) / self.scale
@@ -38,16 +43,16 @@ class Letterbox:
 class RawDetections:
     """Detections after NMS, in image pixels: boxes (n, 4) xyxy, scores (n,), classes (n,), coefs (n, nm)."""
 
-    boxes: np.ndarray
-    scores: np.ndarray
-    classes: np.ndarray
-    coefs: np.ndarray
-    protos: np.ndarray | None
+    boxes: Floats
+    scores: Floats
+    classes: NDArray[np.intp]
+    coefs: Floats
+    protos: Floats | None
     letterbox: Letterbox
     input_size: tuple[int, int]  # (height, width) of the model input
 
 
-def class_names(session) -> dict[int, str]:  # noqa: ANN001
+def class_names(session: InferenceSession) -> dict[int, str]:
     """The class names Ultralytics writes into the export's metadata ({0: 'person', ...})."""
     raw = session.get_modelmeta().custom_metadata_map.get("names", "")
     try:
@@ -68,11 +73,11 @@ class YoloModel:
         shape = inp.shape
         self.height = shape[2] if isinstance(shape[2], int) else 640
         self.width = shape[3] if isinstance(shape[3], int) else 640
-        self.dtype = np.float16 if "float16" in inp.type else np.float32
+        self.dtype: type[np.float16 | np.float32] = np.float16 if "float16" in inp.type else np.float32
         self.names = class_names(self.session)
         self.segment = len(self.session.get_outputs()) > 1
 
-    def letterbox(self, image: np.ndarray) -> tuple[np.ndarray, Letterbox]:
+    def letterbox(self, image: Picture) -> tuple[NDArray[np.float16 | np.float32], Letterbox]:
         """BGR uint8 image -> (1, 3, H, W) RGB tensor in [0, 1], centred on grey like Ultralytics does."""
         h, w = image.shape[:2]
         scale = min(self.height / h, self.width / w)
@@ -81,10 +86,10 @@ class YoloModel:
         pad_x, pad_y = (self.width - nw) // 2, (self.height - nh) // 2
         canvas = np.full((self.height, self.width, 3), PAD_VALUE, np.uint8)
         canvas[pad_y:pad_y + nh, pad_x:pad_x + nw] = resized
-        tensor = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(self.dtype) * self.dtype(1 / 255)
+        tensor = _unit_range(canvas[:, :, ::-1].transpose(2, 0, 1)[None], self.dtype)
         return np.ascontiguousarray(tensor), Letterbox(scale, pad_x, pad_y)
 
-    def __call__(self, image: np.ndarray, conf: float, iou: float, classes: set[int] | None = None,
+    def __call__(self, image: Picture, conf: float, iou: float, classes: set[int] | None = None,
                  max_det: int = 100) -> RawDetections:
         tensor, box = self.letterbox(image)
         outputs = self.session.run(None, {self.input_name: tensor})
@@ -113,11 +118,16 @@ class YoloModel:
         return RawDetections(boxes, score[keep], cls[keep], coefs, protos, box, (self.height, self.width))
 
 
-def nms(xyxy: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float) -> np.ndarray:
+def _unit_range(pixels: Picture, dtype: type[FloatT]) -> NDArray[FloatT]:
+    """0-255 pixel values -> 0-1 in the model's float type."""
+    return pixels.astype(dtype) * dtype(1 / 255)
+
+
+def nms(xyxy: Floats, scores: Floats, classes: NDArray[np.intp], iou: float) -> NDArray[np.int64]:
     """Indices kept by per-class non-maximum suppression, best first."""
     if len(xyxy) == 0:
         return np.zeros(0, np.int64)
     xywh = np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], 1)
-    keep = cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.tolist(), classes.tolist(), 0.0, iou)
-    keep = np.asarray(keep, np.int64).reshape(-1)
+    kept = cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.tolist(), classes.tolist(), 0.0, iou)
+    keep = np.asarray(kept, np.int64).reshape(-1)
     return keep[np.argsort(-scores[keep], kind="stable")]

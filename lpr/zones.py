@@ -48,8 +48,9 @@ class Zone:
         zone = device.zone
         if zone is None:
             raise ValueError(f"LPR device {device.id} has no zone")
+        x0, y0, x1, y1 = zone.rect  # a list when read from settings.toml
         return cls(device_id=device.id, code=device.code, name=device.display_name, chid=zone.chid,
-                   rect=tuple(zone.rect), mode=zone.mode, entry=zone.entry, linked=tuple(device.linked_channels),
+                   rect=(x0, y0, x1, y1), mode=zone.mode, entry=zone.entry, linked=tuple(device.linked_channels),
                    parking_entrance=device.parking_entrance, parking_exit=device.parking_exit, zone_id=zone.id,
                    tag=device.tag, disabled_only=zone.disabled_only, no_parking_allowed=zone.no_parking_allowed)
 

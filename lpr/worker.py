@@ -33,6 +33,7 @@ from lpr.tracker import ObjectTrack, ObjectTracker, PlateTrack, PlateTracker
 from lpr.vehicle_detector import HUMAN
 from lpr.zones import Zone, centre
 from storage.db import Database
+from storage.events import ChannelMotion, MotionChangesEvent, ObjectEvent, Publish
 from storage.models import DetectedObject as ObjectRow
 from storage.objects import add_object
 from storage.plate_passing import Passing, record_passing
@@ -40,8 +41,6 @@ from storage.plates import set_plate_end
 from storage.settings import ParkingLot
 
 log = logging.getLogger("tsnvr.lpr")
-
-Publish = Callable[[str, dict[str, Any]], None]
 
 MOTION_CYCLE_S = 1.0  # the guide's motionChanges cycle
 MOTION_HOLD_MS = 2000.0  # models keep running this long after the last motion
@@ -123,9 +122,9 @@ class AnalyticsWorker:
                     state.motion.threshold = self.motion_threshold
                     state.plates.gap_ms = self.gap_ms
             self._order = sorted(self._channels)
-        stopped = [{"chid": s.plan.chid, "motion": False} for s in gone if s.motion_published]
+        stopped = tuple(ChannelMotion(s.plan.chid, False) for s in gone if s.motion_published)
         if stopped:
-            self.publish("motionChanges", {"updated": stopped})
+            self.publish(MotionChangesEvent(stopped))
 
     # frames (the sampler's thread: must be quick)
     def offer(self, chid: int, wall_ms: float, image: np.ndarray) -> None:
@@ -254,7 +253,7 @@ class AnalyticsWorker:
             log.exception("plate not logged")
 
     def _publish_motion(self) -> None:
-        changed = []
+        changed: list[ChannelMotion] = []
         with self._lock:
             for chid in self._order:
                 state = self._channels[chid]
@@ -262,9 +261,9 @@ class AnalyticsWorker:
                 state.moved_in_cycle = False
                 if moving != state.motion_published:
                     state.motion_published = moving
-                    changed.append({"chid": chid, "motion": moving})
+                    changed.append(ChannelMotion(chid, moving))
         if changed:
-            self.publish("motionChanges", {"updated": changed})
+            self.publish(MotionChangesEvent(tuple(changed)))
 
     # results
     def _log_plate(self, state: ChannelState, track: PlateTrack) -> None:
@@ -315,5 +314,5 @@ class AnalyticsWorker:
         except Exception:
             log.exception("object not logged", extra={"fields": {"chid": chid}})
             return
-        self.publish("object", {"ts_ms": ts_ms, "chid": chid, "obj_id": track.obj_id, "type": found.kind,
-                                "likelihood": found.score, "attributes": attributes, "image": image})
+        self.publish(ObjectEvent(ts_ms=ts_ms, chid=chid, obj_id=track.obj_id, kind=found.kind,
+                                 likelihood=found.score, attributes=attributes, image=image))

@@ -1,15 +1,18 @@
-"""What the recorder reports on the bus: TS-API channel status codes and the event shapes
-tsnvr/live.py and the web layer read."""
+"""What the recorder reports on the bus (storage.events): TS-API channel status codes, each
+channel's status, its video stream, and whether it records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import IntEnum
-from typing import Any
 
 from storage.clock import now_ms
-
-Publish = Callable[[str, dict[str, Any]], None]
+from storage.events import (
+    ChannelEvent,
+    ChannelRecording,
+    ChannelStatusEvent,
+    Publish,
+    RecordingStatusEvent,
+)
 
 
 class ChannelStatus(IntEnum):
@@ -28,20 +31,18 @@ class ChannelStatus(IntEnum):
     NO_FILE = 1404
 
 
-def status_changed(chid: int, code: int) -> dict[str, Any]:
-    return {"event": "statusChanged", "chid": chid, "status": {"code": int(code)}, "ts_ms": now_ms()}
+def status_changed(chid: int, code: int) -> ChannelStatusEvent:
+    return ChannelStatusEvent(ChannelEvent.STATUS_CHANGED, chid, now_ms(), status=int(code))
 
 
-def video_stream_ready(chid: int, codec: str, width: int, height: int) -> dict[str, Any]:
-    # No "status" key: LiveState would take it as the channel's status code.
-    return {"event": "videoStreamReady", "chid": chid, "codec": codec, "size": [width, height], "ts_ms": now_ms()}
+def video_stream_ready(chid: int, codec: str, width: int, height: int) -> ChannelStatusEvent:
+    # No status: LiveState would take it as the channel's status code.
+    return ChannelStatusEvent(ChannelEvent.VIDEO_STREAM_READY, chid, now_ms(), codec=codec, size=(width, height))
 
 
-def recording_changed(chid: int, streaming: bool, recording: bool, failure_ms: int | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"chid": chid, "streaming": streaming, "recording": recording}
-    if failure_ms is not None:
-        item["failure_ms"] = failure_ms
-    return {"event": "statusChanged", "channel": [item], "ts_ms": now_ms()}
+def recording_changed(chid: int, streaming: bool, recording: bool,
+                      failure_ms: int | None = None) -> RecordingStatusEvent:
+    return RecordingStatusEvent((ChannelRecording(chid, streaming, recording, failure_ms),), now_ms())
 
 
 class ChannelReporter:
@@ -56,13 +57,13 @@ class ChannelReporter:
     def set_status(self, code: int) -> None:
         if code != self.status:
             self.status = int(code)
-            self._publish("channelStatus", status_changed(self.chid, code))
+            self._publish(status_changed(self.chid, code))
 
     def stream_ready(self, codec: str, width: int, height: int) -> None:
-        self._publish("channelStatus", video_stream_ready(self.chid, codec, width, height))
+        self._publish(video_stream_ready(self.chid, codec, width, height))
 
     def set_recording(self, streaming: bool, recording: bool, failure_ms: int | None = None) -> None:
         state = (streaming, recording, failure_ms)
         if state != self._recording:
             self._recording = state
-            self._publish("recordingStatus", recording_changed(self.chid, streaming, recording, failure_ms))
+            self._publish(recording_changed(self.chid, streaming, recording, failure_ms))

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from recorder.retention import RetentionPass
 from storage.eventlog import EventLog, EventType, RecordingCode, SystemCode
+from storage.events import ChannelRecording
 
 
 def format_ms(ms: int, timezone: str) -> str:
@@ -112,20 +113,20 @@ class StorageEvents:
 
     # -- recording ------------------------------------------------------------------------------
 
-    def recording_status(self, item: dict[str, Any]) -> bool:
+    def recording_status(self, item: ChannelRecording) -> bool:
         """Sees a recordingStatus item; writes "Recording failed" for the first failure since the
         channel last recorded. True when it did (the caller may free space at once)."""
-        chid = int(item["chid"])
+        chid = item.chid
         with self._lock:
-            if item.get("recording"):
+            if item.recording:
                 self._failing.discard(chid)
                 return False
-            if item.get("failure_ms") is None or chid in self._failing:
+            if item.failure_ms is None or chid in self._failing:
                 return False
             self._failing.add(chid)
         self.eventlog.record(
             EventType.RECORDING, RecordingCode.FAILED, {"chid": chid, "storagePath": self.storage_path},
             comment=f"Channel {chid}: a recording file could not be written in {self.storage_path}; "
                     "retrying (the server log has the error)",
-            chid=chid, ts_ms=int(item["failure_ms"]))
+            chid=chid, ts_ms=item.failure_ms)
         return True

@@ -21,7 +21,6 @@ from typing import Any
 from recorder import repair, retention
 from recorder.capture import Capture
 from recorder.config import RecorderConfig
-from recorder.events import Publish
 from recorder.frames import FrameSampler
 from recorder.index import ClosedSegment, index_segment
 from recorder.live import LiveStream
@@ -31,6 +30,7 @@ from recorder.storage_events import StorageEvents
 from storage.channels import all_channels
 from storage.db import Database
 from storage.eventlog import EventLog
+from storage.events import Event, Publish, RecordingStatusEvent
 
 log = logging.getLogger("tsnvr.recorder")
 
@@ -134,17 +134,17 @@ class RecorderSupervisor:
             self.storage_events.retention_done(result)
         return result
 
-    def _publish(self, topic: str, event: dict[str, Any]) -> None:
+    def _publish(self, event: Event) -> None:
         """What captures publish: passed on; a channel failing to write is logged, and frees space."""
-        self.publish(topic, event)
-        if topic != "recordingStatus":
+        self.publish(event)
+        if not isinstance(event, RecordingStatusEvent):
             return
-        for item in event.get("channel", []):
+        for item in event.channel:
             try:
                 if self.storage_events.recording_status(item):
                     self._wake.set()  # a full disk is the usual cause: make room now
             except Exception:
-                log.exception("cannot log recording failure", extra={"fields": {"chid": item.get("chid")}})
+                log.exception("cannot log recording failure", extra={"fields": {"chid": item.chid}})
 
     @staticmethod
     def _stop_captures(captures: list[Capture]) -> None:

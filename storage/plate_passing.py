@@ -9,21 +9,17 @@ reader at a gate between two lots does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from storage import parking
 from storage.db import Database
+from storage.events import LprEvent, ParkingCountEvent, Publish
 from storage.models import PlateRead
 from storage.parking import counter_lots
 from storage.plates import add_plate
 from storage.settings import ParkingLot
 
 log = logging.getLogger("tsnvr.storage")
-
-Publish = Callable[[str, dict[str, Any]], None]
-
 
 @dataclass(frozen=True)
 class Passing:
@@ -46,15 +42,14 @@ def record_passing(db: Database, lots: list[ParkingLot], publish: Publish, passi
     row = add_plate(db, passing.plate_no, passing.begin_ms, passing.end_ms, src_code=passing.src_code,
                     src_name=passing.src_name, channels=passing.linked, score=passing.score, roi=passing.roi,
                     images=passing.images, direction=passing.direction, chid=passing.chid)
-    publish("LPR", {
-        "ts_ms": passing.end_ms, "begin_ms": passing.begin_ms, "plate_no": passing.plate_no, "plate_id": row.id,
-        "device_code": passing.src_code, "device_name": passing.src_name, "chid": passing.chid,
-        "linked": list(passing.linked), "score": passing.score,
-        "roi": list(passing.roi) if passing.roi else None,
-        "image": passing.images[0] if passing.images else None,
-        "parking_entrance": passing.parking_entrance, "parking_exit": passing.parking_exit,
-        "direction": passing.direction,
-    })
+    publish(LprEvent(
+        ts_ms=passing.end_ms, begin_ms=passing.begin_ms, plate_no=passing.plate_no, plate_id=row.id,
+        device_code=passing.src_code, device_name=passing.src_name, chid=passing.chid,
+        linked=tuple(passing.linked), score=passing.score, roi=passing.roi,
+        image=passing.images[0] if passing.images else None,
+        parking_entrance=passing.parking_entrance, parking_exit=passing.parking_exit,
+        direction=passing.direction,
+    ))
     count_parking(db, lots, publish, passing)
     return row
 
@@ -72,4 +67,4 @@ def count_parking(db: Database, lots: list[ParkingLot], publish: Publish, passin
         log.warning("parking lot over capacity", extra={"fields": {
             "lot": lot_id, "count": moved.counts[lot_id], "max": counters[lot_id].max_count}})
     if moved.changed:
-        publish("parkingCount", {"ts_ms": passing.end_ms, "changed": moved.changed, "counts": moved.counts})
+        publish(ParkingCountEvent(ts_ms=passing.end_ms, changed=tuple(moved.changed), counts=moved.counts))

@@ -11,6 +11,7 @@ import httpx
 from websockets.sync.client import connect
 
 from storage.channel_store import add_channels, rename_channel
+from storage.events import ChannelEvent, ChannelStatusEvent
 from storage.models import Channel
 from tests.conftest import ADMIN_AUTH, REPO
 from tsnvr.bus import EventBus
@@ -55,12 +56,13 @@ def test_renaming_a_missing_channel_fails(data_dir):
 def test_a_rename_right_after_an_add_is_still_a_rename(runtime):
     """The title a channel was added with is known at once, not only from the next poll."""
     bus = EventBus()
-    seen: list[dict] = []
-    bus.listen(lambda topic, event: seen.append(event) if event["event"] == "nameChanged" else None)
+    seen: list[ChannelStatusEvent] = []
+    bus.listen(lambda event: seen.append(event) if isinstance(event, ChannelStatusEvent)
+               and event.event == ChannelEvent.NAME_CHANGED else None)
     watch = ChannelNameWatch(runtime.db, bus)
     assert watch.poll() == []
     [row] = add_channels(runtime.db, [Channel(name="Yard", source="rtsp://127.0.0.1:9/y")], 16)
-    bus.publish("channelStatus", {"event": "channelAdded", "chid": row.chid})
+    bus.publish(ChannelStatusEvent(ChannelEvent.CHANNEL_ADDED, row.chid, name=row.name))
     assert rename_channel(runtime.db, row.chid, "Side yard")
     assert watch.poll() == [row.chid]
-    assert [(e["chid"], e["name"]) for e in seen] == [(row.chid, "Side yard")]
+    assert [(e.chid, e.name) for e in seen] == [(row.chid, "Side yard")]

@@ -8,10 +8,10 @@ from starlette.testclient import TestClient
 
 from storage.clock import now_ms
 from storage.eventlog import CODES, EventType
+from storage.events import REALTIME_TOPICS
 from storage.models import Channel
 from tests.conftest import ADMIN_AUTH, make_runtime, write_settings
 from web.core import device_view
-from web.events.render import TOPICS
 
 CAPS = {"pantilt": False, "zoom": False, "focus": False, "iris": False, "home": False, "maxPreset": 0, "aux": 0,
         "digitalInputs": 0, "relayOutputs": 0, "reboot": False}
@@ -79,7 +79,7 @@ def test_realtime_events_are_the_bus_topics_in_the_guides_order(client):
     expected = ["channelStatus", "emergencyCall", "LPR", "systemEvent", "motionChanges", "recordingStatus",
                 "parkingCount", "packing", "object"]
     assert get(client, "what=realtimeEvent").json() == expected
-    assert list(TOPICS) == expected
+    assert list(REALTIME_TOPICS) == expected
 
 
 def test_object_types_and_attributes(client):

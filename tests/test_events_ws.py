@@ -26,6 +26,17 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from storage.clock import now_ms
+from storage.events import (
+    ChannelEvent,
+    ChannelMotion,
+    ChannelRecording,
+    ChannelStatusEvent,
+    LprEvent,
+    MotionChangesEvent,
+    ObjectEvent,
+    RecordingStatusEvent,
+    SystemEvent,
+)
 from storage.models import Channel, EventLogEntry
 from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, LiveServer, free_port, make_runtime, write_settings
 from tests.raw_ws import open_subscriber, read_frame
@@ -132,12 +143,12 @@ def test_a_recognised_plate_carries_its_channel_image_score_and_roi(client, runt
     number = plate()
     ts, begin = 1530114126575, 1530114122573
     with subscribed(client, "LPR") as ws:
-        runtime.bus.publish("LPR", {
-            "ts_ms": ts, "begin_ms": begin, "plate_no": number, "plate_id": 7, "device_code": "1-1-7",
-            "device_name": "B1 Parking Lot", "chid": 1, "linked": [5], "score": 98.0, "roi": [964, 560, 187, 51],
-            "image": "images/2018/06/27/39612.plate.jpg", "parking_entrance": 1, "parking_exit": 2,
-            "direction": None,
-        })
+        runtime.bus.publish(LprEvent(
+            ts_ms=ts, begin_ms=begin, plate_no=number, plate_id=7, device_code="1-1-7",
+            device_name="B1 Parking Lot", chid=1, linked=(5,), score=98.0, roi=(964, 560, 187, 51),
+            image="images/2018/06/27/39612.plate.jpg", parking_entrance=1, parking_exit=2,
+            direction=None,
+        ))
         stamp = "2018-06-27T11:42:06.575-04:00"  # summer: EDT
         assert ws.receive_json() == {
             "timestamp": stamp,
@@ -209,7 +220,7 @@ def test_parking_count_starts_with_the_lots_then_follows_the_gate(client):
 # -- channelStatus, recordingStatus, motionChanges -----------------------------------------------
 
 def test_channel_status_current_then_changes(client, runtime):
-    runtime.bus.publish("channelStatus", {"event": "statusChanged", "chid": 1, "status": {"code": 200}})
+    runtime.bus.publish(ChannelStatusEvent(ChannelEvent.STATUS_CHANGED, 1, status=200))
     with subscribed(client, "channelStatus", ch="1,2", verbose="true") as ws, \
             subscribed(client, "channelStatus") as terse:
         current = ws.receive_json()
@@ -224,17 +235,17 @@ def test_channel_status_current_then_changes(client, runtime):
         ts = 1532117145956
         stamp = "2018-07-20T16:05:45.956-04:00"
         events = [
-            {"event": "statusChanged", "chid": 5, "status": {"code": 200}, "ts_ms": ts},  # not in ch=1,2
-            {"event": "statusChanged", "chid": 2, "status": {"code": 404}, "ts_ms": ts},
-            {"event": "nameChanged", "chid": 1, "name": "Gate", "ts_ms": ts},
-            {"event": "videoSrcModified", "chid": 1, "ts_ms": ts},
-            {"event": "videoStreamReady", "chid": 1, "status": {"code": 2}, "ts_ms": ts},
-            {"event": "channelAdded", "chid": 2, "ts_ms": ts},
-            {"event": "channelRemoved", "chid": 2, "ts_ms": ts},
-            {"event": "channelSwapped", "chid": [1, 5], "ts_ms": ts},
+            ChannelStatusEvent(ChannelEvent.STATUS_CHANGED, 5, ts, status=200),  # not in ch=1,2
+            ChannelStatusEvent(ChannelEvent.STATUS_CHANGED, 2, ts, status=404),
+            ChannelStatusEvent(ChannelEvent.NAME_CHANGED, 1, ts, name="Gate"),
+            ChannelStatusEvent(ChannelEvent.VIDEO_SRC_MODIFIED, 1, ts),
+            ChannelStatusEvent(ChannelEvent.VIDEO_STREAM_READY, 1, ts, status=2),
+            ChannelStatusEvent(ChannelEvent.CHANNEL_ADDED, 2, ts),
+            ChannelStatusEvent(ChannelEvent.CHANNEL_REMOVED, 2, ts),
+            ChannelStatusEvent(ChannelEvent.CHANNEL_SWAPPED, 1, ts, swapped_with=5),
         ]
         for event in events:
-            runtime.bus.publish("channelStatus", event)
+            runtime.bus.publish(event)
         head = {"timestamp": stamp, "topic": "channelStatus"}
         assert [ws.receive_json() for _ in events[1:]] == [
             {**head, "event": "statusChanged", "chid": 2, "status": {"code": 404, "message": "No network connection"}},
@@ -247,7 +258,7 @@ def test_channel_status_current_then_changes(client, runtime):
             {**head, "event": "channelSwapped", "chid": [1, 5]},
         ]
         assert terse.receive_json() == {**head, "event": "statusChanged", "chid": 5, "status": {"code": 200}}
-        runtime.bus.publish("channelStatus", {"event": "statusChanged", "chid": 1, "status": {"code": 410}})
+        runtime.bus.publish(ChannelStatusEvent(ChannelEvent.STATUS_CHANGED, 1, status=410))
         live = ws.receive_json()
         assert TIMESTAMP.match(live.pop("timestamp"))
         assert live == {"topic": "channelStatus", "event": "statusChanged", "chid": 1,
@@ -255,8 +266,7 @@ def test_channel_status_current_then_changes(client, runtime):
 
 
 def test_recording_status_current_then_changes(client, runtime):
-    runtime.bus.publish("recordingStatus", {"event": "statusChanged",
-                                            "channel": [{"chid": 1, "streaming": True, "recording": True}]})
+    runtime.bus.publish(RecordingStatusEvent((ChannelRecording(1, streaming=True, recording=True),)))
     with subscribed(client, "recordingStatus", ch="1,5") as ws:
         current = ws.receive_json()
         assert TIMESTAMP.match(current.pop("timestamp"))
@@ -264,9 +274,9 @@ def test_recording_status_current_then_changes(client, runtime):
             {"chid": 1, "streaming": True, "recording": True},
             {"chid": 5, "streaming": False, "recording": False}]}
         failed_at = 1585145229646
-        runtime.bus.publish("recordingStatus", {"event": "statusChanged", "ts_ms": 1585145310003, "channel": [
-            {"chid": 2, "streaming": True, "recording": True},  # not asked for
-            {"chid": 5, "streaming": True, "recording": False, "failure_ms": failed_at}]})
+        runtime.bus.publish(RecordingStatusEvent(ts_ms=1585145310003, channel=(
+            ChannelRecording(2, streaming=True, recording=True),  # not asked for
+            ChannelRecording(5, streaming=True, recording=False, failure_ms=failed_at))))
         assert ws.receive_json() == {
             "timestamp": "2020-03-25T10:08:30.003-04:00", "topic": "recordingStatus", "event": "statusChanged",
             "channel": [{"chid": 5, "streaming": True, "recording": False,
@@ -274,28 +284,28 @@ def test_recording_status_current_then_changes(client, runtime):
 
 
 def test_motion_changes_current_then_updates(client, runtime):
-    runtime.bus.publish("motionChanges", {"updated": [{"chid": 1, "motion": True}]})
+    runtime.bus.publish(MotionChangesEvent((ChannelMotion(1, True),)))
     with subscribed(client, "motionChanges", ch="1,2") as ws:
         assert ws.receive_json() == {"topic": "motionChanges", "updated": [{"chid": 1, "motion": True},
                                                                            {"chid": 2, "motion": False}]}
-        runtime.bus.publish("motionChanges", {"updated": [{"chid": 5, "motion": True}]})  # filtered out entirely
-        runtime.bus.publish("motionChanges", {"updated": [{"chid": 1, "motion": False}, {"chid": 5, "motion": True}]})
+        runtime.bus.publish(MotionChangesEvent((ChannelMotion(5, True),)))  # filtered out entirely
+        runtime.bus.publish(MotionChangesEvent((ChannelMotion(1, False), ChannelMotion(5, True))))
         assert ws.receive_json() == {"topic": "motionChanges", "updated": [{"chid": 1, "motion": False}]}
 
 
 # -- object, systemEvent -------------------------------------------------------------------------
 
 def test_object_events_follow_the_object_type_filter(client, runtime, add_user):
-    face = {"ts_ms": 1590429362558, "chid": 1, "obj_id": 132, "parent_id": 130, "type": "face",
-            "likelihood": 71.1, "attributes": {"gender": "female", "age": "adult", "hat": True},
-            "image": "images/object/7673854.jpg"}
-    human = {"ts_ms": 1590429378461, "chid": 1, "obj_id": 142, "parent_id": None, "type": "human",
-             "likelihood": 74.8, "attributes": {"bag": True}, "image": None}
-    vehicle = {"ts_ms": 1590431038768, "chid": 5, "obj_id": 182, "type": "vehicle", "likelihood": 99.6,
-               "attributes": {"vehicleType": "car", "colors": ["white"]}}
+    face = ObjectEvent(ts_ms=1590429362558, chid=1, obj_id=132, parent_id=130, kind="face",
+                       likelihood=71.1, attributes={"gender": "female", "age": "adult", "hat": True},
+                       image="images/object/7673854.jpg")
+    human = ObjectEvent(ts_ms=1590429378461, chid=1, obj_id=142, parent_id=None, kind="human",
+                        likelihood=74.8, attributes={"bag": True}, image=None)
+    vehicle = ObjectEvent(ts_ms=1590431038768, chid=5, obj_id=182, kind="vehicle", likelihood=99.6,
+                          attributes={"vehicleType": "car", "colors": ["white"]})
     with subscribed(client, "object", objectType="face,vehicle") as ws:
         for event in (face, human, vehicle):
-            runtime.bus.publish("object", event)
+            runtime.bus.publish(event)
         assert ws.receive_json() == {
             "timestamp": "2020-05-25T13:56:02.558-04:00", "chid": 1, "objId": 132, "parentId": 130, "type": "face",
             "likelihood": 71.1, "attributes": {"gender": "female", "age": "adult", "hat": True},
@@ -398,8 +408,8 @@ def read_frames_until_close(sock: socket.socket) -> tuple[int, int]:
         texts += opcode == 1
 
 
-def system_event(entry_id: int, size: int) -> dict[str, Any]:
-    return {"entry": EventLogEntry(id=entry_id, ts_ms=now_ms(), type=0, code=10, comment="x" * size)}
+def system_event(entry_id: int, size: int) -> SystemEvent:
+    return SystemEvent(EventLogEntry(id=entry_id, ts_ms=now_ms(), type=0, code=10, comment="x" * size))
 
 
 def test_a_subscriber_that_never_reads_is_dropped_and_the_others_get_everything(data_dir):
@@ -415,10 +425,10 @@ def test_a_subscriber_that_never_reads_is_dropped_and_the_others_get_everything(
             while runtime.bus.subscriber_count == 2:
                 published += 1
                 assert published < 3000, "the slow subscriber was never dropped"
-                runtime.bus.publish("systemEvent", system_event(published, 16_000))
+                runtime.bus.publish(system_event(published, 16_000))
                 assert json.loads(fast.recv(timeout=5))["id"] == published
             for extra in range(published + 1, published + 51):  # the fast one keeps flowing
-                runtime.bus.publish("systemEvent", system_event(extra, 100))
+                runtime.bus.publish(system_event(extra, 100))
                 assert json.loads(fast.recv(timeout=5))["id"] == extra
             assert runtime.bus.subscriber_count == 1
         received, code = read_frames_until_close(slow)

@@ -24,6 +24,7 @@ from recorder.segmenter import StreamInfo
 from recorder.supervisor import RecorderSupervisor
 from storage import segments
 from storage.db import Database
+from storage.events import Event, RecordingStatusEvent
 from storage.models import Channel
 from storage.settings import Settings
 from tests.needs import needs_rtsp
@@ -314,10 +315,10 @@ def env(tmp_path: Path) -> Iterator[Env]:
 def supervisor(env: Env) -> Iterator[RecorderSupervisor]:
     bus = EventBus()
 
-    def on_event(topic: str, event: dict[str, Any]) -> None:
-        if topic == "recordingStatus":
-            for item in event["channel"]:
-                env.recording[item["chid"]] = item["recording"]
+    def on_event(event: Event) -> None:
+        if isinstance(event, RecordingStatusEvent):
+            for item in event.channel:
+                env.recording[item.chid] = item.recording
 
     bus.listen(on_event)
     sup = RecorderSupervisor(env.db, env.settings, bus.publish)

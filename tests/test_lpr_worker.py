@@ -21,6 +21,7 @@ from lpr.worker import AnalyticsWorker, ChannelPlan
 from lpr.zones import Zone
 from recorder.frames import SampledFrame
 from storage.clock import now_ms
+from storage.events import ChannelMotion, Event, LprEvent, MotionChangesEvent, ObjectEvent
 from storage.models import Channel, PlateRead
 from storage.objects import COLORS
 from tests.conftest import ADMIN_AUTH, make_runtime, wait_until, write_settings
@@ -194,9 +195,9 @@ def test_an_unknown_plate_region_is_named_and_the_server_keeps_serving(data_dir)
 
 def test_a_car_in_a_parking_zone_is_logged_once_parked_and_its_row_ends_when_it_leaves(data_dir):
     runtime = make_runtime(data_dir)
-    events: list[tuple[str, dict]] = []
+    events: list[tuple[str, Event]] = []
     worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
-                             lambda topic, event: events.append((topic, event)), lambda: [])
+                             lambda event: events.append((event.topic, event)), lambda: [])
     bay = Zone(device_id=3, code="bay-7", name="Bay 7", chid=2, rect=(0, 0, 7680, 4320), mode="parking",
                entry="down", linked=(2,), parking_entrance=1, parking_exit=None)
     worker.configure([ChannelPlan(2, (bay,), objects=False)])
@@ -211,17 +212,17 @@ def test_a_car_in_a_parking_zone_is_logged_once_parked_and_its_row_ends_when_it_
         for i in range(100, 185, 5):  # drives in
             show(i, 0.2)
         show(180, 6.0)  # parks: logged while it stands there
-        lpr = [e for topic, e in events if topic == "LPR"]
-        assert [(e["plate_no"], e["device_code"], e["direction"], e["parking_entrance"]) for e in lpr] == [
+        lpr = [e for _, e in events if isinstance(e, LprEvent)]
+        assert [(e.plate_no, e.device_code, e.direction, e.parking_entrance) for e in lpr] == [
             ("DEMO123", "bay-7", None, None)]
-        assert lpr[0]["ts_ms"] - lpr[0]["begin_ms"] >= 5000
+        assert lpr[0].ts_ms - lpr[0].begin_ms >= 5000
         show(0, 3.0)  # leaves
     finally:
         worker.stop()
     assert [topic for topic, _ in events if topic in ("LPR", "parkingCount")] == ["LPR"]
     with runtime.db.read() as s:
         [row] = s.exec(select(PlateRead)).all()
-    assert row.plate_no == "DEMO123" and row.begin_ms == lpr[0]["begin_ms"] and row.end_ms > lpr[0]["ts_ms"]
+    assert row.plate_no == "DEMO123" and row.begin_ms == lpr[0].begin_ms and row.end_ms > lpr[0].ts_ms
 
 
 @needs_bus_photo
@@ -230,9 +231,10 @@ def test_people_standing_still_keep_their_object_ids(data_dir):
     objects, so when the camera moves again nobody is reported a second time."""
     photo = cv2.imread(str(BUS_PHOTO))
     runtime = make_runtime(data_dir)
-    events: list[dict] = []
+    events: list[ObjectEvent] = []
     worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
-                             lambda topic, event: events.append(event) if topic == "object" else None, lambda: [])
+                             lambda event: events.append(event) if isinstance(event, ObjectEvent) else None,
+                             lambda: [])
     worker.configure([ChannelPlan(5, (), objects=True)])
 
     def pan(start: int) -> None:
@@ -255,7 +257,7 @@ def test_people_standing_still_keep_their_object_ids(data_dir):
     finally:
         worker.stop()
     assert len(events) == reported
-    assert len({e["obj_id"] for e in events}) == len(events)
+    assert len({e.obj_id for e in events}) == len(events)
 
 
 def test_a_car_still_in_view_when_analysis_stops_is_logged(data_dir):
@@ -279,9 +281,9 @@ def test_motion_changes_carry_changes_only(data_dir):
     """A still channel sends nothing (subscribers start out told "no motion"); a moving one sends true,
     then false when it settles, each once."""
     runtime = make_runtime(data_dir)
-    events: list[dict] = []
+    events: list[MotionChangesEvent] = []
     worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
-                             lambda topic, event: events.append(event) if topic == "motionChanges" else None,
+                             lambda event: events.append(event) if isinstance(event, MotionChangesEvent) else None,
                              lambda: [])
     worker.configure([ChannelPlan(6, (), objects=False)])
     still, moved = (demo.render_frame(i).to_ndarray(format="bgr24") for i in (0, 150))
@@ -292,4 +294,4 @@ def test_motion_changes_carry_changes_only(data_dir):
             time.sleep(0.1)
     finally:
         worker.stop()
-    assert [e["updated"] for e in events] == [[{"chid": 6, "motion": True}], [{"chid": 6, "motion": False}]]
+    assert [e.updated for e in events] == [(ChannelMotion(6, True),), (ChannelMotion(6, False),)]

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from storage import parking
 from storage.clock import now_ms
+from storage.events import EmergencyCallEvent, Event, LprEvent, ParkingCountEvent
 from storage.models import EventLogEntry, PlateRead
 from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, make_runtime, write_settings
 
@@ -34,9 +35,9 @@ def runtime(data_dir):
 
 
 @pytest.fixture
-def published(runtime) -> list[tuple[str, dict[str, Any]]]:
-    events: list[tuple[str, dict[str, Any]]] = []
-    runtime.bus.listen(lambda topic, event: events.append((topic, event)))
+def published(runtime) -> list[tuple[str, Event]]:
+    events: list[tuple[str, Event]] = []
+    runtime.bus.listen(lambda event: events.append((event.topic, event)))
     return events
 
 
@@ -84,12 +85,12 @@ def test_a_pushed_plate_is_stored_logged_counted_and_published(client, runtime, 
     assert entry.comment == f"{plate}: B1 entrance"
     assert parking.counts(runtime.db) == {1: 1}
     assert [t for t, _ in published] == ["LPR", "parkingCount"]
-    assert published[0][1] == {
-        "ts_ms": when, "begin_ms": begin, "plate_no": plate, "plate_id": row.id, "device_code": GATE_IN,
-        "device_name": "B1 entrance", "chid": None, "linked": [1, 2], "score": None, "roi": None, "image": None,
-        "parking_entrance": 1, "parking_exit": None, "direction": "entry",
-    }
-    assert published[1][1] == {"ts_ms": when, "changed": [1], "counts": {1: 1}}
+    assert published[0][1] == LprEvent(
+        ts_ms=when, begin_ms=begin, plate_no=plate, plate_id=row.id, device_code=GATE_IN,
+        device_name="B1 entrance", chid=None, linked=(1, 2), score=None, roi=None, image=None,
+        parking_entrance=1, parking_exit=None, direction="entry",
+    )
+    assert published[1][1] == ParkingCountEvent(ts_ms=when, changed=(1,), counts={1: 1})
 
 
 def test_times_default_to_now_and_read_every_iso_form(client, runtime):
@@ -141,7 +142,7 @@ def test_an_unknown_device_is_accepted_without_links(client, runtime, published)
     [row] = plates(runtime)
     assert (row.src_code, row.src_name, row.channels, row.direction) == (device, device, ",", None)
     assert [t for t, _ in published] == ["LPR"]  # no lot, no parkingCount
-    assert published[0][1]["linked"] == [] and published[0][1]["device_name"] == device
+    assert published[0][1].linked == () and published[0][1].device_name == device
     assert parking.counts(runtime.db) == {}
 
 
@@ -150,14 +151,14 @@ def test_parking_counts_move_and_never_drop_below_zero(client, runtime, publishe
     assert push(client, out).status_code == 200  # nobody inside yet: stays 0, no parkingCount
     assert parking.counts(runtime.db) == {1: 0}
     assert [t for t, _ in published] == ["LPR"]
-    assert published[0][1]["direction"] == "exit" and published[0][1]["parking_exit"] == 1
+    assert published[0][1].direction == "exit" and published[0][1].parking_exit == 1
     for plate in ("IN1", "IN2"):  # the second is over capacity (1): counted anyway
         assert push(client, {"topic": "LPR", "src": GATE_IN, "plateNo": plate}).status_code == 200
     assert parking.counts(runtime.db) == {1: 2}
     assert push(client, out).status_code == 200
     counts = [e for t, e in published if t == "parkingCount"]
-    assert [c["counts"] for c in counts] == [{1: 1}, {1: 2}, {1: 1}]
-    assert counts[-1]["ts_ms"] == 1517513415000
+    assert [c.counts for c in counts] == [{1: 1}, {1: 2}, {1: 1}]
+    assert counts[-1].ts_ms == 1517513415000
 
 
 def test_emergency_calls_are_logged_and_published(client, runtime, published):
@@ -175,10 +176,10 @@ def test_emergency_calls_are_logged_and_published(client, runtime, published):
     assert (third.code, json.loads(third.param)) == (1, {"caller": "9999", "name": "9999", "device": "",
                                                          "linkedChannel": []})
     events = [e for t, e in published if t == "emergencyCall"]
-    assert events[0] == {"ts_ms": 1530114976316, "event": "callStart", "caller": PHONE, "name": "B1 Stairs",
-                         "device": "Sammul/Vizufon", "linked": [1, 2]}
-    assert events[1]["event"] == "callEnd" and events[1]["linked"] == [4, 5]
-    assert events[2]["linked"] == [] and events[2]["name"] == "9999"
+    assert events[0] == EmergencyCallEvent(ts_ms=1530114976316, event="callStart", caller=PHONE, name="B1 Stairs",
+                                           device="Sammul/Vizufon", linked=(1, 2))
+    assert events[1].event == "callEnd" and events[1].linked == (4, 5)
+    assert events[2].linked == () and events[2].name == "9999"
 
 
 LPR = {"topic": "LPR", "src": GATE_IN, "plateNo": "OK1"}

@@ -27,6 +27,7 @@ from recorder.source import ChannelSource, redacted, status_for_error, with_cred
 from recorder.supervisor import RecorderSupervisor
 from storage import segments
 from storage.db import Database
+from storage.events import Event
 from storage.models import Channel, Segment
 from storage.settings import Settings
 from tests.needs import needs_rtsp
@@ -57,16 +58,16 @@ class Events:
     """Everything published on the bus, with a way to wait for an event."""
 
     def __init__(self, bus: EventBus) -> None:
-        self.items: list[tuple[str, dict[str, Any]]] = []
+        self.items: list[tuple[str, Any]] = []  # (topic, event)
         self._cond = threading.Condition()
         bus.listen(self._add)
 
-    def _add(self, topic: str, event: dict[str, Any]) -> None:
+    def _add(self, event: Event) -> None:
         with self._cond:
-            self.items.append((topic, event))
+            self.items.append((event.topic, event))
             self._cond.notify_all()
 
-    def wait_for(self, predicate: Callable[[str, dict[str, Any]], bool], timeout: float = 10.0,
+    def wait_for(self, predicate: Callable[[str, Any], bool], timeout: float = 10.0,
                  after: int = 0) -> int:
         """Index of the first matching event at or after `after`."""
         deadline = time.monotonic() + timeout
@@ -81,23 +82,23 @@ class Events:
                 self._cond.wait(left)
 
     def wait_status(self, chid: int, code: int, timeout: float = 10.0, after: int = 0) -> int:
-        return self.wait_for(lambda t, e: t == "channelStatus" and e.get("chid") == chid
-                             and e.get("status", {}).get("code") == code, timeout, after)
+        return self.wait_for(lambda t, e: t == "channelStatus" and e.chid == chid
+                             and e.status == code, timeout, after)
 
     def statuses(self, chid: int) -> list[int]:
         with self._cond:
-            return [e["status"]["code"] for t, e in self.items
-                    if t == "channelStatus" and e.get("chid") == chid and e.get("event") == "statusChanged"]
+            return [e.status for t, e in self.items
+                    if t == "channelStatus" and e.chid == chid and e.event == "statusChanged"]
 
     def sequence(self, chid: int) -> list[Any]:
         """Status codes, "ready" and (streaming, recording) in the order published."""
         out: list[Any] = []
         with self._cond:
             for topic, event in self.items:
-                if topic == "channelStatus" and event.get("chid") == chid:
-                    out.append("ready" if event["event"] == "videoStreamReady" else event["status"]["code"])
+                if topic == "channelStatus" and event.chid == chid:
+                    out.append("ready" if event.event == "videoStreamReady" else event.status)
                 elif topic == "recordingStatus":
-                    out += [(i["streaming"], i["recording"]) for i in event["channel"] if i["chid"] == chid]
+                    out += [(i.streaming, i.recording) for i in event.channel if i.chid == chid]
         return out
 
 
@@ -281,17 +282,17 @@ def test_reconnects_after_the_server_restarts(env: Env, clips: dict[str, Path]):
         env.add_channel(1, srv.url("live"))
         supervisor = env.supervisor()
         supervisor.start()
-        first = env.events.wait_for(lambda t, e: t == "recordingStatus" and e["channel"][0]["recording"])
+        first = env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording)
         time.sleep(2.5)
         srv.stop()
         down_at = now_ms()
-        env.events.wait_for(lambda t, e: t == "channelStatus" and e.get("event") == "statusChanged"
-                            and e["status"]["code"] != ChannelStatus.CONNECTED, timeout=8, after=first)
+        env.events.wait_for(lambda t, e: t == "channelStatus" and e.event == "statusChanged"
+                            and e.status != ChannelStatus.CONNECTED, timeout=8, after=first)
         time.sleep(1.5)
         srv.start()
         up_at = now_ms()
         back = env.events.wait_status(1, ChannelStatus.CONNECTED, timeout=10, after=first)
-        env.events.wait_for(lambda t, e: t == "recordingStatus" and e["channel"][0]["recording"], after=back)
+        env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording, after=back)
         time.sleep(2.5)
         supervisor.stop()
     finally:
@@ -326,7 +327,7 @@ def test_wrong_password_is_401_and_a_corrected_channel_records(env: Env):
             fixed = Channel(chid=1, source=srv.url("live"), uid="viewer", password="s3cr:t@x", created_ms=0)
             mark = len(env.events.items)
             supervisor.add(fixed)  # a changed channel: its capture restarts
-            env.events.wait_for(lambda t, e: t == "recordingStatus" and e["channel"][0]["recording"], after=mark)
+            env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording, after=mark)
         finally:
             supervisor.stop()
     assert env.events.statuses(1)[-1] == ChannelStatus.CONNECTED
@@ -425,8 +426,8 @@ with db.write() as s:
 settings = Settings(data_dir=data_dir)
 settings.segment_seconds = 60.0
 
-def publish(topic, event):
-    if topic == "recordingStatus" and event["channel"][0]["recording"]:
+def publish(event):
+    if event.topic == "recordingStatus" and event.channel[0].recording:
         print("recording", flush=True)
 
 RecorderSupervisor(db, settings, publish).start()
@@ -532,14 +533,14 @@ def test_a_stalled_stream_times_out_and_recovers(env: Env):
         supervisor = env.supervisor()
         supervisor.start()
         try:
-            first = env.events.wait_for(lambda t, e: t == "recordingStatus" and e["channel"][0]["recording"])
+            first = env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording)
             assert srv.proc is not None
             os.kill(srv.proc.pid, signal.SIGSTOP)
             try:
                 stalled = env.events.wait_status(1, ChannelStatus.TIMEOUT, timeout=6, after=first)
             finally:
                 os.kill(srv.proc.pid, signal.SIGCONT)
-            env.events.wait_for(lambda t, e: t == "recordingStatus" and e["channel"][0]["recording"],
+            env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording,
                                 timeout=10, after=stalled)
         finally:
             supervisor.stop()
@@ -555,12 +556,12 @@ def test_a_write_failure_is_reported_and_recording_resumes(env: Env, server: Rts
     supervisor = env.supervisor()
     supervisor.start()
     try:
-        failed = env.events.wait_for(lambda t, e: t == "recordingStatus" and "failure_ms" in e["channel"][0])
+        failed = env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].failure_ms is not None)
         item = env.events.items[failed][1]["channel"][0]
         assert (item["streaming"], item["recording"]) == (True, False)
         assert abs(item["failure_ms"] - now_ms()) < 5000
         blocker.unlink()
-        env.events.wait_for(lambda t, e: t == "recordingStatus" and e["channel"][0]["recording"],
+        env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording,
                             timeout=10, after=failed)
     finally:
         supervisor.stop()

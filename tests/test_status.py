@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage.clock import now_ms
+from storage.events import ChannelEvent, ChannelRecording, ChannelStatusEvent, RecordingStatusEvent
 from storage.models import Channel
 from tests.conftest import ADMIN_AUTH
 
@@ -29,12 +30,12 @@ def get(client, query: str = "", auth: str = ADMIN_AUTH):
 
 def report(runtime) -> None:
     bus = runtime.bus
-    bus.publish("channelStatus", {"event": "statusChanged", "chid": 1, "status": {"code": 200}})
-    bus.publish("channelStatus", {"event": "statusChanged", "chid": 2, "status": {"code": 401}})
-    bus.publish("recordingStatus", {"event": "statusChanged", "channel": [
-        {"chid": 1, "streaming": True, "recording": True},
-        {"chid": 2, "streaming": True, "recording": False, "failure_ms": FAILURE_MS},
-    ]})
+    bus.publish(ChannelStatusEvent(ChannelEvent.STATUS_CHANGED, 1, status=200))
+    bus.publish(ChannelStatusEvent(ChannelEvent.STATUS_CHANGED, 2, status=401))
+    bus.publish(RecordingStatusEvent((
+        ChannelRecording(1, streaming=True, recording=True),
+        ChannelRecording(2, streaming=True, recording=False, failure_ms=FAILURE_MS),
+    )))
 
 
 def test_every_channel_starts_loading_then_follows_the_bus(client, runtime, channels):
@@ -86,7 +87,7 @@ def test_recording_status_with_failure_time_in_server_time(client, runtime, chan
 
 def test_a_removed_channel_forgets_its_state(client, runtime, channels):
     report(runtime)
-    runtime.bus.publish("channelStatus", {"event": "channelRemoved", "chid": 1})
+    runtime.bus.publish(ChannelStatusEvent(ChannelEvent.CHANNEL_REMOVED, 1))
     assert get(client, "ch=1&recordingStatus").json() == [
         {"chid": 1, "status": {"code": -2}, "recordingStatus": {"streaming": False, "recording": False}}]
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage.clock import now_ms
+from storage.events import ChannelEvent, ChannelStatusEvent
 from storage.models import Channel, Segment
 from tests.conftest import ADMIN_PASSWORD
 from tests.rtsp_server import make_h264_clip
@@ -52,7 +53,7 @@ def live(chid: int, title: str, display: str, src: list | None = None) -> dict:
 
 def report_stream(runtime, chid: int) -> None:
     """What the recorder publishes once a channel's live stream is up."""
-    runtime.live("channelStatus", {"chid": chid, "event": "videoStreamReady", "size": list(SIZES[chid][0])})
+    runtime.live(ChannelStatusEvent(ChannelEvent.VIDEO_STREAM_READY, chid, size=SIZES[chid][0]))
 
 
 @pytest.fixture

@@ -13,13 +13,14 @@ from typing import Any
 from recorder.frames import SampledFrame
 from recorder.supervisor import RecorderSupervisor
 from storage.db import Database
+from storage.events import Publish
 from storage.settings import Settings
 
 log = logging.getLogger("tsnvr.lpr")
 
 
 class Analytics:
-    def __init__(self, db: Database, recorder: RecorderSupervisor, publish: Any) -> None:
+    def __init__(self, db: Database, recorder: RecorderSupervisor, publish: Publish) -> None:
         self.db = db
         self.recorder = recorder
         self.publish = publish

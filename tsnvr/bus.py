@@ -1,8 +1,7 @@
 """The event bus: every event source publishes here, every subscriber reads from here.
 
-Events are plain dicts of domain data (times as epoch milliseconds, paths relative to the data
-directory); the web layer renders them as TS-API JSON per subscriber (language, host, verbose).
-Topics are the TS-API ones (web.events.render.TOPICS), plus internal ones such as settingsChanged.
+What passes is storage.events' contract: a payload dataclass per topic (storage.events.Topic),
+domain data that the web layer renders as TS-API JSON per subscriber (language, host, verbose).
 
 `publish` may be called from any thread. Each subscriber has a bounded queue; one that falls
 behind is dropped (its queue is replaced by a single overflow marker), never the publisher.
@@ -13,47 +12,41 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import Any
 
-Listener = Callable[[str, dict[str, Any]], None]
+from storage.events import Event, SubscriberOverflow, Topic
 
-
-class SubscriberOverflow(Exception):
-    """The subscriber did not keep up and was dropped."""
-
-
-_OVERFLOW = ("", {})
-
+Listener = Callable[[Event], None]
 
 class Subscription:
-    def __init__(self, bus: EventBus, topics: frozenset[str], queue_size: int) -> None:
+    def __init__(self, bus: EventBus, topics: frozenset[Topic], queue_size: int) -> None:
         self.bus = bus
         self.topics = topics
         self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(maxsize=queue_size)
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=queue_size)  # None: dropped
         self.overflowed = False
 
-    def offer(self, topic: str, event: dict[str, Any]) -> None:
+    def offer(self, event: Event) -> None:
         # Always through the loop's queue of callbacks, even from the loop's own thread, so that
         # events keep the order in which they were published whatever thread published them.
         if not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._put, topic, event)
+            self.loop.call_soon_threadsafe(self._put, event)
 
-    def _put(self, topic: str, event: dict[str, Any]) -> None:
+    def _put(self, event: Event) -> None:
         if self.overflowed:
             return
         try:
-            self.queue.put_nowait((topic, event))
+            self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.overflowed = True
             while not self.queue.empty():
                 self.queue.get_nowait()
-            self.queue.put_nowait(_OVERFLOW)
+            self.queue.put_nowait(None)
             self.bus.unsubscribe(self)
 
-    async def get(self) -> tuple[str, dict[str, Any]]:
+    async def get(self) -> Event:
+        """The next event; SubscriberOverflow once this subscriber has been dropped."""
         item = await self.queue.get()
-        if item is _OVERFLOW:
+        if item is None:
             raise SubscriberOverflow()
         return item
 
@@ -68,10 +61,10 @@ class EventBus:
         self._lock = threading.Lock()
 
     def listen(self, listener: Listener) -> None:
-        """Call `listener(topic, event)` synchronously, in the publishing thread, for every event."""
+        """Call `listener(event)` synchronously, in the publishing thread, for every event."""
         self._listeners.append(listener)
 
-    def subscribe(self, topics: frozenset[str], queue_size: int) -> Subscription:
+    def subscribe(self, topics: frozenset[Topic], queue_size: int) -> Subscription:
         """Must be called from the event loop that will read the subscription."""
         sub = Subscription(self, frozenset(topics), queue_size)
         with self._lock:
@@ -87,10 +80,10 @@ class EventBus:
         with self._lock:
             return len(self._subscriptions)
 
-    def publish(self, topic: str, event: dict[str, Any]) -> None:
+    def publish(self, event: Event) -> None:
         for listener in self._listeners:
-            listener(topic, event)
+            listener(event)
         with self._lock:
-            targets = [s for s in self._subscriptions if topic in s.topics]
+            targets = [s for s in self._subscriptions if event.topic in s.topics]
         for sub in targets:
-            sub.offer(topic, event)
+            sub.offer(event)

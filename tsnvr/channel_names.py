@@ -5,11 +5,11 @@ server compares the titles in the database with the ones it saw last, every few 
 from __future__ import annotations
 
 import threading
-from typing import Any
 
-from storage.channels import all_channels, get_channel
+from storage.channels import all_channels
 from storage.clock import now_ms
 from storage.db import Database
+from storage.events import ChannelEvent, ChannelStatusEvent, Event
 from tsnvr.bus import EventBus
 
 
@@ -21,15 +21,14 @@ class ChannelNameWatch:
         self._lock = threading.Lock()
         bus.listen(self._on_event)
 
-    def _on_event(self, topic: str, event: dict[str, Any]) -> None:
+    def _on_event(self, event: Event) -> None:
         # A channel added through the API is known by its first title at once, so a rename that
         # lands before the next poll is still seen as a rename.
-        if topic != "channelStatus" or event.get("event") != "channelAdded":
+        if not isinstance(event, ChannelStatusEvent) or event.event != ChannelEvent.CHANNEL_ADDED:
             return
-        channel = get_channel(self.db, event["chid"])
         with self._lock:
-            if channel is not None and self._names is not None:
-                self._names.setdefault(channel.chid, channel.name)
+            if event.name is not None and self._names is not None:
+                self._names.setdefault(event.chid, event.name)
 
     def poll(self) -> list[int]:
         """Publish nameChanged for each channel whose title changed since the last poll."""
@@ -40,6 +39,5 @@ class ChannelNameWatch:
             return []
         renamed = [chid for chid, name in names.items() if chid in seen and seen[chid] != name]
         for chid in renamed:
-            self.bus.publish("channelStatus", {"event": "nameChanged", "chid": chid, "name": names[chid],
-                                               "ts_ms": now_ms()})
+            self.bus.publish(ChannelStatusEvent(ChannelEvent.NAME_CHANGED, chid, now_ms(), name=names[chid]))
         return renamed

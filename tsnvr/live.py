@@ -6,13 +6,22 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from storage.events import (
+    ChannelEvent,
+    ChannelRecording,
+    ChannelStatusEvent,
+    Event,
+    MotionChangesEvent,
+    RecordingStatusEvent,
+)
+
 NOT_REPORTED = -2  # "Loading": the recorder has not reported on the channel yet
 
 
 class LiveState:
     def __init__(self) -> None:
         self._status: dict[int, int] = {}
-        self._recording: dict[int, dict[str, Any]] = {}
+        self._recording: dict[int, ChannelRecording] = {}
         self._motion: dict[int, bool] = {}
         self._size: dict[int, tuple[int, int]] = {}
         self._lock = threading.Lock()
@@ -22,8 +31,15 @@ class LiveState:
             return self._status.get(chid, NOT_REPORTED)
 
     def recording_status(self, chid: int) -> dict[str, Any]:
+        """{"streaming", "recording"}, and "failure_ms" while segments cannot be written."""
         with self._lock:
-            return dict(self._recording.get(chid, {"streaming": False, "recording": False}))
+            item = self._recording.get(chid)
+        if item is None:
+            return {"streaming": False, "recording": False}
+        state: dict[str, Any] = {"streaming": item.streaming, "recording": item.recording}
+        if item.failure_ms is not None:
+            state["failure_ms"] = item.failure_ms
+        return state
 
     def video_size(self, chid: int) -> tuple[int, int] | None:
         """The live stream's resolution, from the last videoStreamReady."""
@@ -34,24 +50,23 @@ class LiveState:
         with self._lock:
             return dict(self._motion)
 
-    def __call__(self, topic: str, event: dict[str, Any]) -> None:
+    def __call__(self, event: Event) -> None:
         """The bus listener."""
         with self._lock:
-            if topic == "channelStatus":
-                chid = event.get("chid")
-                if event.get("event") == "channelRemoved":
+            if isinstance(event, ChannelStatusEvent):
+                chid = event.chid
+                if event.event == ChannelEvent.CHANNEL_REMOVED:
                     self._status.pop(chid, None)
                     self._recording.pop(chid, None)
                     self._motion.pop(chid, None)
                     self._size.pop(chid, None)
-                elif event.get("event") == "videoStreamReady" and event.get("size"):
-                    width, height = event["size"]
-                    self._size[chid] = (int(width), int(height))
-                elif "status" in event:
-                    self._status[chid] = int(event["status"]["code"])
-            elif topic == "recordingStatus":
-                for item in event.get("channel", []):
-                    self._recording[item["chid"]] = {k: v for k, v in item.items() if k != "chid"}
-            elif topic == "motionChanges":
-                for item in event.get("updated", []):
-                    self._motion[item["chid"]] = bool(item["motion"])
+                elif event.event == ChannelEvent.VIDEO_STREAM_READY and event.size:
+                    self._size[chid] = event.size
+                elif event.status is not None:
+                    self._status[chid] = event.status
+            elif isinstance(event, RecordingStatusEvent):
+                for item in event.channel:
+                    self._recording[item.chid] = item
+            elif isinstance(event, MotionChangesEvent):
+                for motion in event.updated:
+                    self._motion[motion.chid] = motion.motion

@@ -19,6 +19,7 @@ from recorder.supervisor import RecorderSupervisor
 from storage import settings as settings_file
 from storage.db import Database
 from storage.eventlog import EventLog, EventType, SystemCode
+from storage.events import SettingsChangedEvent, SystemEvent
 from storage.models import EventLogEntry, Meta
 from storage.plate_similar import plate_index
 from storage.settings import Settings, SettingsError
@@ -82,7 +83,7 @@ class Runtime:
 
     def _on_event_logged(self, entry: EventLogEntry) -> None:
         if entry.type == EventType.SYSTEM:
-            self.bus.publish("systemEvent", {"entry": entry})
+            self.bus.publish(SystemEvent(entry))
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
@@ -126,7 +127,7 @@ class Runtime:
             self.services.settings = new
             self.eventlog.record(EventType.SYSTEM, SystemCode.SETTINGS_CHANGED, {"keys": changed},
                                  comment="Changed: " + ", ".join(changed))
-            self.bus.publish("settingsChanged", {"keys": changed})
+            self.bus.publish(SettingsChangedEvent(tuple(changed)))
             self.analytics.apply(new)
         return changed
 

@@ -48,6 +48,7 @@ from recorder.source import with_credentials
 from storage.channel_store import AddFailure, add_channels, all_chids, delete_channels
 from storage.clock import now_ms
 from storage.eventlog import ChannelCode, EventType
+from storage.events import ChannelEvent, ChannelStatusEvent
 from storage.models import Channel
 from web.core import i18n
 from web.core.answers import ts_json
@@ -196,7 +197,7 @@ def store_and_start(services: Services, channels: list[NewChannel]) -> list[Chan
         if isinstance(row, Channel):
             services.eventlog.record(EventType.CHANNEL, ChannelCode.ADDED, {"chid": row.chid, "name": row.name},
                                      chid=row.chid)
-            services.bus.publish("channelStatus", {"event": "channelAdded", "chid": row.chid, "ts_ms": now_ms()})
+            services.bus.publish(ChannelStatusEvent(ChannelEvent.CHANNEL_ADDED, row.chid, now_ms(), name=row.name))
             if services.recorder is not None:
                 services.recorder.add(row)
     return results
@@ -245,7 +246,7 @@ def delete_and_stop(services: Services, chids: list[int]) -> tuple[list[int], li
             services.recorder.remove(row.chid)  # before channelRemoved: the capture's last words come first
         services.eventlog.record(EventType.CHANNEL, ChannelCode.REMOVED, {"chid": row.chid, "name": row.name},
                                  chid=row.chid)
-        services.bus.publish("channelStatus", {"event": "channelRemoved", "chid": row.chid, "ts_ms": now_ms()})
+        services.bus.publish(ChannelStatusEvent(ChannelEvent.CHANNEL_REMOVED, row.chid, now_ms()))
     return [row.chid for row in rows], missing
 
 

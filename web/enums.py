@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from storage.channels import all_channels
 from storage.eventlog import CODES, EventType
+from storage.events import REALTIME_TOPICS
 from web.core import channel_view, device_view, i18n
 from web.core.answers import ts_json
 from web.core.auth import require
@@ -18,7 +19,6 @@ from web.core.context import Services
 from web.core.errors import bad_request
 from web.core.params import Query
 from web.core.urls import base_url
-from web.events.render import TOPICS
 
 # Faces are not detected. Of human attributes, only those read from the pixels of the body's box
 # (which garment, which colours) are claimed; gender, age, hat, bag and the rest are not.
@@ -79,7 +79,7 @@ def device_list(list_of: Callable[[Services], Any]) -> Callable[[Request, Servic
 ANSWERS: dict[str, Callable[[Request, Services, Query], Any]] = {
     "channel": channel_list,
     "eventType": event_types,
-    "realtimeEvent": lambda *_: list(TOPICS),
+    "realtimeEvent": lambda *_: list(REALTIME_TOPICS),
     "objectType": lambda *_: OBJECT_TYPES,
     "objectAttr": object_attributes,
     "lprSrc": device_list(device_view.lpr_src_list),

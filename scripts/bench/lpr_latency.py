@@ -28,6 +28,7 @@ from lpr.worker import AnalyticsWorker, ChannelPlan  # noqa: E402
 from lpr.zones import Zone  # noqa: E402
 from storage import schema  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.events import Event, LprEvent  # noqa: E402
 from tsnvr import demo  # noqa: E402
 
 SIZE = (1920, 1080)
@@ -47,11 +48,11 @@ def measure(passes: int, fps: float, threads: int) -> list[dict[str, float]]:
     folder = Path(tempfile.mkdtemp(prefix="tsnvr-lpr-latency-"))
     db = Database(f"sqlite:///{folder / 'tsnvr.db'}")
     schema.upgrade(db)
-    events: list[tuple[float, dict]] = []
+    events: list[tuple[float, LprEvent]] = []
     arrived = threading.Event()
 
-    def publish(topic: str, event: dict) -> None:
-        if topic == "LPR":
+    def publish(event: Event) -> None:
+        if isinstance(event, LprEvent):
             events.append((time.time() * 1000, event))
             arrived.set()
 
@@ -83,8 +84,8 @@ def measure(passes: int, fps: float, threads: int) -> list[dict[str, float]]:
                 continue
             at, event = events.pop()
             events.clear()
-            results.append({"read": float(event["plate_no"] == demo.DEMO_PLATE.replace(" ", "")),
-                            "after_leaving_ms": at - left_ms, "after_last_sighting_ms": at - event["ts_ms"]})
+            results.append({"read": float(event.plate_no == demo.DEMO_PLATE.replace(" ", "")),
+                            "after_leaving_ms": at - left_ms, "after_last_sighting_ms": at - event.ts_ms})
     finally:
         worker.stop()
     return results

@@ -60,7 +60,7 @@ settings = Settings(data_dir=data_dir)
 settings.segment_seconds = float(sys.argv[4])
 settings.retention_min_free_bytes = 0
 settings.retention_min_free_percent = 0.0
-supervisor = RecorderSupervisor(db, settings, lambda topic, event: None)
+supervisor = RecorderSupervisor(db, settings, lambda event: None)
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 supervisor.start()
 try:

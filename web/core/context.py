@@ -15,21 +15,25 @@ from starlette.requests import HTTPConnection
 
 from storage.db import Database
 from storage.eventlog import EventLog
+from storage.events import Event, Topic
 from storage.settings import Settings
 
 
 class Subscription(Protocol):
-    topics: frozenset[str]
+    topics: frozenset[Topic]
 
-    async def get(self) -> tuple[str, dict[str, Any]]: ...
+    async def get(self) -> Event:
+        """The next event; storage.events.SubscriberOverflow once the bus has dropped this subscriber."""
 
     def close(self) -> None: ...
 
 
 class Bus(Protocol):
-    def publish(self, topic: str, event: dict[str, Any]) -> None: ...
+    def publish(self, event: Event) -> None: ...
 
-    def subscribe(self, topics: frozenset[str], queue_size: int) -> Subscription: ...
+    def listen(self, listener: Callable[[Event], None]) -> None: ...
+
+    def subscribe(self, topics: frozenset[Topic], queue_size: int) -> Subscription: ...
 
 
 class LiveState(Protocol):

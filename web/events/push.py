@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from storage.clock import now_ms
 from storage.eventlog import DeviceCode, EmergencyCallCode, EventType
+from storage.events import EmergencyCallEvent
 from storage.parking import counter_lots
 from storage.plate_passing import Passing, record_passing
 from web.core.auth import require
@@ -197,8 +198,8 @@ def store_call(services: Services, push: CallPush) -> None:
     services.eventlog.record(EventType.EMERGENCY_CALL, CALL_EVENTS[push.event],
                              {"caller": push.src, "name": name, "device": push.device, "linkedChannel": linked},
                              comment=f"{name} ({push.src})" if name != push.src else push.src, ts_ms=push.when_ms)
-    services.bus.publish("emergencyCall", {"ts_ms": push.when_ms, "event": push.event, "caller": push.src,
-                                           "name": name, "device": push.device, "linked": linked})
+    services.bus.publish(EmergencyCallEvent(ts_ms=push.when_ms, event=push.event, caller=push.src, name=name,
+                                            device=push.device, linked=tuple(linked)))
 
 
 def authorize_and_store(request: Request, body: bytes) -> None:

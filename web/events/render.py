@@ -1,70 +1,34 @@
-"""Domain events from the bus, rendered as TS-API JSON for one WebSocket subscriber.
+"""Bus events (storage.events), rendered as TS-API JSON for one WebSocket subscriber.
 
-Every event on the bus is a plain dict of domain data: times are epoch milliseconds ("ts_ms"),
-files are paths relative to the data directory, channels are numbers. The renderer adds what
-depends on the subscriber: absolute URLs (from the Host it connected to), language, verbosity,
-the `ch` and `objectType` filters, and the server's time zone.
+The renderer adds what depends on the subscriber: absolute URLs (from the Host it connected to),
+language, verbosity, the `ch` and `objectType` filters, and the server's time zone.
 
-The shapes, per topic (a key marked ? may be missing or None):
-
-LPR (published by POST /api/push; the LPR worker publishes the same shape)
-    {"ts_ms": int,              when the plate was read ("timestamp")
-     "begin_ms": int?,          first read of the same car ("timeBegin"; default ts_ms)
-     "plate_no": str,
-     "plate_id": int?,          plate-log row id
-     "device_code": str,        "deviceCode"
-     "device_name": str,        "deviceName"
-     "chid": int?,              channel the plate was read on (None for pushed plates)
-     "linked": [int],           linked channels
-     "score": float?,           0..100
-     "roi": [x, y, w, h]?,      plate rectangle in the image
-     "image": str?,             still image, relative path
-     "parking_entrance": int?,  lot the device counts cars into
-     "parking_exit": int?,      lot the device counts cars out of
-     "direction": "entry" | "exit" ?}
-
-emergencyCall
-    {"ts_ms": int, "event": "callStart" | "callEnd",
-     "caller": str,             device location code ("caller")
-     "name": str,               location name ("name")
-     "device": str,             device model ("device")
-     "linked": [int]}           channels to show
-
-parkingCount
-    {"ts_ms": int,
-     "changed": [int],          counter lots whose count moved
-     "counts": {lot id: count}} every stored counter after the move
-    Rendered as "updated": the changed lots and the groups that hold them, names and capacities
-    from the settings at the time of rendering.
-
-object
-    {"ts_ms": int, "chid": int, "obj_id": int, "parent_id": int?,
-     "type": "face" | "human" | "vehicle", "likelihood": float (0..100),
-     "attributes": {...},       as the guide writes them (gender, age, hat, clothes, colors, ...)
-     "image": str?}             relative path
-
-channelStatus, recordingStatus, motionChanges: the shapes tsnvr/live.py keeps state from, e.g.
-    {"event": "statusChanged", "chid": 1, "status": {"code": 200}, "ts_ms"?: int}
-    {"event": "nameChanged", "chid": 1, "name": "Gate"}   (likewise channelAdded, channelRemoved,
-        videoSrcModified, videoStreamReady, videoStreamChanged; channelSwapped has "chid": [1, 2])
-    {"event": "statusChanged", "channel": [{"chid", "streaming", "recording", "failure_ms"?}]}
-    {"updated": [{"chid": 1, "motion": true}]}
-
-systemEvent
-    {"entry": EventLogEntry}    a committed event-log row of type 0 (System log)
-
-packing has no producer; an event on it is passed through with "topic" (and "timestamp").
+parkingCount is rendered as "updated": the changed lots and the groups that hold them, names and
+capacities from the settings at the time of rendering. packing has no source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from storage import parking
 from storage.channels import all_channels
 from storage.clock import now_ms
+from storage.events import (
+    ChannelEvent,
+    ChannelRecording,
+    ChannelStatusEvent,
+    EmergencyCallEvent,
+    Event,
+    LprEvent,
+    MotionChangesEvent,
+    ObjectEvent,
+    ParkingCountEvent,
+    RecordingStatusEvent,
+    SystemEvent,
+    Topic,
+)
 from storage.models import Channel
 from web.core import i18n
 from web.core.channel_view import caps, display_name, stream_sources, summary
@@ -74,9 +38,6 @@ from web.core.timefmt import format_ms
 from web.core.urls import storage_url, watch_url
 from web.find.eventlog import event_json
 
-# The real-time event topics, in the guide's order (/api/enum?what=realtimeEvent lists them).
-TOPICS = ("channelStatus", "emergencyCall", "LPR", "systemEvent", "motionChanges", "recordingStatus",
-          "parkingCount", "packing", "object")
 OBJECT_TYPES = ("face", "human", "vehicle")
 STREAM_KEYS = ("src", "type", "label", "size")  # what emergencyCall "streams" items carry
 
@@ -101,37 +62,24 @@ class EventRenderer:
     def __init__(self, services: Services, view: View) -> None:
         self.services = services
         self.view = view
-        self.renderers: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
-            "channelStatus": self.render_channel_status,
-            "recordingStatus": self.render_recording_status,
-            "motionChanges": self.render_motion_changes,
-            "parkingCount": self.render_parking_count,
-            "LPR": self.render_lpr,
-            "emergencyCall": self.render_emergency_call,
-            "object": self.render_object,
-            "systemEvent": self.render_system_event,
-        }
 
     # -- shared pieces --------------------------------------------------------------------------
 
     def time(self, ms: int) -> str:
         return format_ms(ms, self.services.tz)
 
-    def wants(self, chid: Any) -> bool:
-        if self.view.ch is None:
-            return True
-        if isinstance(chid, list):
-            return any(c in self.view.ch for c in chid)
-        return chid in self.view.ch
-
-    def channels(self) -> dict[int, Channel]:
-        return {c.chid: c for c in all_channels(self.services.db)}
+    def wants(self, *chids: int) -> bool:
+        """Whether the `ch` filter lets through an event about any of `chids`."""
+        return self.view.ch is None or any(c in self.view.ch for c in chids)
 
     def status(self, code: int) -> dict[str, Any]:
         status: dict[str, Any] = {"code": code}
         if self.view.verbose:
             status["message"] = i18n.text(self.view.lang, f"status.{code}")
         return status
+
+    def channels(self) -> dict[int, Channel]:
+        return {c.chid: c for c in all_channels(self.services.db)}
 
     def channel_ref(self, chid: int, channels: dict[int, Channel], when_ms: int | None) -> dict[str, Any]:
         """{"chid", "title", "displayName", "src"}: the watch page live, or at `when_ms`."""
@@ -143,18 +91,25 @@ class EventRenderer:
             "src": watch_url(self.view.base, chid, when_ms, self.services.tz),
         }
 
+    def live_sources(self, chid: int, channels: dict[int, Channel]) -> list[dict[str, Any]]:
+        """The channel's live streams; none for a channel that does not exist."""
+        if chid not in channels:
+            return []
+        return stream_sources(channels[chid], self.view.base, self.services.live.video_size(chid))
+
     # -- the first message of stateful topics ---------------------------------------------------
 
-    def current_state(self, topic: str) -> dict[str, Any] | None:
+    def current_state(self, topic: Topic) -> dict[str, Any] | None:
         """What a new subscriber is told first: channelStatus, recordingStatus, motionChanges and
-        parkingCount start with the current state; the other topics only with later events."""
-        if topic == "channelStatus":
+        parkingCount start with the current state; the other topics only with later events.
+        Reads the database: call it in a thread."""
+        if topic == Topic.CHANNEL_STATUS:
             return self.current_channel_status()
-        if topic == "recordingStatus":
+        if topic == Topic.RECORDING_STATUS:
             return self.current_recording_status()
-        if topic == "motionChanges":
+        if topic == Topic.MOTION_CHANGES:
             return self.current_motion()
-        if topic == "parkingCount":
+        if topic == Topic.PARKING_COUNT:
             return self.current_parking_count()
         return None
 
@@ -171,15 +126,19 @@ class EventRenderer:
         return {"timestamp": self.time(now_ms()), "topic": "channelStatus", "event": "currentStatus",
                 "channel": items}
 
-    def recording_item(self, chid: int, state: dict[str, Any]) -> dict[str, Any]:
-        item = {"chid": chid, "streaming": bool(state.get("streaming")), "recording": bool(state.get("recording"))}
-        if state.get("failure_ms") is not None:
-            item["timestampRecordingFailure"] = self.time(int(state["failure_ms"]))
-        return item
+    def recording_item(self, item: ChannelRecording) -> dict[str, Any]:
+        out: dict[str, Any] = {"chid": item.chid, "streaming": item.streaming, "recording": item.recording}
+        if item.failure_ms is not None:
+            out["timestampRecordingFailure"] = self.time(item.failure_ms)
+        return out
 
     def current_recording_status(self) -> dict[str, Any]:
         live = self.services.live
-        items = [self.recording_item(c.chid, live.recording_status(c.chid)) for c in self.watched_channels()]
+        items = []
+        for c in self.watched_channels():
+            state = live.recording_status(c.chid)
+            items.append(self.recording_item(ChannelRecording(c.chid, bool(state.get("streaming")),
+                                                              bool(state.get("recording")), state.get("failure_ms"))))
         return {"timestamp": self.time(now_ms()), "topic": "recordingStatus", "event": "currentStatus",
                 "channel": items}
 
@@ -195,123 +154,129 @@ class EventRenderer:
 
     # -- events ---------------------------------------------------------------------------------
 
-    def render(self, topic: str, event: dict[str, Any]) -> dict[str, Any] | None:
+    def render(self, event: Event) -> dict[str, Any] | None:
         """The message for this subscriber, or None when its filters leave nothing to send."""
-        render = self.renderers.get(topic)
-        return render(event) if render is not None else self.render_other(topic, event)
+        match event:
+            case ChannelStatusEvent():
+                return self.render_channel_status(event)
+            case RecordingStatusEvent():
+                return self.render_recording_status(event)
+            case MotionChangesEvent():
+                return self.render_motion_changes(event)
+            case ParkingCountEvent():
+                return self.render_parking_count(event)
+            case LprEvent():
+                return self.render_lpr(event)
+            case EmergencyCallEvent():
+                return self.render_emergency_call(event)
+            case ObjectEvent():
+                return self.render_object(event)
+            case SystemEvent():
+                return self.render_system_event(event)
+        return None  # an internal topic: no subscriber asks for it
 
-    def render_other(self, topic: str, event: dict[str, Any]) -> dict[str, Any]:
-        message: dict[str, Any] = {"timestamp": self.time(event["ts_ms"])} if "ts_ms" in event else {}
-        message["topic"] = topic
-        message.update((k, v) for k, v in event.items() if k != "ts_ms")
-        return message
-
-    def render_channel_status(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        chid = event.get("chid")
-        if not self.wants(chid):
+    def render_channel_status(self, event: ChannelStatusEvent) -> dict[str, Any] | None:
+        chids = (event.chid,) if event.swapped_with is None else (event.chid, event.swapped_with)
+        if not self.wants(*chids):
             return None
-        name = event.get("event")
-        message: dict[str, Any] = {"timestamp": self.time(event.get("ts_ms") or now_ms()),
-                                   "topic": "channelStatus", "event": name, "chid": chid}
-        if name == "nameChanged":
-            message["name"] = event.get("name", "")
-            message["displayName"] = display_name(chid, message["name"])
-        if "status" in event:
-            message["status"] = self.status(int(event["status"]["code"]))
-        if name == "videoStreamReady":
-            channel = self.channels().get(chid)
-            message["src"] = (stream_sources(channel, self.view.base, self.services.live.video_size(chid))
-                              if channel else [])
-        message.update((k, v) for k, v in event.items() if k not in message and k != "ts_ms")
+        message: dict[str, Any] = {"timestamp": self.time(event.ts_ms or now_ms()), "topic": "channelStatus",
+                                   "event": event.event, "chid": event.chid if len(chids) == 1 else list(chids)}
+        if event.event == ChannelEvent.NAME_CHANGED:
+            message["name"] = event.name or ""
+            message["displayName"] = display_name(event.chid, message["name"])
+        if event.status is not None:
+            message["status"] = self.status(event.status)
+        if event.event == ChannelEvent.VIDEO_STREAM_READY:
+            message["src"] = self.live_sources(event.chid, self.channels())
+        if event.codec is not None:
+            message["codec"] = event.codec
+        if event.size is not None:
+            message["size"] = list(event.size)
         return message
 
-    def render_recording_status(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        items = [self.recording_item(item["chid"], item) for item in event.get("channel", [])
-                 if self.wants(item["chid"])]
+    def render_recording_status(self, event: RecordingStatusEvent) -> dict[str, Any] | None:
+        items = [self.recording_item(item) for item in event.channel if self.wants(item.chid)]
         if not items:
             return None
-        return {"timestamp": self.time(event.get("ts_ms") or now_ms()), "topic": "recordingStatus",
-                "event": event.get("event", "statusChanged"), "channel": items}
+        return {"timestamp": self.time(event.ts_ms or now_ms()), "topic": "recordingStatus",
+                "event": "statusChanged", "channel": items}
 
-    def render_motion_changes(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        items = [{"chid": item["chid"], "motion": bool(item["motion"])} for item in event.get("updated", [])
-                 if self.wants(item["chid"])]
+    def render_motion_changes(self, event: MotionChangesEvent) -> dict[str, Any] | None:
+        items = [{"chid": item.chid, "motion": item.motion} for item in event.updated if self.wants(item.chid)]
         return {"topic": "motionChanges", "updated": items} if items else None
 
-    def render_parking_count(self, event: dict[str, Any]) -> dict[str, Any] | None:
+    def render_parking_count(self, event: ParkingCountEvent) -> dict[str, Any] | None:
         lots = self.services.settings.parking_lot
-        changed = set(event.get("changed", []))
+        changed = set(event.changed)
         touched = {lot.id for lot in lots if lot.id in changed or (lot.type == "group" and changed & set(lot.members))}
         if self.view.ch is not None:
             touched &= self.view.ch
         if not touched:
             return None
-        return {"timestamp": self.time(event["ts_ms"]), "topic": "parkingCount",
-                "updated": parking_lot_items(lots, event.get("counts", {}), touched)}
+        return {"timestamp": self.time(event.ts_ms), "topic": "parkingCount",
+                "updated": parking_lot_items(lots, event.counts, touched)}
 
-    def render_lpr(self, event: dict[str, Any]) -> dict[str, Any]:
-        ts = event["ts_ms"]
+    def render_lpr(self, event: LprEvent) -> dict[str, Any]:
+        ts = event.ts_ms
         channels = self.channels()
         message: dict[str, Any] = {"timestamp": self.time(ts)}
-        if event.get("chid") is not None:
-            message["chid"] = self.channel_ref(event["chid"], channels, ts)
-        message["deviceCode"] = event.get("device_code", "")
-        message["deviceName"] = event.get("device_name") or event.get("device_code", "")
-        message["linkedChannel"] = [self.channel_ref(c, channels, ts) for c in event.get("linked", [])]
-        if event.get("image"):
-            message["image"] = storage_url(self.view.base, event["image"])
-        message["plateNo"] = event["plate_no"]
-        if event.get("score") is not None:
-            message["score"] = number(event["score"])
-        if event.get("roi"):
-            x, y, w, h = event["roi"]
+        if event.chid is not None:
+            message["chid"] = self.channel_ref(event.chid, channels, ts)
+        message["deviceCode"] = event.device_code
+        message["deviceName"] = event.device_name or event.device_code
+        message["linkedChannel"] = [self.channel_ref(c, channels, ts) for c in event.linked]
+        if event.image:
+            message["image"] = storage_url(self.view.base, event.image)
+        message["plateNo"] = event.plate_no
+        if event.score is not None:
+            message["score"] = number(event.score)
+        if event.roi:
+            x, y, w, h = event.roi
             message["roi"] = {"offset": [x, y], "size": [w, h]}
-        message["timeBegin"] = self.time(event.get("begin_ms") or ts)
+        message["timeBegin"] = self.time(event.begin_ms or ts)
         message["topic"] = "LPR"
-        lots = parking_lot_ref(event.get("parking_entrance"), event.get("parking_exit"))
+        lots = parking_lot_ref(event.parking_entrance, event.parking_exit)
         if lots:
             message["parkingLot"] = lots
-        if event.get("direction"):
-            message["direction"] = event["direction"]
+        if event.direction:
+            message["direction"] = event.direction
         return message
 
-    def render_emergency_call(self, event: dict[str, Any]) -> dict[str, Any]:
+    def render_emergency_call(self, event: EmergencyCallEvent) -> dict[str, Any]:
         channels = self.channels()
         linked = []
-        for chid in event.get("linked", []):
+        for chid in event.linked:
             item = self.channel_ref(chid, channels, None)  # live video: a call is happening now
             if self.view.verbose:
-                sources = (stream_sources(channels[chid], self.view.base, self.services.live.video_size(chid))
-                           if chid in channels else [])
-                item["streams"] = [{k: s[k] for k in STREAM_KEYS if k in s} for s in sources]
+                item["streams"] = [{k: s[k] for k in STREAM_KEYS if k in s}
+                                   for s in self.live_sources(chid, channels)]
             linked.append(item)
         return {
-            "timestamp": self.time(event["ts_ms"]),
-            "caller": event.get("caller", ""),
-            "device": event.get("device", ""),
-            "event": event["event"],
+            "timestamp": self.time(event.ts_ms),
+            "caller": event.caller,
+            "device": event.device,
+            "event": event.event,
             "linkedChannel": linked,
-            "name": event.get("name") or event.get("caller", ""),
+            "name": event.name or event.caller,
             "topic": "emergencyCall",
         }
 
-    def render_object(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        if not self.wants(event.get("chid")):
+    def render_object(self, event: ObjectEvent) -> dict[str, Any] | None:
+        if not self.wants(event.chid):
             return None
-        if self.view.object_types is not None and event.get("type") not in self.view.object_types:
+        if self.view.object_types is not None and event.kind not in self.view.object_types:
             return None
-        message: dict[str, Any] = {"timestamp": self.time(event["ts_ms"]), "chid": event["chid"],
-                                   "objId": event["obj_id"]}
-        if event.get("parent_id") is not None:
-            message["parentId"] = event["parent_id"]
-        message["type"] = event["type"]
-        message["likelihood"] = number(event.get("likelihood", 0.0))
-        message["attributes"] = event.get("attributes") or {}
-        if event.get("image"):
-            message["image"] = storage_url(self.view.base, event["image"])
+        message: dict[str, Any] = {"timestamp": self.time(event.ts_ms), "chid": event.chid, "objId": event.obj_id}
+        if event.parent_id is not None:
+            message["parentId"] = event.parent_id
+        message["type"] = event.kind
+        message["likelihood"] = number(event.likelihood)
+        message["attributes"] = dict(event.attributes)
+        if event.image:
+            message["image"] = storage_url(self.view.base, event.image)
         message["topic"] = "object"
         return message
 
-    def render_system_event(self, event: dict[str, Any]) -> dict[str, Any]:
+    def render_system_event(self, event: SystemEvent) -> dict[str, Any]:
         # the item /api/find?what=eventLog lists, led by the topic
-        return {"topic": "systemEvent", **event_json(event["entry"], self.view.lang, self.services.tz)}
+        return {"topic": "systemEvent", **event_json(event.entry, self.view.lang, self.services.tz)}

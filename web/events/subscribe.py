@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from storage.events import REALTIME_TOPICS, SubscriberOverflow, Topic
 from storage.users import Account
 from web.core import auth
 from web.core.context import Services, Subscription
@@ -37,25 +38,25 @@ from web.core.websocket import (
     forward_until_client_leaves,
     send,
 )
-from web.events.render import OBJECT_TYPES, TOPICS, EventRenderer, View
+from web.events.render import OBJECT_TYPES, EventRenderer, View
 
 log = logging.getLogger("tsnvr.web")
 
-TOPIC_RIGHTS = {"LPR": "LPR", "object": "Playback"}
+TOPIC_RIGHTS = {Topic.LPR: "LPR", Topic.OBJECT: "Playback"}
 
 
 @dataclass(frozen=True)
 class SubscribeRequest:
-    topics: list[str]
+    topics: list[Topic]
     view: View
 
 
-def read_topics(query: Query) -> list[str]:
+def read_topics(query: Query) -> list[Topic]:
     asked = query.words("topics")
     if not asked:
-        raise Refused(f"topics is required: one or more of {','.join(TOPICS)}")
-    by_name = {t.lower(): t for t in TOPICS}
-    topics: list[str] = []
+        raise Refused(f"topics is required: one or more of {','.join(REALTIME_TOPICS)}")
+    by_name = {t.lower(): t for t in REALTIME_TOPICS}
+    topics: list[Topic] = []
     for word in asked:
         topic = by_name.get(word.lower())
         if topic is None:
@@ -89,7 +90,7 @@ def read_request(ws: WebSocket, services: Services) -> SubscribeRequest:
     return SubscribeRequest(topics=topics, view=view)
 
 
-def check_rights(account: Account, topics: list[str]) -> None:
+def check_rights(account: Account, topics: list[Topic]) -> None:
     for topic in topics:
         right = TOPIC_RIGHTS.get(topic)
         if right and not account.has(right):
@@ -100,13 +101,13 @@ async def forward_events(ws: WebSocket, sub: Subscription, renderer: EventRender
     """Send events until the bus drops this subscriber (returns True) or the client goes (False)."""
     while True:
         try:
-            topic, event = await sub.get()
-        except Exception:  # the bus's overflow marker (tsnvr.bus.SubscriberOverflow): we fell behind
+            event = await sub.get()
+        except SubscriberOverflow:
             return True
         try:
-            message = renderer.render(topic, event)
+            message = renderer.render(event)
         except Exception:  # one malformed event must not end the subscription
-            log.exception("event not rendered", extra={"fields": {"topic": topic}})
+            log.exception("event not rendered", extra={"fields": {"topic": event.topic}})
             continue
         if message is not None:
             try:

@@ -12,19 +12,21 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import sqlalchemy
 import uvicorn
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from storage.channel_store import rename_channel
 from storage.clock import now_ms
 from storage.events import (
     ChannelEvent,
@@ -166,6 +168,59 @@ def test_a_recognised_plate_carries_its_channel_image_score_and_roi(client, runt
             "topic": "LPR",
             "parkingLot": {"entrance": 1, "exit": 2},
         }
+
+
+@contextmanager
+def sql_statements(runtime) -> Iterator[list[str]]:
+    """Every SQL statement either of the runtime's engines runs inside the block, from any thread."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    engines = (runtime.db.engine, runtime.db.write_engine)
+    for engine in engines:
+        sqlalchemy.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            sqlalchemy.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_fifty_subscribers_get_an_lpr_event_without_a_database_query(client, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.channel_names, "poll", lambda: [])  # the rename watch's own reads every 2 s
+    stamp = "2018-06-27T11:42:06.575-04:00"
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(subscribed(client, "LPR")) for _ in range(50)]
+        with sql_statements(runtime) as statements:
+            runtime.bus.publish(LprEvent(ts_ms=1530114126575, plate_no="FIFTY1", device_code="gate",
+                                         device_name="Gate", chid=1, linked=(1, 2, 5)))
+            messages = [ws.receive_json() for ws in sockets]
+    assert statements == []
+    for message in messages:
+        assert message["chid"] == {"chid": 1, "title": "Front door", "displayName": "CH1. Front door",
+                                   "src": f"http://testserver/watch?ch=1&when={when(stamp)}"}
+        assert [(c["chid"], c["title"]) for c in message["linkedChannel"]] == [(1, "Front door"), (2, ""),
+                                                                               (5, "Yard")]
+
+
+def test_a_renamed_channel_has_its_new_title_in_the_next_lpr_event(client, runtime):
+    runtime.channel_names.poll()  # the watch knows the rows the fixture wrote
+    plate_at_gate = LprEvent(ts_ms=1530114126575, plate_no="REN1", device_code="gate", device_name="Gate",
+                             chid=1)
+    with subscribed(client, "channelStatus,LPR") as ws:
+        assert ws.receive_json()["event"] == "currentStatus"
+        runtime.bus.publish(plate_at_gate)
+        assert ws.receive_json()["chid"]["title"] == "Front door"
+        assert rename_channel(runtime.db, 1, "Gate")  # as `tsnvr channel rename` does
+        runtime.channel_names.poll()  # as the server does every few seconds
+        renamed = ws.receive_json()
+        assert (renamed["event"], renamed["name"]) == ("nameChanged", "Gate")
+        runtime.bus.publish(plate_at_gate)
+        assert ws.receive_json()["chid"] == {
+            "chid": 1, "title": "Gate", "displayName": "CH1. Gate",
+            "src": "http://testserver/watch?ch=1&when=2018%2D06%2D27T11%3A42%3A06%2E575%2D04%3A00"}
 
 
 # -- emergencyCall -------------------------------------------------------------------------------

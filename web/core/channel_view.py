@@ -53,7 +53,12 @@ def hls_path(chid: int, profile: str = "main") -> str:
 def stream_sources(channel: Channel, base: str, size: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     """Live stream list (staticSrc / src): the HLS playlist the recorder makes from the camera's
     packets, once the recorder has reported the stream (`size`); before that nothing serves it."""
+    return live_sources(channel.chid, base, size)
+
+
+def live_sources(chid: int, base: str, size: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    """stream_sources for a channel known by its number."""
     if not size:
         return []
-    return [{"protocol": "hls", "profile": "main", "src": base + hls_path(channel.chid),
+    return [{"protocol": "hls", "profile": "main", "src": base + hls_path(chid),
              "type": "application/x-mpegurl", "label": resolution_label(*size), "size": [size[0], size[1]]}]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.eventlog import EventLog
 from storage.events import Event, Topic
 from storage.settings import Settings
+from web.core.channel_titles import ChannelTitles
 
 
 class Subscription(Protocol):
@@ -67,6 +68,11 @@ class Services:
     recorder: ChannelControl | None = None
     request_restart: Callable[[], None] = lambda: None
     request_reboot: Callable[[], None] = lambda: None
+    titles: ChannelTitles = field(init=False)  # kept from the bus, for rendering events
+
+    def __post_init__(self) -> None:
+        self.titles = ChannelTitles(self.db)
+        self.bus.listen(self.titles)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1,7 +1,9 @@
 """Bus events (storage.events), rendered as TS-API JSON for one WebSocket subscriber.
 
 The renderer adds what depends on the subscriber: absolute URLs (from the Host it connected to),
-language, verbosity, the `ch` and `objectType` filters, and the server's time zone.
+language, verbosity, the `ch` and `objectType` filters, and the server's time zone. Rendering an
+event reads no database (channel titles come from services.titles), so it may run on the event
+loop; the current state a new subscriber is told first does read it (call that in a thread).
 
 parkingCount is rendered as "updated": the changed lots and the groups that hold them, names and
 capacities from the settings at the time of rendering. packing has no source.
@@ -31,7 +33,7 @@ from storage.events import (
 )
 from storage.models import Channel
 from web.core import i18n
-from web.core.channel_view import caps, display_name, stream_sources, summary
+from web.core.channel_view import caps, display_name, live_sources, summary
 from web.core.context import Services
 from web.core.device_view import parking_lot_items, parking_lot_ref
 from web.core.timefmt import format_ms
@@ -78,12 +80,9 @@ class EventRenderer:
             status["message"] = i18n.text(self.view.lang, f"status.{code}")
         return status
 
-    def channels(self) -> dict[int, Channel]:
-        return {c.chid: c for c in all_channels(self.services.db)}
-
-    def channel_ref(self, chid: int, channels: dict[int, Channel], when_ms: int | None) -> dict[str, Any]:
+    def channel_ref(self, chid: int, when_ms: int | None) -> dict[str, Any]:
         """{"chid", "title", "displayName", "src"}: the watch page live, or at `when_ms`."""
-        title = channels[chid].name if chid in channels else ""
+        title = self.services.titles.title(chid) or ""
         return {
             "chid": chid,
             "title": title,
@@ -91,11 +90,11 @@ class EventRenderer:
             "src": watch_url(self.view.base, chid, when_ms, self.services.tz),
         }
 
-    def live_sources(self, chid: int, channels: dict[int, Channel]) -> list[dict[str, Any]]:
+    def live_sources(self, chid: int) -> list[dict[str, Any]]:
         """The channel's live streams; none for a channel that does not exist."""
-        if chid not in channels:
+        if self.services.titles.title(chid) is None:
             return []
-        return stream_sources(channels[chid], self.view.base, self.services.live.video_size(chid))
+        return live_sources(chid, self.view.base, self.services.live.video_size(chid))
 
     # -- the first message of stateful topics ---------------------------------------------------
 
@@ -120,7 +119,7 @@ class EventRenderer:
         live = self.services.live
         items = [
             {**summary(c), "status": self.status(live.channel_status(c.chid)), "caps": caps(c),
-             "src": stream_sources(c, self.view.base, live.video_size(c.chid))}
+             "src": live_sources(c.chid, self.view.base, live.video_size(c.chid))}
             for c in self.watched_channels()
         ]
         return {"timestamp": self.time(now_ms()), "topic": "channelStatus", "event": "currentStatus",
@@ -187,7 +186,7 @@ class EventRenderer:
         if event.status is not None:
             message["status"] = self.status(event.status)
         if event.event == ChannelEvent.VIDEO_STREAM_READY:
-            message["src"] = self.live_sources(event.chid, self.channels())
+            message["src"] = self.live_sources(event.chid)
         if event.codec is not None:
             message["codec"] = event.codec
         if event.size is not None:
@@ -218,13 +217,12 @@ class EventRenderer:
 
     def render_lpr(self, event: LprEvent) -> dict[str, Any]:
         ts = event.ts_ms
-        channels = self.channels()
         message: dict[str, Any] = {"timestamp": self.time(ts)}
         if event.chid is not None:
-            message["chid"] = self.channel_ref(event.chid, channels, ts)
+            message["chid"] = self.channel_ref(event.chid, ts)
         message["deviceCode"] = event.device_code
         message["deviceName"] = event.device_name or event.device_code
-        message["linkedChannel"] = [self.channel_ref(c, channels, ts) for c in event.linked]
+        message["linkedChannel"] = [self.channel_ref(c, ts) for c in event.linked]
         if event.image:
             message["image"] = storage_url(self.view.base, event.image)
         message["plateNo"] = event.plate_no
@@ -243,13 +241,11 @@ class EventRenderer:
         return message
 
     def render_emergency_call(self, event: EmergencyCallEvent) -> dict[str, Any]:
-        channels = self.channels()
         linked = []
         for chid in event.linked:
-            item = self.channel_ref(chid, channels, None)  # live video: a call is happening now
+            item = self.channel_ref(chid, None)  # live video: a call is happening now
             if self.view.verbose:
-                item["streams"] = [{k: s[k] for k in STREAM_KEYS if k in s}
-                                   for s in self.live_sources(chid, channels)]
+                item["streams"] = [{k: s[k] for k in STREAM_KEYS if k in s} for s in self.live_sources(chid)]
             linked.append(item)
         return {
             "timestamp": self.time(event.ts_ms),

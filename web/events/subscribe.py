@@ -131,6 +131,7 @@ async def subscribe_events(ws: WebSocket) -> None:
     subscriber_id = str(uuid.uuid4())
     renderer = EventRenderer(services, request.view)
     try:
+        await run_in_threadpool(services.titles.load)  # once per server: rendering reads no database
         await send(ws, {"subscriberId": subscriber_id, "topics": request.topics})
         for topic in request.topics:
             state = await run_in_threadpool(renderer.current_state, topic)

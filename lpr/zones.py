@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from storage.settings import LOGICAL_HEIGHT, LOGICAL_WIDTH, LprDevice
+from storage.settings import LOGICAL_HEIGHT, LOGICAL_WIDTH, LprDevice, Settings
 
 MIN_MOVEMENT = 0.03  # a net movement under this share of the frame (along the entry axis) has no direction
 NOT_USED = "NotUsed"
@@ -82,22 +81,22 @@ class Zone:
         return "entry" if moved > 0 else "exit"
 
 
-def zones_of(settings: Any) -> list[Zone]:
+def zones_of(settings: Settings) -> list[Zone]:
     """Every zone in use: [[lpr_device]] rows with a zone whose tag is not "NotUsed", ordered by device id."""
     devices = sorted(settings.lpr_device, key=lambda d: d.id)
     return [Zone.from_device(d) for d in devices if d.zone is not None and d.tag != NOT_USED]
 
 
-def zones_for_channel(settings: Any, chid: int) -> list[Zone]:
+def zones_for_channel(settings: Settings, chid: int) -> list[Zone]:
     """The zones in use on channel `chid`, ordered by device id."""
     return [z for z in zones_of(settings) if z.chid == chid]
 
 
-def analysed_channels(settings: Any) -> list[int]:
+def analysed_channels(settings: Settings) -> list[int]:
     """Channels the worker analyses: those with a zone in use, and `lpr_channels`; [] when `lpr_enabled` is off."""
-    if not getattr(settings, "lpr_enabled", True):
+    if not settings.lpr_enabled:
         return []
-    chids = {z.chid for z in zones_of(settings)} | set(getattr(settings, "lpr_channels", []))
+    chids = {z.chid for z in zones_of(settings)} | set(settings.lpr_channels)
     return sorted(chids)
 
 

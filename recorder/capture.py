@@ -159,7 +159,7 @@ class Capture:
 
     def _play_file(self, container: InputContainer, stream: VideoStream, segmenter: Segmenter) -> SessionEnd:
         """Play in real time; with playback "repeat", loop with timestamps that keep increasing."""
-        pacer = RealTimePacer(stream.time_base, self._stop)
+        pacer = RealTimePacer(segmenter.info.time_base, self._stop)
         frame_ticks = segmenter.info.frame_ticks
         shift = 0
         next_start: int | None = None  # where the next loop's first packet goes, shifted

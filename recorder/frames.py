@@ -43,8 +43,8 @@ from fractions import Fraction
 
 import av
 import numpy as np
-from av.codec.context import CodecContext
 from av.packet import Packet
+from av.video.codeccontext import VideoCodecContext
 
 from recorder.segmenter import StreamInfo
 from recorder.wallclock import StreamClock
@@ -176,7 +176,8 @@ class FrameSampler:
                 with self._lock:
                     self._dropped += 1
             return
-        copy = Packet(packet)  # the recorder's own packet is muxed (and emptied) later
+        # The recorder's own packet is muxed (and emptied) later. PyAV copies any buffer; its stub allows bytes.
+        copy = Packet(packet)  # type: ignore[arg-type]
         copy.pts, copy.dts, copy.is_keyframe = packet.pts, packet.dts, key
         if packet.time_base is not None:
             copy.time_base = packet.time_base
@@ -269,6 +270,8 @@ class FrameSampler:
             return
         try:
             decoder = av.CodecContext.create(run.codec.name, "r")
+            if not isinstance(decoder, VideoCodecContext):
+                raise TypeError(f"{run.codec.name} is not a video codec")
             if run.codec.extradata:
                 decoder.extradata = run.codec.extradata
             decoder.thread_count = 1  # many channels share few cores: one thread each
@@ -286,7 +289,7 @@ class FrameSampler:
             except Exception:  # a bug must not end the channel's analytics for good
                 log.exception("analytics decoding failed", extra={"fields": {"chid": self.chid}})
 
-    def _decode(self, run: _Run, decoder: CodecContext, timing: _Timing, item: _Item) -> None:
+    def _decode(self, run: _Run, decoder: VideoCodecContext, timing: _Timing, item: _Item) -> None:
         if item.gap:
             decoder.flush_buffers()
         dts = timing.observe(item)

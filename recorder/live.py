@@ -22,7 +22,6 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
 import av
 from av.packet import Packet
@@ -65,7 +64,7 @@ class Header:
     height: int
     init: bytes
 
-    def message(self) -> dict[str, Any]:
+    def message(self) -> dict[str, str | int]:
         return {"mime": self.mime, "width": self.width, "height": self.height}
 
 

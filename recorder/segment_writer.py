@@ -40,9 +40,11 @@ class SegmentWriter:
 
     def write(self, packet: Packet) -> None:
         """Mux a packet whose dts is set; timestamps are shifted so that the file starts at 0."""
+        dts = packet.dts
+        assert dts is not None
         if self._origin is None:
-            self._origin = packet.dts
-        packet.dts -= self._origin
+            self._origin = dts
+        packet.dts = dts - self._origin
         packet.pts = packet.dts if packet.pts is None else packet.pts - self._origin
         packet.stream = self._stream
         self._output.mux(packet)

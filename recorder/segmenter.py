@@ -89,7 +89,8 @@ class Segmenter:
             return
         if packet.dts is None and packet.pts is not None and not self.info.reorders:
             packet.dts = packet.pts  # without reordering, decode time is presentation time
-        if packet.dts is None:
+        dts = packet.dts
+        if dts is None:
             if self.untimed is not None:
                 self.dropped += 1
             if packet.is_keyframe and not self.info.reorders:
@@ -103,12 +104,12 @@ class Segmenter:
             if packet.is_keyframe:
                 packet = _joined(head, packet, timing=packet)
             else:
-                head.dts = head.pts = packet.dts - self.info.frame_ticks
+                head.dts = head.pts = dts - self.info.frame_ticks
                 self._accept(head, arrival_ms)
         self._accept(packet, arrival_ms)
 
     def _accept(self, packet: Packet, arrival_ms: float) -> None:
-        dts = packet.dts
+        dts = _dts(packet)
         if self.last_dts is not None:
             step = dts - self.last_dts
             if step > self.jump_ticks or step < -self.backward_ticks:
@@ -168,11 +169,12 @@ class Segmenter:
         if self.pending is None or self.writer is None:
             return
         packet, self.pending = self.pending, None
+        dts = _dts(packet)
         if next_dts is not None:
-            packet.duration = next_dts - packet.dts
+            packet.duration = next_dts - dts
         elif not packet.duration:
             packet.duration = self.last_step
-        end_dts = packet.dts + packet.duration
+        end_dts = dts + packet.duration
         try:
             self.writer.write(packet)
         except (OSError, av.FFmpegError) as exc:
@@ -212,6 +214,12 @@ class Segmenter:
             writer.abandon()
             if self.on_abandoned is not None and writer.part.exists():
                 self.on_abandoned(writer.part)
+
+
+def _dts(packet: Packet) -> int:
+    """The DTS of a packet that feed() accepted: it drops every packet without one."""
+    assert packet.dts is not None
+    return packet.dts
 
 
 def _joined(first: Packet, rest: Packet, timing: Packet) -> Packet:

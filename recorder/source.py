@@ -6,13 +6,13 @@ import errno
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import av
 from av.container import InputContainer
 
 from recorder.events import ChannelStatus
+from storage.models import Channel
 
 # Short probing: the first packet comes in ~0.03 s instead of ~0.9 s.
 PROBE_OPTIONS = {"analyzeduration": "200000", "probesize": "65536"}
@@ -31,7 +31,7 @@ class ChannelSource:
     playback: str | None = None  # file channels: "once" or "repeat"
 
     @classmethod
-    def from_channel(cls, channel: Any) -> ChannelSource:
+    def from_channel(cls, channel: Channel) -> ChannelSource:
         return cls(chid=channel.chid, type=channel.type or "rtsp", source=channel.source, tcp=channel.tcp,
                    uid=channel.uid, password=channel.password, playback=channel.playback)
 

@@ -557,9 +557,9 @@ def test_a_write_failure_is_reported_and_recording_resumes(env: Env, server: Rts
     supervisor.start()
     try:
         failed = env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].failure_ms is not None)
-        item = env.events.items[failed][1]["channel"][0]
-        assert (item["streaming"], item["recording"]) == (True, False)
-        assert abs(item["failure_ms"] - now_ms()) < 5000
+        item = env.events.items[failed][1].channel[0]
+        assert (item.streaming, item.recording) == (True, False)
+        assert abs(item.failure_ms - now_ms()) < 5000
         blocker.unlink()
         env.events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording,
                             timeout=10, after=failed)

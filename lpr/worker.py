@@ -67,7 +67,7 @@ class ChannelPlan:
 class ChannelState:
     plan: ChannelPlan
     motion: MotionDetector
-    plates: PlateTracker
+    plates: PlateTracker[Zone]
     objects: ObjectTracker
     pending: tuple[float, np.ndarray] | None = None  # the newest frame not analysed yet
     moved_in_cycle: bool = False
@@ -115,7 +115,7 @@ class AnalyticsWorker:
                 state = self._channels.get(chid)
                 if state is None:
                     self._channels[chid] = ChannelState(plan, MotionDetector(self.motion_threshold),
-                                                        PlateTracker(self.gap_ms),
+                                                        PlateTracker[Zone](self.gap_ms),
                                                         ObjectTracker(self._new_object_id, OBJECT_GAP_MS))
                 else:
                     state.plan = plan
@@ -229,11 +229,11 @@ class AnalyticsWorker:
         state.plates.update(wall_ms, placed, image)
         for track in state.plates.open:
             if track.zone.mode == "parking" and track.row_id is None and len(track.reads) >= PARKED_READS \
-                    and track.last_ms - track.first_ms >= PARKED_MS:  # type: ignore[attr-defined]
+                    and track.last_ms - track.first_ms >= PARKED_MS:
                 self._guarded(self._log_plate, state, track)
         if plan.objects:
-            for track in state.objects.update(wall_ms, objects, image):
-                self._report_object(plan.chid, track)
+            for seen in state.objects.update(wall_ms, objects, image):
+                self._report_object(plan.chid, seen)
 
     def _close_tracks(self, now_ms: float, everything: bool = False) -> None:
         with self._lock:
@@ -266,12 +266,12 @@ class AnalyticsWorker:
             self.publish(MotionChangesEvent(tuple(changed)))
 
     # results
-    def _log_plate(self, state: ChannelState, track: PlateTrack) -> None:
+    def _log_plate(self, state: ChannelState, track: PlateTrack[Zone]) -> None:
         result = track.vote()
         if result.reads < MIN_READS and result.score < SURE_SCORE:
             log.debug("plate dropped", extra={"fields": {"text": result.text, "score": result.score}})
             return
-        zone: Zone = track.zone  # type: ignore[assignment]
+        zone = track.zone
         parking_zone = zone.mode == "parking"
         chid = state.plan.chid
         index = track.representative(result.text)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from storage.clock import now_ms
 from storage.db import Database
-from storage.models import Channel
+from storage.models import ANY_FREE_CHID, Channel
 
 
 class AddFailure(IntEnum):
@@ -37,7 +37,7 @@ def _chids(session: Session) -> set[int]:
 
 
 def add_channels(db: Database, channels: list[Channel], max_channels: int) -> list[Channel | AddFailure]:
-    """Store `channels` (those with chid None get the lowest free numbers) and return, item by item,
+    """Store `channels` (those with chid ANY_FREE_CHID get the lowest free numbers) and return, item by item,
     the stored row or why it was refused.
 
     Channels that name their number claim it first, in request order; then the others fill the
@@ -46,17 +46,17 @@ def add_channels(db: Database, channels: list[Channel], max_channels: int) -> li
     now = now_ms()
     with db.write() as s:
         taken = _chids(s)
-        order = [i for i, c in enumerate(channels) if c.chid is not None]
-        order += [i for i, c in enumerate(channels) if c.chid is None]
+        order = [i for i, c in enumerate(channels) if c.chid != ANY_FREE_CHID]
+        order += [i for i, c in enumerate(channels) if c.chid == ANY_FREE_CHID]
         for i in order:
             channel = channels[i]
-            if channel.chid is not None and channel.chid in taken:
+            if channel.chid != ANY_FREE_CHID and channel.chid in taken:
                 results[i] = AddFailure.CHID_IN_USE
                 continue
             if len(taken) >= max_channels:
                 results[i] = AddFailure.OVER_LIMIT
                 continue
-            if channel.chid is None:
+            if channel.chid == ANY_FREE_CHID:
                 channel.chid = next_free_chid(taken)
             channel.created_ms = now
             taken.add(channel.chid)

@@ -103,9 +103,12 @@ class DetectedObject(SQLModel, table=True):
     bottom_colors: str = Field(default=",", max_length=256)
 
 
+ANY_FREE_CHID = 0  # a Channel to be stored with the lowest free number (channel numbers start at 1)
+
+
 class Channel(SQLModel, table=True):
     __tablename__ = "channels"
-    chid: int = Field(primary_key=True)
+    chid: int = Field(default=ANY_FREE_CHID, primary_key=True)
     name: str = Field(default="", max_length=256)
     type: str = Field(default="rtsp", max_length=8)  # rtsp, onvif, file
     source: str = Field(sa_column=Column(Text, nullable=False))
@@ -116,7 +119,7 @@ class Channel(SQLModel, table=True):
     device_url: str | None = Field(default=None, max_length=512)
     device_name: str | None = Field(default=None, max_length=256)
     playback: str | None = Field(default=None, max_length=8)  # once, repeat (file channels)
-    created_ms: int = Field(sa_column=_ms())
+    created_ms: int = Field(default=0, sa_column=_ms())  # set when stored
 
 
 class Segment(SQLModel, table=True):

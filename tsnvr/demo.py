@@ -118,7 +118,7 @@ def plate_box(index: int) -> Box | None:
 
 # --- drawing -----------------------------------------------------------------------------------------
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)  # Pillow's own TrueType font: no system font needed
 
 
@@ -252,8 +252,9 @@ Planes = tuple[Image.Image, Image.Image, Image.Image]  # Y, U, V as 8-bit greysc
 def _to_planes(image: Image.Image, pix_fmt: str) -> Planes:
     """The picture in `pix_fmt` (BT.601 limited range, as the encoder gets it), one image per plane."""
     frame = av.VideoFrame.from_image(image.convert("RGB")).reformat(format=pix_fmt)
-    return tuple(Image.frombytes("L", (plane.width, plane.height), bytes(plane), "raw", "L", plane.line_size)
-                 for plane in frame.planes)
+    y, u, v = (Image.frombytes("L", (plane.width, plane.height), bytes(plane), "raw", "L", plane.line_size)
+               for plane in frame.planes)
+    return y, u, v
 
 
 @cache
@@ -268,7 +269,8 @@ def render_planes(index: int) -> Planes:
     """Frame `index` of the clip: the car, shrunk to its distance, pasted on the background plane by plane
     (no per-frame RGB conversion: that would cost more than encoding)."""
     background, car, mask = _layers()
-    planes = tuple(plane.copy() for plane in background)
+    y, u, v = (plane.copy() for plane in background)
+    planes = (y, u, v)
     box = car_box(index)
     if box.bottom <= 0 or box.top >= HEIGHT:
         return planes

@@ -49,7 +49,7 @@ from storage.channel_store import AddFailure, add_channels, all_chids, delete_ch
 from storage.clock import now_ms
 from storage.eventlog import ChannelCode, EventType
 from storage.events import ChannelEvent, ChannelStatusEvent
-from storage.models import Channel
+from storage.models import ANY_FREE_CHID, Channel
 from web.core import i18n
 from web.core.answers import ts_json
 from web.core.auth import require
@@ -86,9 +86,10 @@ class NewChannel:
         return self.source
 
     def row(self) -> Channel:
-        return Channel(chid=self.chid, name=self.name, type=self.type, source=self.source or "", tcp=self.tcp,
-                       uid=self.uid, password=self.password, substream=self.substream,
-                       device_url=self.device_url, device_name=self.device_name, playback=self.playback)
+        return Channel(chid=ANY_FREE_CHID if self.chid is None else self.chid, name=self.name, type=self.type,
+                       source=self.source or "", tcp=self.tcp, uid=self.uid, password=self.password,
+                       substream=self.substream, device_url=self.device_url, device_name=self.device_name,
+                       playback=self.playback)
 
 
 def _value(item: dict[str, Any], key: str, kind: type, label: str) -> Any:
@@ -99,7 +100,7 @@ def _value(item: dict[str, Any], key: str, kind: type, label: str) -> Any:
         raise bad_request(f"{label}{key} must be a whole number")
     if not isinstance(value, kind):
         raise bad_request(f"{label}{key} must be {'true or false' if kind is bool else 'a string'}")
-    if kind is str and len(value) > LIMITS[key]:
+    if isinstance(value, str) and len(value) > LIMITS[key]:
         raise bad_request(f"{label}{key} is longer than {LIMITS[key]} characters")
     return value
 

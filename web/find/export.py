@@ -3,7 +3,6 @@ answered with their download URLs; the export is written to the event log."""
 
 from __future__ import annotations
 
-from datetime import UTC
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -38,7 +37,7 @@ def export_car_numbers(request: Request) -> Response:
     f, times = plate_filter_of(query, services)
     directory = exports.exports_dir(settings.data_dir)
     exports.remove_expired(directory, settings.export_max_age_hours * 3600)
-    name_zone = UTC if times.begin is not None and times.begin.utc else services.tz
+    name_zone = None if times.begin is not None and times.begin.utc else services.tz  # None: UTC
     named_after = times.begin_ms if times.begin_ms is not None else now_ms()
     stem = exports.name_stem(to_datetime(named_after, name_zone))
     base = base_url(request)

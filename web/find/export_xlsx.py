@@ -80,7 +80,8 @@ class PlateWorkbooks:
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet(SHEET_TITLE)
         for column, width in COLUMN_WIDTHS.items():
-            self._sheet.column_dimensions[column].width = width
+            # a write-only sheet takes column widths before its first row; the stubs leave the attribute out
+            self._sheet.column_dimensions[column].width = width  # type: ignore[union-attr]
         self._sheet.append(self.header_row)
         self._in_file = 0
 

@@ -42,7 +42,7 @@ class RecorderSupervisor:
         self.db = db
         self.config = RecorderConfig.from_settings(settings)
         self.publish = publish
-        self.storage_events = StorageEvents(eventlog or EventLog(db), self.config.data_dir, self.config.timezone)
+        self.storage_events = StorageEvents(eventlog or EventLog(db), self.config.data_dir, settings.timezone)
         self.last_retention: RetentionPass | None = None  # the latest pass, for /api/system?health
         self._retention_lock = threading.Lock()  # one pass at a time
         self._wake = threading.Event()  # an early retention pass: stop, or a channel could not write

@@ -34,9 +34,12 @@ ADMIN_AUTH = b64("admin", ADMIN_PASSWORD)
 
 
 def write_settings(data_dir: Path, **values: object) -> None:
-    raw = settings_file.read_file(data_dir / settings_file.SETTINGS_FILE)
-    raw.update(values)
-    settings_file.write_file(data_dir / settings_file.SETTINGS_FILE, raw)
+    """Set keys of DIR/settings.toml, keeping the others (and comments)."""
+    path = data_dir / settings_file.SETTINGS_FILE
+    document = settings_file.read_document(path)
+    for key, value in values.items():
+        document[key] = value
+    settings_file.write_file(path, document)
 
 
 @pytest.fixture

@@ -274,3 +274,39 @@ def test_add_lpr_device_for_other_code(data_dir):
         with pytest.raises(settings_file.SettingsError, match=message):
             add_lpr_device(data_dir, **bad)
     assert settings_text(data_dir) == before
+
+
+COMMENTED = """\
+# Parking B1
+site_name = "Parking B1"   # shown by /api/info
+timezone = "America/New_York"
+
+# the lots, by floor
+[[parking_lot]]
+id = 1
+name = "B1"   # ground floor
+max_count = 50
+
+[[lpr_device]]   # the gate camera's reader
+id = 5
+code = "F00005"
+linked_channels = [1, 2]   # gate, then ramp
+"""
+
+
+def test_cli_edits_keep_comments_and_layout(data_dir):
+    path = data_dir / settings_file.SETTINGS_FILE
+    path.write_text(COMMENTED)
+    assert tsnvr(data_dir, "device", "lpr", "add", "--code", "F00001", "--id", "1", "--entrance", "1") == 0
+    assert tsnvr(data_dir, "device", "emcall", "add", "--code", "E1") == 0
+    text = settings_text(data_dir)
+    assert text.startswith(COMMENTED.split("[[lpr_device]]")[0])  # untouched up to the first device
+    assert '[[lpr_device]]   # the gate camera\'s reader\nid = 5\ncode = "F00005"\n' \
+           'linked_channels = [1, 2]   # gate, then ramp\n' in text
+    raw = settings_file.read_file(path)
+    assert [d["code"] for d in raw["lpr_device"]] == ["F00001", "F00005"]  # in id order
+    assert raw["lpr_device"][0]["parking_entrance"] == 1 and raw["emergency_call"][0]["code"] == "E1"
+    assert tsnvr(data_dir, "device", "lpr", "rm", "1") == 0
+    assert tsnvr(data_dir, "device", "emcall", "rm", "1") == 0
+    left = [line for line in settings_text(data_dir).splitlines() if line and line != "emergency_call = []"]
+    assert left == [line for line in COMMENTED.splitlines() if line]  # back to the user's file, comments and all

@@ -171,16 +171,71 @@ def test_bad_lpr_settings_name_the_setting(tmp_path: Path, values, env, fragment
 
 def test_engine_settings_match_lpr_config():
     """Every LprConfig field is a Settings key lpr_<field> of the same type and default: they never drift."""
-    import dataclasses
-
     from lpr.config import LprConfig
 
     assert LprConfig.from_settings(Settings()) == LprConfig()
-    settings_fields = {f.name: f for f in dataclasses.fields(Settings)}
-    for f in dataclasses.fields(LprConfig):
-        assert "lpr_" + f.name in settings_fields, f.name
-        assert str(settings_fields["lpr_" + f.name].type) == str(f.type), f.name
-        assert getattr(Settings(), "lpr_" + f.name) == getattr(LprConfig(), f.name), f.name
+    for name, field in LprConfig.model_fields.items():
+        key = "lpr_" + name
+        assert LprConfig.keys()[name] == key and key in Settings.model_fields, name
+        assert Settings.model_fields[key].annotation == field.annotation, name
+        assert getattr(Settings(), key) == getattr(LprConfig(), name), name
+
+
+def test_the_recorder_and_the_reader_get_typed_sections(tmp_path: Path):
+    from lpr.config import LprConfig
+    from recorder.config import RecorderConfig
+
+    write_settings(tmp_path, segment_seconds=30, retention_max_age_days=7, lpr_threads=2, lpr_quantize="off")
+    settings = settings_file.load(tmp_path, env={"TSNVR_RECONNECT_MAX_SECONDS": "5"})
+    recorder = RecorderConfig.from_settings(settings)
+    assert recorder == settings.recorder
+    assert (recorder.data_dir, recorder.segment_seconds, recorder.retention_max_age_days,
+            recorder.reconnect_max_seconds) == (tmp_path, 30.0, 7.0, 5.0)
+    assert settings.lpr == LprConfig.from_settings(settings) == LprConfig(threads=2, quantize=False)
+    assert LprConfig.from_settings(settings, threads=1, regions=["BR"]).regions == ["BR"]
+
+
+@pytest.mark.parametrize("where", ["file", "variable", "section"])
+def test_a_misspelt_boolean_is_an_error_everywhere(tmp_path: Path, where):
+    from lpr.config import LprConfig
+
+    for word, value in [("yes", True), ("ON", True), ("1", True), ("off", False), ("0", False), ("False", False)]:
+        if where == "file":
+            write_settings(tmp_path, lpr_quantize=word)
+        env = {"TSNVR_LPR_QUANTIZE": word} if where == "variable" else {}
+        config = LprConfig.from_settings(None, quantize=word) if where == "section" else \
+            settings_file.load(tmp_path, env=env).lpr
+        assert config.quantize is value, word
+    name = {"file": "'lpr_quantize'", "variable": "'TSNVR_LPR_QUANTIZE'", "section": "'lpr_quantize'"}[where]
+    for word in ("ture", "2", "y", ""):
+        write_settings(tmp_path, lpr_quantize=word if where == "file" else True)
+        with pytest.raises(SettingsError, match=f"setting {name}: '{word}' is not a valid boolean"):
+            if where == "section":
+                LprConfig.from_settings(None, quantize=word)
+            else:
+                settings_file.load(tmp_path, env={"TSNVR_LPR_QUANTIZE": word} if where == "variable" else {})
+
+
+def test_every_key_is_declared_with_its_meaning_and_reload():
+    from storage.settings.values import is_live
+
+    assert [k for k in Settings.model_fields if k != "data_dir"] == settings_file.KEYS
+    for key in settings_file.KEYS:
+        assert Settings.model_fields[key].description, key
+    assert [k for k in settings_file.KEYS if k not in settings_file.VARIABLE_KEYS] == list(settings_file.TABLES)
+    live = [k for k in settings_file.KEYS if is_live(Settings.model_fields[k])]
+    assert "site_name" in live and "lpr_fps" in live and "lpr_device" in live and "port" not in live
+    assert settings_file.needs_restart(["site_name", "port", "lpr_fps", "segment_seconds", "data_dir"]) == [
+        "port", "segment_seconds"]
+
+
+def test_the_docs_tables_are_made_from_the_schema():
+    from storage.settings import doc
+
+    text = doc.DOC.read_text(encoding="utf-8")
+    assert doc.updated(text) == text, "docs/settings.md differs from the schema: run python -m storage.settings.doc"
+    for key in settings_file.VARIABLE_KEYS:
+        assert f"| `{key}` |" in text, key
 
 
 def test_lpr_config_reads_settings_toml_and_environment(tmp_path: Path):

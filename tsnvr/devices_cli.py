@@ -1,9 +1,9 @@
 """`tsnvr device lpr|emcall add|list|rm` and `tsnvr parking add|list|rm`.
 
 They edit DIR/settings.toml ([[lpr_device]], [[emergency_call]], [[parking_lot]]), keeping every
-other key, and write only what storage.settings.from_mapping accepts. A running server notices the
-change within a few seconds and logs "Settings changed". `add_lpr_device` does what
-`tsnvr device lpr add` does, for other code (the demo set-up).
+other key and the file's comments and layout, and write only what storage.settings.from_mapping
+accepts. A running server notices the change within a few seconds and logs "Settings changed".
+`add_lpr_device` does what `tsnvr device lpr add` does, for other code (the demo set-up).
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+import tomlkit
+from tomlkit.toml_document import TOMLDocument
 
 from lpr.zones import to_logical
 from storage import parking
@@ -96,32 +99,42 @@ def non_negative_int(text: str) -> int:
 
 
 class SettingsFile:
-    """settings.toml as a raw mapping, edited one table row at a time and validated before writing."""
+    """settings.toml as a TOML document (comments and layout kept), edited one table row at a time and
+    validated before writing."""
 
     def __init__(self, data_dir: Path, loaded: Settings | None = None) -> None:
         self.loaded = loaded  # with TSNVR_* applied: where the database is (commands that need it)
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / settings_file.SETTINGS_FILE
-        self.raw = settings_file.read_file(self.path)
-        self.current = self.validate(self.raw)
+        self.document = settings_file.read_document(self.path)
+        self.current = self.validate(self.document)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> SettingsFile:
         loaded = load_settings(args)
         return cls(loaded.data_dir, loaded)
 
-    def validate(self, raw: dict[str, Any]) -> Settings:
-        return settings_file.from_mapping(raw, self.data_dir, env={})
+    def validate(self, document: TOMLDocument) -> Settings:
+        return settings_file.from_mapping(document.unwrap(), self.data_dir, env={})
 
     def rows(self, table: str) -> list[Any]:
         return list(getattr(self.current, table))
 
     def save(self, table: str, rows: list[Any]) -> Settings:
-        raw = dict(self.raw)
-        raw[table] = [settings_file.table_to_dict(row) for row in sorted(rows, key=lambda r: r.id)]
-        settings = self.validate(raw)
-        settings_file.write_file(self.path, raw)
-        self.raw, self.current = raw, settings
+        """Make `table` hold `rows`: rows gone or changed are removed, new ones added in id order; the rows
+        that stay, and every comment, are written as they were."""
+        document = tomlkit.parse(self.document.as_string())
+        wanted = {row.id: settings_file.table_to_dict(row) for row in rows}
+        written = {row.id: settings_file.table_to_dict(row) for row in self.rows(table)}
+        for row_id, row in written.items():
+            if wanted.get(row_id) != row:
+                settings_file.remove_row(document, table, row_id)
+        for row_id, row in sorted(wanted.items()):
+            if written.get(row_id) != row:
+                settings_file.add_row(document, table, row)
+        settings = self.validate(document)
+        settings_file.write_file(self.path, document)
+        self.document, self.current = document, settings
         return settings
 
 

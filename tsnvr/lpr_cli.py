@@ -8,11 +8,9 @@ on its own too. Engine settings come from the data directory's settings (lpr_* k
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
-from types import SimpleNamespace
 from typing import Any
 
 from lpr.config import PREFIX, LprConfig
@@ -51,18 +49,17 @@ def _load_image(path: str) -> Any:
 
 
 def _overrides(items: list[str]) -> dict[str, Any]:
-    """--set lpr_NAME=VALUE (or NAME=VALUE) -> LprConfig keyword arguments."""
-    fields = {f.name for f in dataclasses.fields(LprConfig)}
+    """--set lpr_NAME=VALUE (or NAME=VALUE) -> LprConfig keyword arguments, as text: LprConfig.from_settings
+    reads them as it reads settings.toml's values (SettingsError naming the key)."""
+    keys = LprConfig.keys()
     raw: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
         name = name.strip().removeprefix(PREFIX)
-        if not sep or name not in fields:
-            names = ", ".join(LprConfig.setting_names())
-            raise ValueError(f"--set {item!r}: expected SETTING=VALUE with one of {names}")
-        raw[PREFIX + name] = value
-    config = LprConfig.from_settings(SimpleNamespace(**raw))
-    return {name.removeprefix(PREFIX): getattr(config, name.removeprefix(PREFIX)) for name in raw}
+        if not sep or name not in keys:
+            raise ValueError(f"--set {item!r}: expected SETTING=VALUE with one of {', '.join(keys.values())}")
+        raw[name] = value
+    return raw
 
 
 def cmd_lpr_read(args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import shlex
@@ -47,7 +46,7 @@ def _set_running(db: Database, running: bool) -> bool:
 
 
 def _changed_keys(old: Settings, new: Settings) -> list[str]:
-    return [f.name for f in dataclasses.fields(Settings) if getattr(old, f.name) != getattr(new, f.name)]
+    return settings_file.changed_keys(old, new)
 
 
 class Runtime:
@@ -129,6 +128,8 @@ class Runtime:
                                  comment="Changed: " + ", ".join(changed))
             self.bus.publish(SettingsChangedEvent(tuple(changed)))
             self.analytics.apply(new)
+            if restart := settings_file.needs_restart(changed):
+                log.warning("changed settings apply at the next start", extra={"fields": {"keys": restart}})
         return changed
 
     async def _watch_settings(self) -> None:

@@ -30,7 +30,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -135,8 +134,7 @@ def run(name: str, read: Reader, pictures: list[tuple[Sample, np.ndarray, Box]])
 
 
 def make_engine(regions: list[str], overrides: dict[str, str]) -> LprEngine:
-    settings = SimpleNamespace(**{f"lpr_{k}": v for k, v in overrides.items()})
-    engine = LprEngine(LprConfig.from_settings(settings, threads=1, regions=regions))
+    engine = LprEngine(LprConfig.from_settings(None, **{**overrides, "threads": 1, "regions": regions}))
     engine.load(objects=True)
     return engine
 

@@ -171,6 +171,10 @@ class Runtime:
             ws_ping_timeout=settings.ws_ping_interval,
             lifespan="on",
             timeout_graceful_shutdown=5,
+            # X-Forwarded-For names the client only when a listed proxy sent it (uvicorn's default trusts
+            # 127.0.0.1, so any local process could pick the address the sign-in throttle counts)
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies),
         )
         self.server = uvicorn.Server(config)
         self.server.run()

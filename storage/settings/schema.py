@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from storage.settings.addresses import Networks
 from storage.settings.messages import ENV_PREFIX
 from storage.settings.sections import LprEngineSettings, RecorderSettings, flat_keys
 from storage.settings.tables import TABLES, EmergencyCallDevice, LprDevice, ParkingLot
@@ -66,11 +67,23 @@ class ServerKeys(BaseModel):
     ws_ping_interval: Number = setting(
         30.0, "seconds between WebSocket pings; a client that does not answer within the same time is "
               "disconnected", live=False)
-    signin_max_failures: Whole = setting(5, "failed password checks from one address ...", live=False)
-    signin_window_seconds: Number = setting(60.0, "... within this many seconds ...", live=False)
+    signin_max_failures: Whole = setting(
+        5, "distinct wrong passwords for one user id from one address before that user id is locked out from "
+           "that address (the same wrong password again counts once); see [authentication.md]"
+           "(authentication.md#throttling)", live=False, ge=1)
+    signin_delay_seconds: Number = setting(
+        1.0, "after a wrong password, the next try of that user id from that address waits this long, doubled "
+             "with each further distinct wrong password (1, 2, 4, ... s); 0: no waits", live=False, ge=0)
+    signin_window_seconds: Number = setting(
+        900.0, "an address's failures are forgotten this long after its last one", live=False, gt=0)
     signin_lockout_seconds: Number = setting(
-        300.0, "... lock that address out (`429`) for this long; see [authentication.md]"
-               "(authentication.md#throttling)", live=False)
+        300.0, "how long a lockout (of a user id from an address, or of a whole address) lasts", live=False, ge=0)
+    signin_max_users: Whole = setting(
+        10, "user ids failing from one address within `signin_window_seconds` before the whole address is locked "
+            "out (user ids that signed in from it in the last 24 hours excepted)", live=False, ge=1)
+    trusted_proxies: Networks = setting(
+        [], "reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client; from any other "
+            "address the header is ignored", live=False)
     access_log: Flag = setting(False, "log one line per HTTP request", live=False)
     log_level: Text = setting(
         "info", "`debug`, `info`, `warning` or `error` (logs go to standard error)", live=False)

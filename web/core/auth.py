@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
+import math
+import secrets
 import threading
 import time
 
@@ -16,11 +19,12 @@ from starlette.routing import Route
 from storage import users
 from storage.eventlog import EventType, PrivacyCode
 from storage.sessions import SessionStore
+from storage.settings import Settings
 from storage.users import Account
 from web.core.answers import ts_json
 from web.core.context import Services
 from web.core.errors import ApiError, bad_request
-from web.core.throttle import SignInThrottle
+from web.core.throttle import SignInThrottle, Throttled, ThrottleLimits, Verdict
 
 COOKIE = "tsnvr_session"
 VERIFIED_FOR_S = 300.0  # how long a verified uid:password pair skips the (deliberately slow) argon2 check
@@ -50,7 +54,17 @@ def basic_credentials(conn: HTTPConnection) -> tuple[str, str] | None:
 
 
 def client_address(conn: HTTPConnection) -> str:
+    """The client's address: the peer's, or the one a trusted proxy (setting `trusted_proxies`) forwarded,
+    which uvicorn's ProxyHeadersMiddleware has already put in the scope (tsnvr.server)."""
     return conn.client.host if conn.client else "unknown"
+
+
+def throttle_limits(settings: Settings) -> ThrottleLimits:
+    return ThrottleLimits(
+        max_failures=settings.signin_max_failures, window=settings.signin_window_seconds,
+        lockout=settings.signin_lockout_seconds, delay=settings.signin_delay_seconds,
+        max_users=settings.signin_max_users,
+    )
 
 
 class Authenticator:
@@ -58,10 +72,10 @@ class Authenticator:
         self.services = services
         settings = services.settings
         self.sessions = SessionStore(services.db, settings.session_idle_hours)
-        self.throttle = SignInThrottle(
-            settings.signin_max_failures, settings.signin_window_seconds, settings.signin_lockout_seconds
-        )
-        self._verified: dict[str, tuple[str, float]] = {}
+        self.throttle = SignInThrottle(throttle_limits(settings))
+        # Passwords are named in memory only by an HMAC under a key that dies with the process.
+        self._password_key = secrets.token_bytes(32)
+        self._verified: dict[bytes, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
     def explicit_credentials(self, conn: HTTPConnection, allow_login: bool = False) -> tuple[str, str] | None:
@@ -71,34 +85,59 @@ class Authenticator:
                 return decode_credentials(value)
         return basic_credentials(conn)
 
+    def password_key(self, uid: str, password: str) -> bytes:
+        # uid holds no ':' (decode_credentials splits at the first), so uid:password is unambiguous
+        return hmac.new(self._password_key, f"{uid}:{password}".encode(), hashlib.sha256).digest()
+
     def check_password(self, conn: HTTPConnection, uid: str, password: str) -> Account:
-        """The account for uid:password, or ApiError 401 (429 while the address is locked out)."""
+        """The account for uid:password, or ApiError 401 (429 while that user id, or the address, is
+        throttled: web.core.throttle)."""
         address = client_address(conn)
-        wait = self.throttle.retry_after(address)
-        if wait > 0:
-            raise ApiError(429, f"too many failed sign-ins from {address}; try again in {int(wait) + 1} s",
-                           {"Retry-After": str(int(wait) + 1)})
-        account = users.get(self.services.db, uid)
-        key = hashlib.sha256(f"{uid}\0{password}".encode()).hexdigest()
+        key = self.password_key(uid, password)
+        try:
+            verdict = self.throttle.check(address, uid, key)
+        except Throttled as exc:
+            wait = str(math.ceil(exc.retry_after))
+            raise ApiError(429, exc.message, {"Retry-After": wait}) from None
+        if verdict is Verdict.KNOWN_WRONG:
+            raise ApiError(401, "wrong user id or password")
+        try:
+            account = self._verify(uid, password, key)
+        except BaseException:
+            self.throttle.release(address, uid)
+            raise
         if account is not None:
-            with self._lock:
-                cached = self._verified.get(key)
-            if cached and cached[0] == account.password_hash and cached[1] > time.monotonic():
-                return account
-            if users.verify(account, password):
-                with self._lock:
-                    if len(self._verified) > 10_000:
-                        self._verified.clear()
-                    self._verified[key] = (account.password_hash, time.monotonic() + VERIFIED_FOR_S)
-                self.throttle.succeeded(address)
-                return account
-        locked = self.throttle.failed(address)
+            self.throttle.succeeded(address, uid)
+            return account
+        failure = self.throttle.failed(address, uid, key)
         log = self.services.eventlog
         log.record(EventType.PRIVACY, PrivacyCode.SIGN_IN_FAILED, {"uid": uid, "address": address})
-        if locked:
+        seconds = int(self.throttle.limits.lockout)
+        if failure.user_locked:
             log.record(EventType.PRIVACY, PrivacyCode.SIGN_IN_THROTTLED,
-                       {"address": address, "seconds": int(self.throttle.lockout)})
+                       {"uid": uid, "address": address, "seconds": seconds}, comment=f"{uid}: {address}")
+        if failure.address_locked:
+            log.record(EventType.PRIVACY, PrivacyCode.SIGN_IN_THROTTLED,
+                       {"address": address, "users": failure.users, "seconds": seconds},
+                       comment=f"{address}: {failure.users} user ids")
         raise ApiError(401, "wrong user id or password")
+
+    def _verify(self, uid: str, password: str, key: bytes) -> Account | None:
+        """The account when the password is right; a pair that checked out lately skips argon2."""
+        account = users.get(self.services.db, uid)
+        if account is None:
+            return None
+        with self._lock:
+            cached = self._verified.get(key)
+        if cached and cached[0] == account.password_hash and cached[1] > time.monotonic():
+            return account
+        if not users.verify(account, password):
+            return None
+        with self._lock:
+            if len(self._verified) > 10_000:
+                self._verified.clear()
+            self._verified[key] = (account.password_hash, time.monotonic() + VERIFIED_FOR_S)
+        return account
 
     def session_token(self, conn: HTTPConnection) -> str | None:
         return conn.cookies.get(COOKIE) or (

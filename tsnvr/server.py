@@ -26,6 +26,7 @@ from tsnvr.analytics import Analytics
 from tsnvr.bus import EventBus
 from tsnvr.channel_names import ChannelNameWatch
 from tsnvr.database import open_database
+from tsnvr.http_limits import BoundedHttpToolsProtocol
 from tsnvr.live import LiveState
 from web.app import create_app
 from web.core.context import Services
@@ -165,6 +166,7 @@ class Runtime:
             self.app,
             host=settings.host,
             port=settings.port,
+            http=BoundedHttpToolsProtocol,  # header size, count and time limits (431, 408)
             log_config=None,
             access_log=settings.access_log,
             ws_ping_interval=settings.ws_ping_interval,

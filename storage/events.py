@@ -26,11 +26,18 @@ class Topic(StrEnum):
     PARKING_COUNT = "parkingCount"
     PACKING = "packing"  # no source: accepted for compatibility
     OBJECT = "object"
+    BODY_TEMPERATURE = "bodyTemperature"  # guide @0.9.14; no source: accepted for compatibility
     SETTINGS_CHANGED = "settingsChanged"  # internal: no subscriber may ask for it
 
 
-# What a subscriber may ask for, in the guide's order (/api/enum?what=realtimeEvent lists them).
-REALTIME_TOPICS: tuple[Topic, ...] = tuple(t for t in Topic if t is not Topic.SETTINGS_CHANGED)
+# The guide's list of real-time events, in its order (/api/enum?what=realtimeEvent answers it).
+REALTIME_TOPICS: tuple[Topic, ...] = (
+    Topic.CHANNEL_STATUS, Topic.EMERGENCY_CALL, Topic.LPR, Topic.SYSTEM_EVENT, Topic.MOTION_CHANGES,
+    Topic.RECORDING_STATUS, Topic.PARKING_COUNT, Topic.PACKING, Topic.OBJECT,
+)
+# What a subscriber may ask for: the list, and bodyTemperature, which the guide documents (@0.9.14)
+# but leaves out of that list and of its list of supported topics.
+SUBSCRIBABLE_TOPICS: tuple[Topic, ...] = (*REALTIME_TOPICS, Topic.BODY_TEMPERATURE)
 
 
 class ChannelEvent(StrEnum):

@@ -80,3 +80,78 @@ def test_live_state_follows_events():
     assert live.motion() == {3: True}
     live(ChannelStatusEvent(ChannelEvent.CHANNEL_REMOVED, 3))
     assert live.channel_status(3) == -2 and live.motion() == {}
+
+
+def test_an_event_is_rendered_once_per_view_and_scheduled_once_per_loop():
+    async def scenario() -> None:
+        bus = EventBus()
+        loop = asyncio.get_running_loop()
+        scheduled: list[object] = []
+        schedule = loop.call_soon_threadsafe
+
+        def counting(callback, *args):
+            scheduled.append(callback)
+            return schedule(callback, *args)
+
+        loop.call_soon_threadsafe = counting
+        renders: list[str] = []
+
+        def renderer(view: str):
+            def render(event: object) -> str | None:
+                renders.append(view)
+                return f"{view}:{event.plate_no}" if isinstance(event, LprEvent) else None
+            return render
+
+        plain = [bus.subscribe_view(frozenset({Topic.LPR}), 10, "plain", renderer("plain")) for _ in range(100)]
+        # a wider topic set with another view: rendered apart; an equal view would share
+        calls = [bus.subscribe_view(frozenset({Topic.LPR, Topic.EMERGENCY_CALL}), 10, "calls", renderer("calls"))
+                 for _ in range(3)]
+        raw = bus.subscribe(frozenset({Topic.LPR}), 10)
+        bus.publish(plate(1))
+        got = [await asyncio.wait_for(s.get(), 1) for s in plain + calls]
+        assert renders == ["plain", "calls"]
+        assert len(scheduled) == 1
+        assert got == ["plain:P1"] * 100 + ["calls:P1"] * 3
+        assert all(m is got[0] for m in got[:100])  # the very same text for every subscriber of a view
+        assert await asyncio.wait_for(raw.get(), 1) == plate(1)
+        bus.publish(call(2))  # "calls" renders nothing for it: nothing queued
+        bus.publish(plate(3))
+        assert [await asyncio.wait_for(s.get(), 1) for s in calls] == ["calls:P3"] * 3
+        assert renders == ["plain", "calls", "calls", "plain", "calls"]
+        assert len(scheduled) == 3
+
+    asyncio.run(scenario())
+
+
+def test_a_view_that_fails_to_render_an_event_leaves_the_others_and_the_next_events():
+    async def scenario() -> None:
+        bus = EventBus()
+
+        def fragile(event: object) -> str:
+            assert isinstance(event, LprEvent)
+            if event.plate_no == "P1":
+                raise ValueError("malformed")
+            return event.plate_no
+
+        broken = bus.subscribe_view(frozenset({Topic.LPR}), 10, "fragile", fragile)
+        sound = bus.subscribe_view(frozenset({Topic.LPR}), 10, "sound", lambda e: "ok")
+        bus.publish(plate(1))
+        bus.publish(plate(2))
+        assert await asyncio.wait_for(broken.get(), 1) == "P2"
+        assert [await asyncio.wait_for(sound.get(), 1) for _ in range(2)] == ["ok", "ok"]
+        assert bus.subscriber_count == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_closed_subscription_gets_nothing_more():
+    async def scenario() -> None:
+        bus = EventBus()
+        renders: list[int] = []
+        gone = bus.subscribe_view(frozenset({Topic.LPR}), 10, "v", lambda e: renders.append(1) or "x")
+        bus.publish(plate(1))
+        gone.close()  # before the loop ran the delivery
+        await asyncio.sleep(0.01)
+        assert gone.queue.empty() and renders == [] and bus.subscriber_count == 0
+
+    asyncio.run(scenario())

@@ -45,6 +45,7 @@ from tests.raw_ws import open_subscriber, read_frame
 from tsnvr.cli import main as tsnvr_main
 from web.core.channel_view import DEFAULT_CAPS
 from web.core.timefmt import format_ms
+from web.events.render import EventRenderer, View
 
 NY = ZoneInfo("America/New_York")
 GATE_IN, B2_GATE, PHONE = "F00001", "F00013", "0000002"
@@ -178,7 +179,7 @@ def sql_statements(runtime) -> Iterator[list[str]]:
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(statement)
 
-    engines = (runtime.db.engine, runtime.db.write_engine)
+    engines = {runtime.db.engine, runtime.db.write_engine}  # one engine on PostgreSQL
     for engine in engines:
         sqlalchemy.event.listen(engine, "before_cursor_execute", record)
     try:
@@ -423,6 +424,77 @@ def test_session_cookie_and_session_parameter(client):
 def test_topics_are_answered_in_their_canonical_spelling(client):
     with client.websocket_connect(ws_url("lpr,EMERGENCYCALL,LPR,packing")) as ws:
         assert ws.receive_json()["topics"] == ["LPR", "emergencyCall", "packing"]
+
+
+# -- the guide's ex3 page, and bodyTemperature ---------------------------------------------------
+
+# ex3's checkboxes in the page's order, all ticked; the vendor's own event page also asks for
+# bodyTemperature (guide @0.9.14), which nothing here produces.
+EX3_TOPICS = ["channelStatus", "LPR", "emergencyCall", "systemEvent", "motionChanges", "parkingCount", "packing",
+              "recordingStatus", "object", "bodyTemperature"]
+
+
+def test_the_ex3_page_subscribed_to_every_topic_verbose_gets_its_id_then_events(client):
+    auth = base64.b64encode(f"admin:{ADMIN_PASSWORD}".encode()).decode()  # window.btoa, not URL-encoded
+    url = f"/api/subscribeEvents?topics={','.join(EX3_TOPICS)}&auth={auth}&verbose=true"  # as getURL() makes it
+    with client.websocket_connect(url) as ws:
+        hello = ws.receive_json()
+        assert list(hello) == ["subscriberId", "topics"] and uuid.UUID(hello["subscriberId"]).version == 4
+        assert hello["topics"] == EX3_TOPICS
+        states = [ws.receive_json() for _ in range(4)]  # the stateful topics, in the order asked
+        assert [(m["topic"], m.get("event")) for m in states] == [
+            ("channelStatus", "currentStatus"), ("motionChanges", None), ("parkingCount", None),
+            ("recordingStatus", "currentStatus")]
+        assert [(c["chid"], c["status"]) for c in states[0]["channel"]] == [
+            (chid, {"code": -2, "message": "Loading"}) for chid in (1, 2, 5)]  # verbose: with messages
+        number = plate()
+        push(client, {"topic": "LPR", "src": GATE_IN, "plateNo": number, "when": "2018-01-27T10:42:06.575-05:00"})
+        stamp = "2018-01-27T10:42:06.575-05:00"
+        assert ws.receive_json() == {
+            "timestamp": stamp, "deviceCode": GATE_IN, "deviceName": "B1 entrance",
+            "linkedChannel": [
+                {"chid": 1, "title": "Front door", "displayName": "CH1. Front door",
+                 "src": f"http://testserver/watch?ch=1&when={when(stamp)}"},
+                {"chid": 2, "title": "", "displayName": "CH2", "src": f"http://testserver/watch?ch=2&when={when(stamp)}"},
+            ],
+            "plateNo": number, "timeBegin": stamp, "topic": "LPR", "parkingLot": {"entrance": 12},
+            "direction": "entry"}
+        assert ws.receive_json()["topic"] == "parkingCount"
+        push(client, {"topic": "emergencyCall", "src": PHONE, "event": "callStart", "camera": "5",
+                      "when": "2018-01-27T10:56:16.316-05:00"})
+        call = ws.receive_json()
+        assert (call["topic"], call["event"], call["linkedChannel"][0]["streams"]) == ("emergencyCall", "callStart", [])
+
+
+def test_body_temperature_and_packing_are_accepted_and_send_nothing(client, runtime):
+    with subscribed(client, "bodyTemperature,packing,systemEvent") as ws:
+        push(client, {"topic": "LPR", "src": GATE_IN, "plateNo": plate()})
+        runtime.eventlog.record(0, 10, {"keys": ["site_name"]}, comment="Changed: site_name")
+        message = ws.receive_json()  # the first message after the id: nothing came before it
+        assert (message["topic"], message["comment"]) == ("systemEvent", "Changed: site_name")
+
+
+def test_an_event_is_rendered_once_per_distinct_view_not_per_subscriber(client, runtime, monkeypatch):
+    views: list[View] = []
+    render = EventRenderer.render
+
+    def counted(self: EventRenderer, event: Any) -> Any:
+        views.append(self.view)
+        return render(self, event)
+
+    monkeypatch.setattr(EventRenderer, "render", counted)
+    with ExitStack() as stack:
+        alike = [stack.enter_context(subscribed(client, "LPR")) for _ in range(20)]
+        # another topic set with the same view shares the rendering; each other view has its own
+        wider = [stack.enter_context(subscribed(client, "LPR,emergencyCall")) for _ in range(5)]
+        others = [stack.enter_context(subscribed(client, "LPR", **view)) for view in
+                  ({"verbose": "true"}, {"lang": "es-ES"}, {"ch": "1"})]
+        runtime.bus.publish(LprEvent(ts_ms=1530114126575, plate_no="ONCE1", device_code="gate",
+                                     device_name="Gate", chid=1))
+        texts = [ws.receive_text() for ws in alike + wider + others]
+    assert len(views) == 4 and len(set(views)) == 4
+    assert len(set(texts[:25])) == 1 and json.loads(texts[0])["plateNo"] == "ONCE1"
+    assert all(json.loads(t) == json.loads(texts[0]) for t in texts[25:])  # these views differ in no LPR field
 
 
 # -- real sockets --------------------------------------------------------------------------------

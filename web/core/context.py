@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from starlette.requests import HTTPConnection
@@ -19,12 +19,14 @@ from storage.events import Event, Topic
 from storage.settings import Settings
 from web.core.channel_titles import ChannelTitles
 
+Message = TypeVar("Message", covariant=True)
 
-class Subscription(Protocol):
+
+class Subscription(Protocol[Message]):
     topics: frozenset[Topic]
 
-    async def get(self) -> Event:
-        """The next event; storage.events.SubscriberOverflow once the bus has dropped this subscriber."""
+    async def get(self) -> Message:
+        """The next message; storage.events.SubscriberOverflow once the bus has dropped this subscriber."""
 
     def close(self) -> None: ...
 
@@ -34,7 +36,11 @@ class Bus(Protocol):
 
     def listen(self, listener: Callable[[Event], None]) -> None: ...
 
-    def subscribe(self, topics: frozenset[Topic], queue_size: int) -> Subscription: ...
+    def subscribe(self, topics: frozenset[Topic], queue_size: int) -> Subscription[Event]: ...
+
+    def subscribe_view(self, topics: frozenset[Topic], queue_size: int, view: Hashable,
+                       render: Callable[[Event], str | None]) -> Subscription[str]:
+        """Each event rendered by `render`, once for all the subscriptions of an equal `view`."""
 
 
 class LiveState(Protocol):

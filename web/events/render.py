@@ -6,7 +6,10 @@ event reads no database (channel titles come from services.titles), so it may ru
 loop; the current state a new subscriber is told first does read it (call that in a thread).
 
 parkingCount is rendered as "updated": the changed lots and the groups that hold them, names and
-capacities from the settings at the time of rendering. packing has no source.
+capacities from the settings at the time of rendering. packing and bodyTemperature have no source.
+
+A View is hashable and says all that a message depends on: subscribers with equal views get the
+same text, so the bus renders and serialises each event once per distinct view.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from storage.events import (
 )
 from storage.models import Channel
 from web.core import i18n
+from web.core.answers import dumps
 from web.core.channel_view import caps, display_name, live_sources, summary
 from web.core.context import Services
 from web.core.device_view import parking_lot_items, parking_lot_ref
@@ -46,7 +50,7 @@ STREAM_KEYS = ("src", "type", "label", "size")  # what emergencyCall "streams" i
 
 @dataclass(frozen=True)
 class View:
-    """How one subscriber asked to see events."""
+    """How one subscriber asked to see events; equal views get the same messages."""
 
     base: str  # http://host:port the subscriber connected to
     lang: str
@@ -152,6 +156,12 @@ class EventRenderer:
         return {"timestamp": self.time(now_ms()), "topic": "parkingCount", "updated": items}
 
     # -- events ---------------------------------------------------------------------------------
+
+    def message(self, event: Event) -> str | None:
+        """The event as the text of one WebSocket message for this view, or None (nothing to send).
+        The bus calls it once per event for all the subscribers of an equal view."""
+        rendered = self.render(event)
+        return None if rendered is None else dumps(rendered)
 
     def render(self, event: Event) -> dict[str, Any] | None:
         """The message for this subscriber, or None when its filters leave nothing to send."""

@@ -8,8 +8,10 @@ Rights: LPR needs LPR, object needs Playback, every topic needs Remote.
 
 Otherwise the server sends {"subscriberId", "topics"}, then the current state of the stateful
 topics (channelStatus, recordingStatus, motionChanges, parkingCount, in the order asked), then
-every event of those topics as web/events/render.py renders it for this subscriber (ch, verbose,
-lang, objectType). A subscriber that falls behind by more than `ws_queue_size` events is closed
+every event of those topics as web/events/render.py renders it for this subscriber's view (ch,
+verbose, lang, objectType, host): the bus renders and serialises an event once per distinct view
+and hands the same text to every subscriber that has it. bodyTemperature and packing are accepted
+and never sent (nothing produces them). A subscriber that falls behind by more than `ws_queue_size` events is closed
 with 1013 (try again later); the others keep receiving. Keep-alive pings are uvicorn's.
 """
 
@@ -23,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from storage.events import REALTIME_TOPICS, SubscriberOverflow, Topic
+from storage.events import SUBSCRIBABLE_TOPICS, SubscriberOverflow, Topic
 from storage.users import Account
 from web.core import auth
 from web.core.context import Services, Subscription
@@ -54,8 +56,8 @@ class SubscribeRequest:
 def read_topics(query: Query) -> list[Topic]:
     asked = query.words("topics")
     if not asked:
-        raise Refused(f"topics is required: one or more of {','.join(REALTIME_TOPICS)}")
-    by_name = {t.lower(): t for t in REALTIME_TOPICS}
+        raise Refused(f"topics is required: one or more of {','.join(SUBSCRIBABLE_TOPICS)}")
+    by_name = {t.lower(): t for t in SUBSCRIBABLE_TOPICS}
     topics: list[Topic] = []
     for word in asked:
         topic = by_name.get(word.lower())
@@ -97,23 +99,18 @@ def check_rights(account: Account, topics: list[Topic]) -> None:
             raise Refused(f"user {account.uid!r} lacks the {right} right needed for {topic}")
 
 
-async def forward_events(ws: WebSocket, sub: Subscription, renderer: EventRenderer) -> bool:
-    """Send events until the bus drops this subscriber (returns True) or the client goes (False)."""
+async def forward_events(ws: WebSocket, sub: Subscription[str]) -> bool:
+    """Send the rendered events until the bus drops this subscriber (returns True) or the client
+    goes (False)."""
     while True:
         try:
-            event = await sub.get()
+            text = await sub.get()
         except SubscriberOverflow:
             return True
         try:
-            message = renderer.render(event)
-        except Exception:  # one malformed event must not end the subscription
-            log.exception("event not rendered", extra={"fields": {"topic": event.topic}})
-            continue
-        if message is not None:
-            try:
-                await send(ws, message)
-            except WebSocketDisconnect:
-                return False
+            await ws.send_text(text)
+        except WebSocketDisconnect:
+            return False
 
 
 async def subscribe_events(ws: WebSocket) -> None:
@@ -126,18 +123,21 @@ async def subscribe_events(ws: WebSocket) -> None:
     except (ApiError, Refused) as exc:
         await close(ws, CLOSE_POLICY_VIOLATION, str(exc))
         return
+    # Once per server, before the first subscription: the bus renders events (channel titles
+    # included) as they are published, reading no database.
+    await run_in_threadpool(services.titles.load)
     # Subscribe before reading the current state, so that no change falls between the two.
-    sub = services.bus.subscribe(frozenset(request.topics), services.settings.ws_queue_size)
-    subscriber_id = str(uuid.uuid4())
     renderer = EventRenderer(services, request.view)
+    sub = services.bus.subscribe_view(frozenset(request.topics), services.settings.ws_queue_size,
+                                      request.view, renderer.message)
+    subscriber_id = str(uuid.uuid4())
     try:
-        await run_in_threadpool(services.titles.load)  # once per server: rendering reads no database
         await send(ws, {"subscriberId": subscriber_id, "topics": request.topics})
         for topic in request.topics:
             state = await run_in_threadpool(renderer.current_state, topic)
             if state is not None:
                 await send(ws, state)
-        dropped = await forward_until_client_leaves(ws, lambda: forward_events(ws, sub, renderer))
+        dropped = await forward_until_client_leaves(ws, lambda: forward_events(ws, sub))
     except WebSocketDisconnect:
         return
     finally:

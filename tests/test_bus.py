@@ -155,3 +155,27 @@ def test_a_closed_subscription_gets_nothing_more():
         assert gone.queue.empty() and renders == [] and bus.subscriber_count == 0
 
     asyncio.run(scenario())
+
+
+def test_subscribers_with_a_backlog_take_turns_with_the_rest_of_the_loop():
+    async def scenario() -> None:
+        bus = EventBus()
+        subs = {name: bus.subscribe_view(frozenset({Topic.LPR}), 10, name, lambda e: "m") for name in "ab"}
+        for n in range(3):
+            bus.publish(plate(n))
+        await asyncio.sleep(0.01)  # delivered: each has a backlog of 3
+        turns: list[str] = []
+
+        async def reader(name: str) -> None:
+            for _ in range(3):
+                await subs[name].get()
+                turns.append(name)
+
+        async def other_work() -> None:  # e.g. answering a push
+            turns.append("other")
+
+        await asyncio.gather(reader("a"), reader("b"), other_work())
+        # one message per subscriber per loop turn, other work in between: not a's three at once
+        assert turns == ["other", "a", "b", "a", "b", "a", "b"]
+
+    asyncio.run(scenario())

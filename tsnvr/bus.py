@@ -63,6 +63,12 @@ class Subscription(Generic[Message]):
 
     async def get(self) -> Message:
         """The next message; SubscriberOverflow once this subscriber has been dropped."""
+        if not self.queue.empty():
+            # A backlog: a queued message is returned without yielding, and sending one does not
+            # yield either, so without this a subscriber behind by k messages would hold the loop
+            # for all k, and thousands of them would starve every request (POST /api/push too).
+            # One message per subscriber per loop turn keeps a turn as short as one fan-out.
+            await asyncio.sleep(0)
         item = await self.queue.get()
         if item is None:
             raise SubscriberOverflow()

@@ -171,6 +171,9 @@ class Runtime:
             access_log=settings.access_log,
             ws_ping_interval=settings.ws_ping_interval,
             ws_ping_timeout=settings.ws_ping_interval,
+            # No permessage-deflate: it compresses every message once per socket (events are sent
+            # to many subscribers as one serialised text; live video does not compress).
+            ws_per_message_deflate=False,
             lifespan="on",
             timeout_graceful_shutdown=5,
             # X-Forwarded-For names the client only when a listed proxy sent it (uvicorn's default trusts

@@ -1,8 +1,12 @@
 """One engine per data directory and the write discipline every part follows.
 
-Reads run concurrently (SQLite in WAL mode never blocks readers). Writes in this process go
-through one lock and open with BEGIN IMMEDIATE, so a write never has to upgrade a read lock and
-never meets "database is locked"; other processes (the CLI) wait on SQLite's busy timeout.
+SQLite (the default): reads run concurrently (WAL mode never blocks readers). Writes in this
+process go through one lock and open with BEGIN IMMEDIATE, so a write never has to upgrade a read
+lock and never meets "database is locked"; other processes (the CLI) wait on SQLite's busy timeout.
+
+PostgreSQL (database_url = "postgresql://..."): one pooled engine (psycopg 3) and ordinary READ
+COMMITTED transactions; writes in this process still take the lock, so code that reads then writes
+(the lowest free channel number, say) behaves as on SQLite.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -40,6 +44,15 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     return engine
 
 
+def with_driver(url: str) -> str:
+    """A PostgreSQL URL without a driver ("postgresql://", "postgres://") names psycopg 3, the one
+    tsnvr installs (SQLAlchemy would pick psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -48,7 +61,11 @@ class Database:
             self.engine = _sqlite_engine(url, immediate=False)
             self.write_engine = _sqlite_engine(url, immediate=True)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+            try:
+                self.engine = create_engine(with_driver(url), pool_pre_ping=True)
+            except ModuleNotFoundError as exc:
+                raise RuntimeError(f"database_url needs the {exc.name} package: pip install 'psycopg[binary]' "
+                                   "(docs/postgresql.md)") from exc
             self.write_engine = self.engine
         self._write_lock = threading.RLock()
 

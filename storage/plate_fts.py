@@ -1,7 +1,10 @@
-"""A trigram full-text index over plate_log.plate_key (SQLite FTS5), so that a substring search
-reads a few posting lists instead of scanning every plate. Kept in step by triggers; databases
-without FTS5 trigram support (SQLite < 3.34, PostgreSQL) simply go without it and searches fall
-back to a LIKE scan."""
+"""A trigram index over plate_log.plate_key, so that a substring search reads a few posting lists
+instead of scanning every plate.
+
+SQLite: an FTS5 table kept in step by triggers, which plate_search.py joins with MATCH; an SQLite
+without FTS5 trigram support (< 3.34) goes without it and searches fall back to a LIKE scan.
+PostgreSQL: a GIN index with pg_trgm's operator class, which the planner uses for the search's own
+`plate_key LIKE '%...%'` (keywords of 3 characters or more), so plate_search.py needs nothing more."""
 
 from __future__ import annotations
 
@@ -40,8 +43,26 @@ END""",
 TRIGGER_NAMES = ("plate_log_fts_insert", "plate_log_fts_delete", "plate_log_fts_update")
 
 
+TRIGRAM_INDEX = "ix_plate_log_key_trgm"
+
+
+def create_trigram_index(connection: Connection) -> None:
+    """PostgreSQL: pg_trgm (a trusted extension since PostgreSQL 13: a database owner may add it) and
+    the GIN index over plate_key."""
+    connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    connection.exec_driver_sql(
+        f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON plate_log USING gin (plate_key gin_trgm_ops)")
+
+
+def drop_trigram_index(connection: Connection) -> None:
+    connection.exec_driver_sql(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
+
+
 def create_index(_table: Table, connection: Connection, **_kw: Any) -> None:
-    """after_create hook of plate_log: add the FTS table and its triggers where SQLite allows."""
+    """after_create hook of plate_log: the trigram index of this kind of database, where it has one."""
+    if connection.dialect.name == "postgresql":
+        create_trigram_index(connection)
+        return
     if connection.dialect.name != "sqlite" or sqlite3.sqlite_version_info < (3, 34, 0):
         return
     try:

@@ -1,8 +1,10 @@
-"""Shared fixtures: a real data directory with a real SQLite file, the real app, real clients."""
+"""Shared fixtures: a real data directory with a real SQLite file (or, when TSNVR_TEST_DATABASE_URL names a
+PostgreSQL server, a fresh database of its own on that server), the real app, real clients."""
 
 from __future__ import annotations
 
 import base64
+import itertools
 import os
 import socket
 import subprocess
@@ -14,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from storage import settings as settings_file
@@ -42,11 +46,60 @@ def write_settings(data_dir: Path, **values: object) -> None:
     settings_file.write_file(path, document)
 
 
+# scripts/test's second pass sets this to a private PostgreSQL server (scripts/lib/postgres.sh)
+TEST_DATABASE_URL = os.environ.get("TSNVR_TEST_DATABASE_URL", "")
+_database_numbers = itertools.count(1)
+
+
+def sqlite_only(reason: str) -> pytest.MarkDecorator:
+    """Marks a test that exercises something only SQLite has; it is skipped in the PostgreSQL pass."""
+    return pytest.mark.skipif(bool(TEST_DATABASE_URL), reason=f"SQLite only: {reason}")
+
+
+@pytest.fixture(scope="session")
+def database_server() -> Iterator[Engine | None]:
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+def new_database(database_server: Engine | None) -> Iterator[Callable[[], str]]:
+    """new_database() -> "" (use the data directory's SQLite file, the default) or, in the PostgreSQL
+    pass, the URL of a new, empty database for this test alone; each is dropped after the test."""
+    names: list[str] = []
+
+    def new() -> str:
+        if database_server is None:
+            return ""
+        names.append(f"tsnvr_test_{os.getpid()}_{next(_database_numbers)}")
+        with database_server.connect() as conn:  # FILE_COPY: WAL_LOG, the default, takes 0.5 s
+            conn.exec_driver_sql(f'CREATE DATABASE "{names[-1]}" STRATEGY FILE_COPY')
+        return make_url(TEST_DATABASE_URL).set(database=names[-1]).render_as_string(hide_password=False)
+
+    yield new
+    if database_server is not None:
+        with database_server.connect() as conn:
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    """"" (the data directory's SQLite file) or this test's own PostgreSQL database."""
+    return new_database()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, database_url: str) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     write_settings(path, timezone="America/New_York", site_name="Test site")
+    if database_url:
+        write_settings(path, database_url=database_url)
     return path
 
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from storage.models import PlateRead
 from storage.plates import add_plate, plate_key
-from tests.conftest import make_runtime, write_settings
+from tests.conftest import make_runtime, sqlite_only, write_settings
 from web.core.timefmt import format_ms, parse
 
 NY = ZoneInfo("America/New_York")
@@ -301,6 +301,7 @@ def test_find_max_count_setting_is_the_limit(data_dir):
         assert client.get("/api/find", params={"what": "carNo", "maxCount": 21, "auth": ADMIN_AUTH}).status_code == 400
 
 
+@sqlite_only("drops the FTS5 table to check the LIKE scan alone, which is PostgreSQL's every search")
 def test_without_the_trigram_index_keyword_search_scans_with_the_same_answers(data_dir, runtime, plates):
     """What an SQLite without FTS5 trigram (or PostgreSQL) does: the LIKE alone decides."""
     import sqlite3

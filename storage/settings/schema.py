@@ -28,8 +28,8 @@ class ServerKeys(BaseModel):
     host: Text = setting("0.0.0.0", "address to listen on (`serve --host` overrides)", live=False)
     port: Whole = setting(8080, "HTTP port (`serve --port` overrides)", live=False)
     database_url: Text = setting(
-        "", "SQLAlchemy URL of the database; empty means SQLite in `DIR/tsnvr.db` (the only database tsnvr is "
-            "tested with)", live=False)
+        "", "SQLAlchemy URL of the database; empty means SQLite in `DIR/tsnvr.db`; "
+            "`postgresql://USER:PASSWORD@HOST/DB` for PostgreSQL ([postgresql.md](postgresql.md))", live=False)
     site_name: Text = setting("tsnvr", "`/api/info?siteName`", live=True)
     timezone: Text = setting(
         "", "IANA zone (`America/New_York`) for local times in answers and for times written without an offset; "

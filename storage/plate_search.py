@@ -28,6 +28,10 @@ class PlateFilter:
 
 
 def _keyword_conditions(db: Database, keyword: str) -> list[ColumnElement[bool]]:
+    if "\x00" in keyword:
+        # SQLite's LIKE reads a pattern only up to U+0000 (so "%\0%" would match every row) and FTS5
+        # refuses it; no plate key holds one, so taken literally such a keyword matches nothing.
+        return [false()]
     like = col(PlateRead.plate_key).like(contains_pattern(keyword), escape=LIKE_ESCAPE)
     conditions: list[ColumnElement[bool]] = [like]
     if len(keyword) >= plate_fts.MIN_FTS_KEYWORD and plate_fts.has_index(db):

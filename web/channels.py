@@ -35,7 +35,6 @@ without channels answers 0 with an empty "deleted" list.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +54,7 @@ from web.core.answers import ts_json
 from web.core.auth import require
 from web.core.context import Services
 from web.core.errors import bad_request
+from web.core.json_body import read_json
 from web.core.params import Query
 
 MAX_CHID = 100_000
@@ -151,10 +151,7 @@ def read_item(item: Any, label: str) -> NewChannel:
 
 
 def read_body(body: bytes) -> list[NewChannel]:
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise bad_request("the request body must be JSON: a channel object or an array of them") from None
+    data = read_json(body)
     if isinstance(data, dict):
         return [read_item(data, "")]
     if not isinstance(data, list):
@@ -233,7 +230,7 @@ def read_ids(text: str) -> list[int] | None:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or len(part) > 9:
+        if not (part.isascii() and part.isdigit()) or len(part) > 9:  # isdigit() alone passes "²"
             raise bad_request("the channel numbers must be whole numbers separated by commas, or all")
         if int(part) not in out:
             out.append(int(part))

@@ -9,15 +9,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from web.core.errors import bad_request
+from web.core.numbers import NotWholeNumber, whole_number
 
 
 def indent_of(request: Request) -> int | None:
     raw = request.query_params.get("indent")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or not 0 <= int(raw) <= 8:
+    try:
+        indent = whole_number(raw)
+    except NotWholeNumber:
+        indent = -1
+    if not 0 <= indent <= 8:
         raise bad_request("indent must be a whole number from 0 to 8")
-    return int(raw) or None
+    return indent or None
 
 
 def dumps(data: Any, indent: int | None = None) -> str:

@@ -1,4 +1,6 @@
-"""Reading TS-API query parameters: bare flags (`?staticSrc`), comma lists, ISO times."""
+"""Reading TS-API query parameters: bare flags (`?staticSrc`), comma lists, ISO times.
+
+Every number is ASCII digits within 64-bit integers, so none reaches SQLite out of its range."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from starlette.requests import Request
 
 from web.core import i18n
 from web.core.errors import bad_request
+from web.core.numbers import NotWholeNumber, whole_number
 from web.core.timefmt import TimeFormatError, TsTime, parse
 
 TRUE = ("", "true", "1", "yes", "on")
@@ -58,9 +61,9 @@ class Query:
         if value is None or value == "":
             return default
         try:
-            number = int(value)
-        except ValueError:
-            raise bad_request(f"{name} must be a whole number") from None
+            number = whole_number(value.strip())
+        except NotWholeNumber as exc:
+            raise bad_request(f"{name} {exc.reason}") from None
         if low is not None and number < low:
             raise bad_request(f"{name} must be at least {low}")
         if high is not None and number > high:
@@ -76,9 +79,10 @@ class Query:
             part = part.strip()
             if not part:
                 continue
-            if not part.lstrip("-").isdigit():
-                raise bad_request(f"{name} must be numbers separated by commas")
-            number = int(part)
+            try:
+                number = whole_number(part)
+            except NotWholeNumber:
+                raise bad_request(f"{name} must be numbers separated by commas") from None
             if not low <= number <= high:
                 raise bad_request(f"{name}: {number} is out of range")
             if number not in out:

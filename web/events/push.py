@@ -18,7 +18,6 @@ A device code that is not configured is accepted: its name is the code and it ha
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from storage.plate_passing import Passing, record_passing
 from web.core.auth import require
 from web.core.context import Services
 from web.core.errors import bad_request
+from web.core.json_body import read_json
 from web.core.timefmt import TimeFormatError, parse
 
 log = logging.getLogger("tsnvr.web")
@@ -120,12 +120,13 @@ class Item:
             raise self.fail(f"{name} must be channel numbers separated by commas, e.g. \"1,2\"")
         chids: list[int] = []
         for part in parts:
-            if isinstance(part, bool) or not (isinstance(part, int) or (isinstance(part, str) and part.isdigit())):
+            number = part if isinstance(part, int) and not isinstance(part, bool) else None
+            if isinstance(part, str) and part.isascii() and part.isdigit() and len(part) <= 9:
+                number = int(part)  # isdigit() alone passes "²"; int() of thousands of digits raises
+            if number is None or number < 1:
                 raise self.fail(f"{name}: {part!r} is not a channel number")
-            if int(part) < 1:
-                raise self.fail(f"{name}: {part!r} is not a channel number")
-            if int(part) not in chids:
-                chids.append(int(part))
+            if number not in chids:
+                chids.append(number)
         return chids
 
     def read(self) -> Push:
@@ -158,14 +159,7 @@ def read_pushes(body: bytes, services: Services) -> list[Push]:
     """Every event of the body, or ApiError 400 before anything is stored."""
     if not body.strip():
         raise bad_request("the body is empty; send a JSON object or an array of them")
-    try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise bad_request("the body is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise bad_request(f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    except RecursionError:
-        raise bad_request("the body is nested too deeply") from None
+    data = read_json(body)
     now = now_ms()
     if isinstance(data, list):
         if not data:

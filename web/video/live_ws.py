@@ -21,14 +21,17 @@ from web.core import auth
 from web.core.answers import dumps
 from web.core.context import Services
 from web.core.errors import ApiError
+from web.core.numbers import NotWholeNumber, whole_number
 from web.core.websocket import CLOSE_POLICY_VIOLATION, Refused, close, close_slow_client, forward_until_client_leaves
 
 
 def requested_stream(ws: WebSocket, services: Services) -> LiveStream:
     ch = ws.query_params.get("ch", "")
-    if not ch.isdigit():
-        raise Refused("ch is required: a channel number")
-    stream = services.recorder.live_stream(int(ch)) if services.recorder is not None else None
+    try:
+        chid = whole_number(ch)  # not isdigit() and int(): "²" passes the one and fails the other
+    except NotWholeNumber:
+        raise Refused("ch is required: a channel number") from None
+    stream = services.recorder.live_stream(chid) if services.recorder is not None else None
     if stream is None:
         raise Refused(f"no live stream for channel {ch}")
     return stream

@@ -74,22 +74,27 @@ def _known(revision: str, migrations: Path) -> bool:
         return False
 
 
+UPGRADE_LOCK = 0x7473_6E76  # "tsnv": PostgreSQL advisory lock held while one process upgrades
+
+
 def upgrade(db: Database, migrations: Path = MIGRATIONS) -> tuple[str | None, str]:
     """Bring the database to the newest revision; returns (revision before, revision after).
-    A tsnvr 0.1.0 database counts as being at 0001 before; a new one at None."""
+    A tsnvr 0.1.0 database counts as being at 0001 before; a new one at None. Processes starting
+    together take turns (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so the second
+    finds the work done."""
     newest = head(migrations)
-    with db.write_engine.connect() as conn:
-        before, legacy = current_revision(conn), legacy_version(conn)
-        conn.rollback()
-    if before is None and legacy == RELEASE_0_1_0:
-        before = RELEASE_0_1_0_REVISION
-    newer = (before is not None and not _known(before, migrations)) or (before is None and legacy > RELEASE_0_1_0)
-    if newer:
-        raise SchemaError(
-            f"the database is at schema revision {before or f'version {legacy}'}, newer than this tsnvr "
-            f"knows ({newest}); upgrade tsnvr or use another data directory"
-        )
     with db.write_engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+        before, legacy = current_revision(conn), legacy_version(conn)
+        if before is None and legacy == RELEASE_0_1_0:
+            before = RELEASE_0_1_0_REVISION
+        newer = (before is not None and not _known(before, migrations)) or (before is None and legacy > RELEASE_0_1_0)
+        if newer:
+            raise SchemaError(
+                f"the database is at schema revision {before or f'version {legacy}'}, newer than this tsnvr "
+                f"knows ({newest}); upgrade tsnvr or use another data directory"
+            )
         config = alembic_config(conn, migrations)
         if before is None:
             SQLModel.metadata.create_all(conn)

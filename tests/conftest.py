@@ -20,8 +20,9 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
+from storage import schema, users
 from storage import settings as settings_file
-from storage import users
+from storage.db import Database
 from tsnvr.database import open_database
 from tsnvr.firstrun import ensure_admin
 from tsnvr.server import Runtime
@@ -58,27 +59,45 @@ def sqlite_only(reason: str) -> pytest.MarkDecorator:
 
 @pytest.fixture(scope="session")
 def database_server() -> Iterator[Engine | None]:
+    """The PostgreSQL server of TSNVR_TEST_DATABASE_URL, with a template database at the newest
+    schema (copying it is cheaper than creating the tables and pg_trgm in every test)."""
     if not TEST_DATABASE_URL:
         yield None
         return
     engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{_TEMPLATE}" STRATEGY FILE_COPY')
+    template = Database(_database(_TEMPLATE))
+    schema.upgrade(template)
+    template.dispose()  # a template must have no connections
     yield engine
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE "{_TEMPLATE}" WITH (FORCE)')
     engine.dispose()
 
 
+def _database(name: str) -> str:
+    return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+
+
+_TEMPLATE = f"tsnvr_test_{os.getpid()}_template"
+
+
 @pytest.fixture
-def new_database(database_server: Engine | None) -> Iterator[Callable[[], str]]:
-    """new_database() -> "" (use the data directory's SQLite file, the default) or, in the PostgreSQL
-    pass, the URL of a new, empty database for this test alone; each is dropped after the test."""
+def new_database(database_server: Engine | None) -> Iterator[Callable[..., str]]:
+    """new_database(empty=False) -> "" (use the data directory's SQLite file, the default) or, in the
+    PostgreSQL pass, the URL of a new database for this test alone, at the newest schema (or empty),
+    dropped after the test. FILE_COPY: WAL_LOG, the default, takes 0.5 s."""
     names: list[str] = []
 
-    def new() -> str:
+    def new(empty: bool = False) -> str:
         if database_server is None:
             return ""
         names.append(f"tsnvr_test_{os.getpid()}_{next(_database_numbers)}")
-        with database_server.connect() as conn:  # FILE_COPY: WAL_LOG, the default, takes 0.5 s
-            conn.exec_driver_sql(f'CREATE DATABASE "{names[-1]}" STRATEGY FILE_COPY')
-        return make_url(TEST_DATABASE_URL).set(database=names[-1]).render_as_string(hide_password=False)
+        with database_server.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{names[-1]}" TEMPLATE "{"template1" if empty else _TEMPLATE}" '
+                                 "STRATEGY FILE_COPY")
+        return _database(names[-1])
 
     yield new
     if database_server is not None:
@@ -88,8 +107,8 @@ def new_database(database_server: Engine | None) -> Iterator[Callable[[], str]]:
 
 
 @pytest.fixture
-def database_url(new_database: Callable[[], str]) -> str:
-    """"" (the data directory's SQLite file) or this test's own PostgreSQL database."""
+def database_url(new_database: Callable[..., str]) -> str:
+    """"" (the data directory's SQLite file) or this test's own PostgreSQL database (newest schema)."""
     return new_database()
 
 

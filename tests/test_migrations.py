@@ -5,6 +5,8 @@ a database from a newer tsnvr, and the plate keyword index of each kind of datab
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,9 +26,9 @@ RELEASE_PLATES = [("12가3456", "gate-a", ",1,2,"), ("99XY123", "gate-b", ",")]
 
 
 @pytest.fixture
-def url(new_database: Callable[[], str], tmp_path: Path) -> Callable[[str], str]:
+def url(new_database: Callable[..., str], tmp_path: Path) -> Callable[[str], str]:
     """url(name) -> a new empty database: an SQLite file in tmp_path, or a PostgreSQL database."""
-    return lambda name: new_database() or f"sqlite:///{tmp_path / name}.db"
+    return lambda name: new_database(empty=True) or f"sqlite:///{tmp_path / name}.db"
 
 
 def release_database(url: str) -> Database:
@@ -182,3 +184,16 @@ def test_a_database_from_a_newer_tsnvr_is_refused(url, tmp_path):
     with pytest.raises(schema.SchemaError, match="revision 0003, newer than this tsnvr knows"):
         schema.upgrade(db)
     assert revision(db) == "0003"
+
+
+def test_processes_starting_together_on_a_new_database_take_turns(url):
+    """The server and a CLI command started at once: one creates the schema, the others find it made."""
+    target = url("together")
+    script = ("import sys\nfrom storage import schema\nfrom storage.db import Database\n"
+              "print(schema.upgrade(Database(sys.argv[1]))[0])\n")
+    children = [subprocess.Popen([sys.executable, "-c", script, target], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [child.communicate(timeout=60) for child in children]
+    assert [child.returncode for child in children] == [0] * 4, results
+    assert sorted(out.strip() for out, _ in results) == ["0002", "0002", "0002", "None"]
+    assert revision(Database(target)) == schema.head()

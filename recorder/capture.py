@@ -1,5 +1,8 @@
 """One channel's capture: a thread that connects to the source, hands packets to a Segmenter and
 reconnects with back-off when the stream ends or fails, reporting status on the bus as it goes.
+While the camera's port is down the back-off is cut short the moment it accepts connections again
+(recorder.reachability), so that a camera back after a long outage records again within a second
+or two rather than at the end of a back-off of up to reconnect_max_seconds.
 
 Stopping is a flag the read loop checks between packets. A read blocked on a source that went
 silent returns when FFmpeg's socket timeout fires (about twice source_timeout_seconds), so that
@@ -27,6 +30,7 @@ from recorder.frames import FrameSampler
 from recorder.index import ClosedSegment
 from recorder.live import LiveStream
 from recorder.pacing import RealTimePacer
+from recorder.reachability import tcp_address, wait_back
 from recorder.segmenter import Segmenter, StreamInfo
 from recorder.source import ChannelSource, open_source, redacted, redacted_text, status_for_error
 
@@ -44,12 +48,14 @@ class SessionEnd:
 class Capture:
     def __init__(self, source: ChannelSource, config: RecorderConfig, publish: Publish,
                  on_segment: Callable[[ClosedSegment], None],
-                 on_abandoned: Callable[[Path], None] | None = None, frames: FrameSampler | None = None) -> None:
+                 on_abandoned: Callable[[Path], None] | None = None, frames: FrameSampler | None = None,
+                 on_write_failed: Callable[[int, BaseException], None] | None = None) -> None:
         self.source = source
         self.config = config
         self.reporter = ChannelReporter(source.chid, publish)
         self.on_segment = on_segment
         self.on_abandoned = on_abandoned
+        self.on_write_failed = on_write_failed  # (chid, the error): a segment could not be written
         self.packets_written = 0
         self.packets_dropped = 0
         self.sessions = 0
@@ -94,9 +100,17 @@ class Capture:
                     break
                 if end.streamed:
                     backoff.reset()
-                self._stop.wait(backoff.next())
+                self._wait_before_reconnect(backoff.next())
         finally:
             self.reporter.set_recording(False, False)
+
+    def _wait_before_reconnect(self, seconds: float) -> None:
+        """The back-off, cut short when a camera whose port was down starts accepting connections."""
+        address = None if self.source.is_file else tcp_address(self.source.source)
+        if address is None:
+            self._stop.wait(seconds)
+        else:
+            wait_back(address, seconds, self._stop)
 
     def _session(self) -> SessionEnd:
         timeout = self.config.source_timeout_seconds
@@ -117,7 +131,8 @@ class Capture:
             self.reporter.set_status(ChannelStatus.CONNECTED)
             info = StreamInfo.of(stream)
             segmenter = Segmenter(self.chid, info, self.config.data_dir, self.config.segment_seconds,
-                                  self.reporter, self.on_segment, self.on_abandoned, self._on_packet)
+                                  self.reporter, self.on_segment, self.on_abandoned, self._on_packet,
+                                  self._write_failed)
             self.live.begin(info)
             self.frames.begin(info)
             try:
@@ -131,6 +146,10 @@ class Capture:
                 self.packets_written += segmenter.written
                 self.packets_dropped += segmenter.dropped
                 self.reporter.set_recording(False, False)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        if self.on_write_failed is not None:
+            self.on_write_failed(self.chid, exc)
 
     def _on_packet(self, packet: Packet, wall_ms: float) -> None:
         """Every packet the segmenter keeps, before it is written: to live video and to analytics."""

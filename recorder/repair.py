@@ -72,6 +72,16 @@ def probe(path: Path) -> MediaFacts | None:
 
 def repair_part(db: Database, data_dir: Path, part: Path) -> Path | None:
     """Finish one .part file; returns the .mp4 it became, or None when it was deleted or skipped."""
+    closed = finish_part(part)
+    if closed is None:
+        return None
+    index_segment(db, data_dir, closed)
+    return closed.path
+
+
+def finish_part(part: Path) -> ClosedSegment | None:
+    """Cut a .part file to what plays and rename it .mp4, not yet indexed; None when it was deleted
+    (nothing in it plays) or is not a segment's name."""
     name = segment_files.parse(part)
     if name is None or not name.is_part:
         log.warning("unexpected file in recordings", extra={"fields": {"path": str(part)}})
@@ -82,14 +92,16 @@ def repair_part(db: Database, data_dir: Path, part: Path) -> Path | None:
         return None
     final = segment_files.final_path(part)
     os.replace(part, final)
-    _index(db, data_dir, final, name.chid, name.begin_ms, facts)
-    return final
+    return _closed(final, name.chid, name.begin_ms, facts)
+
+
+def _closed(path: Path, chid: int, begin_ms: int, facts: MediaFacts) -> ClosedSegment:
+    return ClosedSegment(chid=chid, path=path, begin_ms=begin_ms, end_ms=begin_ms + facts.duration_ms,
+                         codec=facts.codec, width=facts.width, height=facts.height)
 
 
 def _index(db: Database, data_dir: Path, path: Path, chid: int, begin_ms: int, facts: MediaFacts) -> None:
-    index_segment(db, data_dir, ClosedSegment(chid=chid, path=path, begin_ms=begin_ms,
-                                              end_ms=begin_ms + facts.duration_ms, codec=facts.codec,
-                                              width=facts.width, height=facts.height))
+    index_segment(db, data_dir, _closed(path, chid, begin_ms, facts))
 
 
 def repair_all(db: Database, data_dir: Path) -> RepairReport:

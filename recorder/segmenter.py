@@ -8,6 +8,11 @@ without B-frames it gets them from the packet after it (or is joined to it, when
 keyframe's other half). A file rolls at the first keyframe after `segment_seconds`. Each packet is written
 when the next one arrives, so that its duration is known exactly and frames split in two are
 whole again: consecutive segments then meet end to begin.
+
+The channel counts as recording once a fragment of video has reached the disk, not when a file
+opens: on a full disk files open but nothing can be written, and the channel stays not recording.
+A write that fails (ENOSPC, most often) abandons the file (what it holds is kept, see
+Segmenter._failed) and the next keyframe after WRITE_RETRY_S tries a new one.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ log = logging.getLogger("tsnvr.recorder")
 DISCONTINUITY_S = 10.0  # a DTS jump this large forward (or 1 s backward) starts afresh
 BACKWARD_JUMP_S = 1.0
 DRIFT_LIMIT_MS = 2000.0  # re-anchor the wall clock when packets arrive this far from prediction
-WRITE_RETRY_S = 5.0
+WRITE_RETRY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ class Segmenter:
     def __init__(self, chid: int, info: StreamInfo, data_dir: Path, segment_seconds: float,
                  reporter: ChannelReporter, on_closed: Callable[[ClosedSegment], None],
                  on_abandoned: Callable[[Path], None] | None = None,
-                 on_packet: Callable[[Packet, float], None] | None = None) -> None:
+                 on_packet: Callable[[Packet, float], None] | None = None,
+                 on_write_failed: Callable[[BaseException], None] | None = None) -> None:
         self.chid = chid
         self.info = info
         self.data_dir = data_dir
@@ -71,6 +77,8 @@ class Segmenter:
         self.on_closed = on_closed
         self.on_abandoned = on_abandoned
         self.on_packet = on_packet  # live video: every packet kept, before it is written
+        self.on_write_failed = on_write_failed
+        self.recording = False  # video reached the disk since the last failure
         self.clock = StreamClock(info.time_base)
         self.writer: SegmentWriter | None = None
         self.segment_first_dts = 0
@@ -163,7 +171,6 @@ class Segmenter:
             self._failed(exc)
             return
         self.segment_first_dts = dts
-        self.reporter.set_recording(True, True)
 
     def _write_pending(self, next_dts: int | None) -> None:
         if self.pending is None or self.writer is None:
@@ -182,6 +189,12 @@ class Segmenter:
             return
         self.written += 1
         self.segment_end_dts = end_dts
+        if not self.recording and self.writer.on_disk:
+            self._recording()
+
+    def _recording(self) -> None:
+        self.recording = True
+        self.reporter.set_recording(True, True)
 
     def _finish_segment(self, next_dts: int | None = None) -> None:
         self._write_pending(next_dts)
@@ -197,6 +210,8 @@ class Segmenter:
         except (OSError, av.FFmpegError) as exc:
             self._failed(exc, writer)
             return
+        if not self.recording:  # a segment shorter than a fragment: on disk now
+            self._recording()
         begin_ms = self.clock.wall_ms(self.segment_first_dts)
         end_ms = self.clock.wall_ms(self.segment_end_dts)
         self.clock.freeze()
@@ -208,12 +223,15 @@ class Segmenter:
         self.writer = None
         self.pending = None
         log.warning("cannot write segment", extra={"fields": {"chid": self.chid, "error": str(exc)}})
-        self.reporter.set_recording(True, False, failure_ms=int(time.time() * 1000))
+        self.reporter.set_recording(True, False, failure_ms=int(time.time() * 1000))  # never True meanwhile
+        self.recording = False
         self.retry_at = time.monotonic() + WRITE_RETRY_S
         if writer is not None:
-            writer.abandon()
+            writer.abandon()  # what reached the disk stays, as .part: repaired and indexed
             if self.on_abandoned is not None and writer.part.exists():
                 self.on_abandoned(writer.part)
+        if self.on_write_failed is not None:
+            self.on_write_failed(exc)
 
 
 def _dts(packet: Packet) -> int:

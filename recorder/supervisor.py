@@ -2,6 +2,11 @@
 added and removed on request; crashed files repaired first; old recordings deleted as space runs
 short or as they pass the maximum age, each pass that deletes any written to the event log.
 
+A full disk (a segment write failing with ENOSPC) is logged as "Storage full" and starts a
+retention pass at once; the captures retry and record again as soon as there is room. Segments
+whose index row could not be written (the database is on the same disk) are kept in memory and
+indexed after the next pass, so nothing recorded goes missing until a restart.
+
     supervisor = RecorderSupervisor(db, settings, bus.publish, eventlog)  # eventlog: optional
     supervisor.start()        # repair, then a capture per Channel row, then the retention timer
     supervisor.add(channel)   # a Channel row (new, or changed: its capture restarts)
@@ -29,6 +34,7 @@ from recorder.source import ChannelSource
 from recorder.storage_events import StorageEvents
 from storage.channels import all_channels
 from storage.db import Database
+from storage.disk_full import is_disk_full
 from storage.eventlog import EventLog
 from storage.events import Event, Publish, RecordingStatusEvent
 
@@ -52,6 +58,8 @@ class RecorderSupervisor:
         self._changes = threading.Lock()  # one add/remove/stop at a time
         self._stopping = threading.Event()
         self._retention_thread: threading.Thread | None = None
+        self._unindexed: list[ClosedSegment] = []  # closed while the database could not be written
+        self._unindexed_lock = threading.Lock()
 
     @property
     def data_dir(self) -> Path:
@@ -78,7 +86,7 @@ class RecorderSupervisor:
                 return
             self._remove(source.chid)
             capture = Capture(source, self.config, self._publish, self._on_segment, self._on_abandoned,
-                              frames=self.frame_sampler(source.chid))
+                              frames=self.frame_sampler(source.chid), on_write_failed=self._on_write_failed)
             with self._lock:
                 self._captures[source.chid] = capture
             capture.start()
@@ -132,7 +140,14 @@ class RecorderSupervisor:
             result = retention.run(self.db, self.data_dir, self.retention_policy)
             self.last_retention = result
             self.storage_events.retention_done(result)
+        self._index_kept()
         return result
+
+    @property
+    def unindexed(self) -> int:
+        """Segments on disk waiting for their index row (the database could not be written)."""
+        with self._unindexed_lock:
+            return len(self._unindexed)
 
     def _publish(self, event: Event) -> None:
         """What captures publish: passed on; a channel failing to write is logged, and frees space."""
@@ -156,16 +171,51 @@ class RecorderSupervisor:
                 log.warning("capture did not stop in time", extra={"fields": {"chid": capture.chid}})
 
     def _on_segment(self, closed: ClosedSegment) -> None:
+        self._index_kept()
+        self._index(closed)
+
+    def _index(self, closed: ClosedSegment) -> bool:
         try:
             index_segment(self.db, self.data_dir, closed)
-        except Exception:  # the file is kept: repair indexes it at the next start
-            log.exception("cannot index segment", extra={"fields": {"path": str(closed.path)}})
+        except Exception as exc:
+            if is_disk_full(exc):  # kept, and indexed once the database can be written again
+                log.warning("database full, segment index kept in memory",
+                            extra={"fields": {"path": str(closed.path)}})
+                with self._unindexed_lock:
+                    self._unindexed.append(closed)
+                self._wake.set()
+            else:  # the file is kept: repair indexes it at the next start
+                log.exception("cannot index segment", extra={"fields": {"path": str(closed.path)}})
+            return False
+        return True
+
+    def _index_kept(self) -> None:
+        with self._unindexed_lock:
+            kept, self._unindexed = self._unindexed, []
+        for n, closed in enumerate(kept):
+            if not closed.path.exists():  # deleted meanwhile (retention cannot see it, but a user can)
+                continue
+            if not self._index(closed):
+                with self._unindexed_lock:  # _index kept this one again; keep the rest after it
+                    self._unindexed.extend(kept[n + 1:])
+                return
 
     def _on_abandoned(self, part: Path) -> None:
         try:
-            repair.repair_part(self.db, self.data_dir, part)
+            closed = repair.finish_part(part)
         except Exception:
             log.exception("cannot repair segment", extra={"fields": {"path": str(part)}})
+            return
+        if closed is not None:
+            self._index(closed)
+
+    def _on_write_failed(self, chid: int, exc: BaseException) -> None:
+        try:
+            free, total = retention.free_space(self.data_dir)
+            if self.storage_events.write_failed(chid, exc, free, self.retention_policy.required_free(total)):
+                self._wake.set()  # make room now
+        except Exception:
+            log.exception("cannot report a failed write", extra={"fields": {"chid": chid}})
 
     def _retention_loop(self) -> None:
         while not self._stopping.is_set():  # a first pass at once: the disk may be full already

@@ -317,6 +317,41 @@ def test_reconnects_after_the_server_restarts(env: Env, clips: dict[str, Path]):
 
 
 @needs_rtsp
+def test_a_camera_back_after_a_long_outage_records_again_within_2_s(tmp_path: Path, clips: dict[str, Path]):
+    # The default back-off (0.5 s doubling to 10 s): after 8 s down the next try could be 8 s away;
+    # a camera whose port was down is opened as soon as it accepts connections again.
+    data_dir, db, settings = recorder_data(tmp_path, segment_seconds=2.0, reconnect_min_seconds=0.5,
+                                           reconnect_max_seconds=10.0)
+    bus = EventBus()
+    events = Events(bus)
+    srv = RtspServerProcess(file=clips["long"]).start()
+    add_channel(db, 1, srv.url("file"))
+    supervisor = RecorderSupervisor(db, settings, bus.publish)
+    try:
+        supervisor.start()
+        first = events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording)
+        time.sleep(1.0)
+        srv.stop()
+        events.wait_for(lambda t, e: t == "channelStatus" and e.event == "statusChanged"
+                        and e.status != ChannelStatus.CONNECTED, timeout=8, after=first)
+        time.sleep(8.0)
+        srv.start()
+        up_at = now_ms()  # the server listens
+        back = events.wait_status(1, ChannelStatus.CONNECTED, timeout=15, after=first)
+        events.wait_for(lambda t, e: t == "recordingStatus" and e.channel[0].recording, timeout=15, after=back)
+        time.sleep(2.5)
+    finally:
+        supervisor.stop()
+        srv.stop()
+    rows = segments.channel_segments(db, 1)
+    after = [r for r in rows if r.begin_ms >= up_at - 200]
+    assert after, rows
+    # the first segment's begin is the wall time of its first packet (a keyframe: the file's start)
+    assert after[0].begin_ms - up_at <= 2000, (after[0].begin_ms - up_at, rows)
+    db.dispose()
+
+
+@needs_rtsp
 def test_wrong_password_is_401_and_a_corrected_channel_records(env: Env):
     with RtspServerProcess(user="viewer", password="s3cr:t@x") as srv:
         env.add_channel(1, srv.url("live"), uid="viewer", password="wrong")

@@ -1,14 +1,18 @@
-"""Every failure leaves as JSON {"code", "message"} with a 4xx (or, for a bug, 500) status."""
+"""Every failure leaves as JSON {"code", "message"} with a 4xx (507 when storage is full; for a bug,
+500) status."""
 
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from storage.disk_full import is_disk_full
 
 log = logging.getLogger("tsnvr.web")
 
@@ -44,9 +48,19 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal error; the server logged the details")
 
 
+async def on_storage_error(request: Request, exc: Exception) -> Response:
+    """507 when a write found the disk (or the database) full: nothing was stored; else a bug's 500."""
+    if not is_disk_full(exc):
+        return await on_unexpected(request, exc)
+    log.warning("storage full on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(507, "the server's storage is full: nothing was stored; try again when space is freed")
+
+
 EXCEPTION_HANDLERS = {
     ApiError: on_api_error,
     HTTPException: on_http_exception,
+    OperationalError: on_storage_error,  # SQLite's "database or disk is full", PostgreSQL's disk_full
+    OSError: on_storage_error,  # ENOSPC writing a file
     Exception: on_unexpected,
 }
 

@@ -4,6 +4,7 @@ a database from a newer tsnvr, and the plate keyword index of each kind of datab
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import make_url
 
 from storage import plate_fts, schema, users
 from storage.db import Database
 from storage.plate_search import PlateFilter, search_plates
 from storage.plates import add_plate, plate_key
+from tests.conftest import TEST_DATABASE_URL
 
 DATA = Path(__file__).parent / "data"
 RELEASE_SQLITE = DATA / "tsnvr-0.1.0.db"
@@ -197,3 +200,26 @@ def test_processes_starting_together_on_a_new_database_take_turns(url):
     assert [child.returncode for child in children] == [0] * 4, results
     assert sorted(out.strip() for out, _ in results) == ["0002", "0002", "0002", "None"]
     assert revision(Database(target)) == schema.head()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs scripts/test's PostgreSQL server (TSNVR_TEST_DATABASE_URL)")
+def test_an_ordinary_role_owning_its_database_gets_the_schema_and_pg_trgm(database_server):
+    """The set-up of docs/postgresql.md: no superuser, a plain postgresql:// URL."""
+    role, name = f"tsnvr_owner_{os.getpid()}", f"tsnvr_owned_{os.getpid()}"
+    with database_server.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"CREATE DATABASE {name} OWNER {role} STRATEGY FILE_COPY")
+    try:
+        url = make_url(TEST_DATABASE_URL).set(drivername="postgresql", username=role, database=name)
+        db = Database(url.render_as_string(hide_password=False))
+        assert schema.upgrade(db) == (None, schema.head())
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql(
+                "SELECT extowner::regrole::text FROM pg_extension WHERE extname = 'pg_trgm'").scalar() == role
+            assert conn.exec_driver_sql("SELECT count(*) FROM pg_indexes WHERE indexname = %s",
+                                        (plate_fts.TRIGRAM_INDEX,)).scalar() == 1
+        db.dispose()
+    finally:
+        with database_server.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP ROLE {role}")

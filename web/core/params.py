@@ -1,6 +1,7 @@
 """Reading TS-API query parameters: bare flags (`?staticSrc`), comma lists, ISO times.
 
-Every number is ASCII digits within 64-bit integers, so none reaches SQLite out of its range."""
+Every number is ASCII digits within 64-bit integers, so none reaches SQLite out of its range, and
+text taken as written (`text`, `words`) never holds U+0000."""
 
 from __future__ import annotations
 
@@ -18,6 +19,15 @@ TRUE = ("", "true", "1", "yes", "on")
 FALSE = ("false", "0", "no", "off")
 
 
+def without_nul(name: str, value: str) -> str:
+    """`value`, unless it holds U+0000 (%00): SQLite's C functions stop reading text there (a LIKE
+    pattern "%\\0%" matches every row) and PostgreSQL refuses it in text, so taken as written it
+    could only fail or widen a search."""
+    if "\x00" in value:
+        raise bad_request(f"{name} must not contain the character U+0000 (%00)")
+    return value
+
+
 class Query:
     def __init__(self, request: Request) -> None:
         self.params = request.query_params
@@ -31,7 +41,7 @@ class Query:
             return default
         if len(value) > max_length:
             raise bad_request(f"{name} is longer than {max_length} characters")
-        return value
+        return without_nul(name, value)
 
     def flag(self, name: str, default: bool = False) -> bool:
         """`?name`, `name=true|1` -> True; `name=false|0` -> False; absent -> default."""
@@ -93,6 +103,7 @@ class Query:
         value = self.params.get(name)
         if value is None:
             return None
+        without_nul(name, value)
         return [w.strip() for w in value.split(",") if w.strip()]
 
     def choice(self, name: str, options: Iterable[str], default: str | None = None) -> str | None:

@@ -32,7 +32,7 @@ HANDLERS: dict[str, Handler] = {
 
 def handler_for(request: Request) -> Handler:
     query = Query(request)
-    what = query.text("what")
+    what = query.params.get("what")  # only compared with the names below: may hold anything
     if not what:
         raise bad_request(f"what is required: one of {', '.join(HANDLERS)}")
     name = query.choice("what", HANDLERS)

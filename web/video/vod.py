@@ -25,6 +25,7 @@ from web.video.vod_params import parse_duration, parse_when, window_end
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
 LIVE_NEAR_MS = 60_000  # a `when` this close to now also gets the live item (unless nolive)
+MAX_FILE_ID = 2**31 - 1  # segments.id is an INTEGER column: 32 bits on PostgreSQL
 
 
 def has_id(query: Query) -> bool:
@@ -64,7 +65,7 @@ def by_file_id(services: Services, query: Query, chid: int | None, limit: int) -
     following, preceding = query.flag("next"), query.flag("prev")
     if following and preceding:
         raise bad_request("next and prev cannot be used together")
-    segment_id = query.integer("id", low=1)
+    segment_id = query.integer("id", low=1, high=MAX_FILE_ID)
     assert segment_id is not None
     segment = segment_search.segment_by_id(services.db, segment_id)
     if segment is None or (chid is not None and segment.chid != chid):

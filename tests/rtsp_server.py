@@ -1,6 +1,7 @@
 """A test RTSP server (GStreamer's), run as its own program by the system Python:
 
     /usr/bin/python3 tests/rtsp_server.py --port 8554 [--file CLIP.mp4] [--user U --password P]
+                                          [--shared] [--threads N]
 
 Mounts: /live (videotestsrc with a clock overlay, x264 with a 1 s GOP) and, with --file, /file
 (an H.264 MP4 served in real time). /live repeats SPS/PPS before every slice of a keyframe, which
@@ -8,6 +9,13 @@ FFmpeg reads as a keyframe split in two packets (as some cameras send it); /file
 per keyframe, as most cameras do. Every client gets its own pipeline (shared media broke under
 many concurrent clients). With --user, every mount asks for Basic authentication. SIGTERM and
 SIGINT stop it (GLib needs its own handler, or SIGTERM is ignored while the main loop runs).
+
+For many clients (the recorder bench): --shared serves /file from one pipeline to every client
+(pre-encoded packets, demuxed once, no encoder anywhere; a client joining late starts at the
+next keyframe), and --threads N lets N threads serve the clients' connections instead of the
+one GStreamer uses by default, which sends every client's RTP-over-TCP data. Many clients that
+arrive at once while the shared media is still being prepared for the first get nothing: have
+one client connected first (scripts/bench/recorder.py does).
 It prints "ready" on stdout once the port listens.
 
 Imported by the project's Python (tests, bench), it also offers RtspServerProcess, which runs this
@@ -40,12 +48,12 @@ FILE_PIPELINE = (
 ROLE = "tester"
 
 
-def _factory(launch: str, secured: bool) -> Any:
+def _factory(launch: str, secured: bool, shared: bool = False) -> Any:
     from gi.repository import GstRtspServer
 
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(launch)
-    factory.set_shared(False)
+    factory.set_shared(shared)
     if secured:
         permissions = GstRtspServer.RTSPPermissions()
         permissions.add_permission_for_role(ROLE, "media.factory.access", True)
@@ -73,6 +81,8 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--kbps", type=int, default=800)
+    parser.add_argument("--shared", action="store_true", help="one /file pipeline for every client")
+    parser.add_argument("--threads", type=int, default=0, help="threads serving clients (0: GStreamer's 1)")
     args = parser.parse_args()
 
     import gi
@@ -85,6 +95,8 @@ def main() -> int:
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
+    if args.threads:
+        server.get_thread_pool().set_max_threads(args.threads)
     secured = bool(args.user)
     if secured:
         server.set_auth(_auth(args.user, args.password))
@@ -92,7 +104,7 @@ def main() -> int:
     mounts.add_factory("/live", _factory(
         LIVE_PIPELINE.format(width=args.width, height=args.height, kbps=args.kbps), secured))
     if args.file:
-        mounts.add_factory("/file", _factory(FILE_PIPELINE.format(path=args.file), secured))
+        mounts.add_factory("/file", _factory(FILE_PIPELINE.format(path=args.file), secured, args.shared))
     if server.attach(None) == 0:
         print(f"cannot listen on port {args.port}", file=sys.stderr)
         return 1

@@ -6,10 +6,18 @@ recorded against frames expected (loss).
     .venv/bin/python scripts/bench/recorder.py --streams 4 --seconds 60
     .venv/bin/python scripts/bench/recorder.py --streams 4 --seconds 30 --ramp 128
 
-With --ramp MAX it then records 2N, 4N, ... streams (tsnvr alone, up to MAX) and prints the
-largest N held without loss: every stream's files hold at least 99.5 % of the frames their time
-span should, and cover at least 95 % of the measured time. On a small machine the RTSP server,
-sending N copies of the stream, may be what gives out first; the output says so.
+With --ramp MAX it then records 2N, 4N, ... streams (tsnvr alone, up to MAX), narrows down
+between the last count held and the first lost by halving, and prints the largest N held without
+loss: every stream's files hold at least 99.5 % of the frames their time span should, and its
+segments cover at least 99 % of the measured window (wall-clock times from the index).
+
+The source: the test RTSP server sends the pre-encoded clip (no encoder anywhere), each client
+from its own pipeline that only demuxes and packetises it, with --server-threads threads serving
+the clients (tests/rtsp_server.py --threads). With GStreamer's default of one thread for every
+client's RTP-over-TCP data the server gave out near 16 streams of 1080p on 2 cores, before the
+recorder; with 8 threads it sent 64 streams on 38 % of a core. --shared serves every client from
+one pipeline instead (demuxed once), with a client connected first; a slow client can stall
+a shared pipeline for all, so it is not the default. The server's CPU is printed with each step.
 
 Needs the apt packages scripts/test installs (GStreamer RTSP server, ffmpeg). The clip is
 made once with PyAV/libx264 and cached (--cache).
@@ -18,12 +26,15 @@ made once with PyAV/libx264 and cached (--cache).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +124,55 @@ def count_frames(files: list[Path]) -> Recorded:
 
 
 LOSS_FREE_KEPT = 0.995
-LOSS_FREE_COVERED = 0.95
+LOSS_FREE_COVERED = 0.99
+
+
+class Primer:
+    """One client that reads the shared stream (and drops it) from before the recorder connects:
+    clients arriving all at once while a shared media is being prepared get nothing."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with av.open(self.url, options={"rtsp_transport": "tcp", "timeout": "10000000"}) as container:
+            for _packet in container.demux(container.streams.video[0]):
+                self.ready.set()
+                if self.stop.is_set():
+                    return
+
+    def __enter__(self) -> Primer:
+        self.thread.start()
+        if not self.ready.wait(20):
+            raise RuntimeError("the shared RTSP stream did not start")
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop.set()
+        self.thread.join(15)
+
+
+@dataclass(frozen=True)
+class Source:
+    """How the RTSP server serves the clip."""
+
+    clip: Path
+    shared: bool = False
+    threads: int = 8
+
+    @contextlib.contextmanager
+    def server(self) -> Iterator[RtspServerProcess]:
+        extra = ("--threads", str(self.threads)) + (("--shared",) if self.shared else ())
+        with RtspServerProcess(file=self.clip, extra_args=extra) as server:
+            if not self.shared:
+                yield server
+                return
+            with Primer(server.url("file")):
+                yield server
 
 
 def start_recorder(work: Path, url: str, n: int) -> subprocess.Popen:
@@ -131,35 +190,87 @@ def recorded_streams(work: Path, n: int) -> list[Recorded]:
         db.dispose()
 
 
-def ramp(source: Path, first: int, largest: int, warmup: float, seconds: float) -> None:
-    """Record 2*first, 4*first, ... streams with tsnvr alone until one loses frames."""
-    held = first
-    n = first * 2
-    print(f"\nramp: tsnvr alone, {seconds:.0f} s each")
+def window_coverage(work: Path, n: int, begin_ms: int, end_ms: int) -> list[float]:
+    """Per stream, the share of [begin_ms, end_ms) its indexed segments cover."""
+    db = Database(f"sqlite:///{work / 'tsnvr' / 'tsnvr.db'}")
+    try:
+        out = []
+        for chid in range(1, n + 1):
+            rows = segments.channel_segments(db, chid, begin_ms, end_ms)
+            covered = sum(min(r.end_ms, end_ms) - max(r.begin_ms, begin_ms) for r in rows)
+            out.append(covered / (end_ms - begin_ms))
+        return out
+    finally:
+        db.dispose()
+
+
+@dataclass(frozen=True)
+class Step:
+    streams: int
+    cpu_per_stream: float  # % of one core
+    server_cpu: float  # % of one core
+    kept: float
+    covered: float
+
+    @property
+    def held(self) -> bool:
+        return self.kept >= LOSS_FREE_KEPT and self.covered >= LOSS_FREE_COVERED
+
+
+def record_step(source: Source, n: int, warmup: float, seconds: float) -> Step:
+    """n streams recorded by tsnvr alone for warmup + seconds."""
+    with tempfile.TemporaryDirectory(prefix="tsnvr-bench-") as tmp, source.server() as server:
+        work = Path(tmp)
+        recorder = start_recorder(work, server.url("file"), n)
+        assert server.proc is not None
+        procs, server_ps = [psutil.Process(recorder.pid)], [psutil.Process(server.proc.pid)]
+        time.sleep(warmup)
+        c0, s0, t0, w0 = cpu_seconds(procs), cpu_seconds(server_ps), time.monotonic(), time.time()
+        time.sleep(seconds)
+        c1, s1, t1, w1 = cpu_seconds(procs), cpu_seconds(server_ps), time.monotonic(), time.time()
+        # the segments open at the end close when the recorder stops: wait a little past the window
+        time.sleep(1.0)
+        recorder.terminate()
+        recorder.wait(60)
+        streams = recorded_streams(work, n)
+        # a second's margin at each end: segment times are anchored on packet arrival
+        coverage = window_coverage(work, n, int(w0 * 1000) + 1000, int(w1 * 1000) - 1000)
+    window = t1 - t0
+    return Step(n, (c1 - c0) / window / n * 100, (s1 - s0) / window * 100, min(s.kept for s in streams),
+                min(coverage))
+
+
+def ramp(source: Source, first: int, largest: int, warmup: float, seconds: float) -> int:
+    """Record 2*first, 4*first, ... streams with tsnvr alone until one loses frames, then halve the
+    gap between the last held and the first lost; returns the largest count held."""
+    print(f"\nramp: tsnvr alone, {seconds:.0f} s each, source "
+          + (f"shared, {source.threads} server threads" if source.shared else "a pipeline per client"))
     print(f"{'streams':>8} {'CPU %/stream':>13} {'server CPU %':>13} {'kept min':>9} {'covered min':>12}")
+
+    def step(n: int) -> bool:
+        result = record_step(source, n, warmup, seconds)
+        print(f"{n:>8} {result.cpu_per_stream:>12.2f}% {result.server_cpu:>12.0f}% "
+              f"{result.kept:>9.2%} {result.covered:>12.2%}" + ("" if result.held else "  lost"), flush=True)
+        return result.held
+
+    held, lost = first, None
+    n = first * 2
     while n <= largest:
-        with tempfile.TemporaryDirectory(prefix="tsnvr-bench-") as tmp, RtspServerProcess(file=source) as server:
-            work = Path(tmp)
-            recorder = start_recorder(work, server.url("file"), n)
-            procs, server_ps = [psutil.Process(recorder.pid)], [psutil.Process(server.proc.pid)]
-            time.sleep(warmup)
-            c0, s0, t0 = cpu_seconds(procs), cpu_seconds(server_ps), time.monotonic()
-            time.sleep(seconds)
-            c1, s1, t1 = cpu_seconds(procs), cpu_seconds(server_ps), time.monotonic()
-            recorder.terminate()
-            recorder.wait(60)
-            streams = recorded_streams(work, n)
-        window = t1 - t0
-        kept = min(s.kept for s in streams)
-        covered = min(s.seconds for s in streams) / (window + warmup)
-        print(f"{n:>8} {(c1 - c0) / window / n * 100:>12.2f}% {(s1 - s0) / window * 100:>12.0f}% "
-              f"{kept:>9.2%} {covered:>12.2%}", flush=True)
-        if kept < LOSS_FREE_KEPT or covered < LOSS_FREE_COVERED:
+        if not step(n):
+            lost = n
             break
         held = n
         n *= 2
+    while lost is not None and lost - held > max(1, first // 2):
+        middle = (held + lost) // 2
+        if step(middle):
+            held = middle
+        else:
+            lost = middle
     print(f"largest N held without loss: {held} streams"
-          + (f" (the ramp stopped at --ramp {largest})" if n > largest else ""))
+          + (f" (the ramp stopped at --ramp {largest})" if lost is None else f" ({lost} streams did not hold)")
+          + f"; {psutil.cpu_count()} CPUs, shared with whatever else runs on this machine")
+    return held
 
 
 def make_source(cache: Path, seconds: float) -> Path:
@@ -182,14 +293,22 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tsnvr-bench-recorder")
     parser.add_argument("--ramp", type=int, metavar="MAX", help="then find the largest N up to MAX held without loss")
+    parser.add_argument("--server-threads", type=int, default=8, help="threads of the RTSP server")
+    parser.add_argument("--shared", action="store_true", help="one server pipeline for every client")
+    parser.add_argument("--ramp-only", action="store_true", help="skip the comparison with ffmpeg")
     args = parser.parse_args()
     n = args.streams
     args.cache.mkdir(parents=True, exist_ok=True)
     source = make_source(args.cache, args.warmup + args.seconds)
     with av.open(str(source)) as container:
         bitrate = source.stat().st_size * 8 / (container.duration / 1_000_000) / 1e6
+    served = Source(source, shared=args.shared, threads=args.server_threads)
+    if args.ramp_only:
+        print(f"1080p{FPS} at {bitrate:.1f} Mbit/s")
+        ramp(served, n, args.ramp or n * 2, args.warmup, args.seconds)
+        return 0
 
-    with tempfile.TemporaryDirectory(prefix="tsnvr-bench-") as tmp, RtspServerProcess(file=source) as server:
+    with tempfile.TemporaryDirectory(prefix="tsnvr-bench-") as tmp, served.server() as server:
         work = Path(tmp)
         url = server.url("file")
         started = time.monotonic()
@@ -230,7 +349,7 @@ def main() -> int:
     ratio = results[0].cpu_seconds / results[1].cpu_seconds if results[1].cpu_seconds else float("inf")
     print(f"ratio tsnvr/ffmpeg CPU: {ratio:.2f}x (goal <= 1.5x)")
     if args.ramp:
-        ramp(source, n, args.ramp, args.warmup, args.seconds)
+        ramp(served, n, args.ramp, args.warmup, args.seconds)
     return 0
 
 

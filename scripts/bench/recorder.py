@@ -19,6 +19,13 @@ recorder; with 8 threads it sent 64 streams on 38 % of a core. --shared serves e
 one pipeline instead (demuxed once), with a client connected first; a slow client can stall
 a shared pipeline for all, so it is not the default. The server's CPU is printed with each step.
 
+With --outage SECONDS it measures reconnecting instead: one stream recorded, the server stopped
+for SECONDS (three times), started again on the same port; prints how long after the server
+listened again the first recorded segment begins (its wall-clock time from the index: the first
+packet's arrival). Goal: within 2 s.
+
+    .venv/bin/python scripts/bench/recorder.py --outage 20
+
 Needs the apt packages scripts/test installs (GStreamer RTSP server, ffmpeg). The clip is
 made once with PyAV/libx264 and cached (--cache).
 """
@@ -273,6 +280,37 @@ def ramp(source: Source, first: int, largest: int, warmup: float, seconds: float
     return held
 
 
+def outage(source: Source, seconds: float, times: int = 3) -> None:
+    """Stop the server for `seconds`, start it again; how soon is the channel recorded again?"""
+    print(f"\noutage: one stream, the server down {seconds:.0f} s, {times} times")
+    with tempfile.TemporaryDirectory(prefix="tsnvr-bench-") as tmp:
+        work = Path(tmp)
+        server = RtspServerProcess(file=source.clip, extra_args=("--threads", str(source.threads))).start()
+        recorder = start_recorder(work, server.url("file"), 1)
+        ups: list[float] = []
+        try:
+            time.sleep(6)
+            for _ in range(times):
+                server.stop()
+                time.sleep(seconds)
+                server.start()
+                ups.append(time.time())
+                time.sleep(6)
+        finally:
+            server.stop()
+            recorder.terminate()
+            recorder.wait(60)
+        db = Database(f"sqlite:///{work / 'tsnvr' / 'tsnvr.db'}")
+        try:
+            rows = segments.channel_segments(db, 1)
+        finally:
+            db.dispose()
+    for up in ups:
+        after = [r.begin_ms for r in rows if r.begin_ms >= up * 1000 - 500]
+        delay = (after[0] / 1000 - up) if after else float("inf")
+        print(f"recording again {delay:.2f} s after the server listened again (goal <= 2 s)")
+
+
 def make_source(cache: Path, seconds: float) -> Path:
     clip = cache / f"clip-1080p25-{CLIP_SECONDS}s.mp4"
     if not clip.exists():
@@ -296,13 +334,17 @@ def main() -> int:
     parser.add_argument("--server-threads", type=int, default=8, help="threads of the RTSP server")
     parser.add_argument("--shared", action="store_true", help="one server pipeline for every client")
     parser.add_argument("--ramp-only", action="store_true", help="skip the comparison with ffmpeg")
+    parser.add_argument("--outage", type=float, metavar="SECONDS", help="measure reconnecting after outages")
     args = parser.parse_args()
     n = args.streams
     args.cache.mkdir(parents=True, exist_ok=True)
-    source = make_source(args.cache, args.warmup + args.seconds)
+    source = make_source(args.cache, max(args.warmup + args.seconds, 3 * ((args.outage or 0) + 6) + 6))
     with av.open(str(source)) as container:
         bitrate = source.stat().st_size * 8 / (container.duration / 1_000_000) / 1e6
     served = Source(source, shared=args.shared, threads=args.server_threads)
+    if args.outage:
+        outage(served, args.outage)
+        return 0
     if args.ramp_only:
         print(f"1080p{FPS} at {bitrate:.1f} Mbit/s")
         ramp(served, n, args.ramp or n * 2, args.warmup, args.seconds)

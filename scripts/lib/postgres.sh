@@ -13,7 +13,7 @@ POSTGRES_TEST_FILES=(
   tests/test_find_plates.py tests/test_find_eventlog.py tests/test_find_objects.py tests/test_find_similar.py
   tests/test_find_recorded.py tests/test_export.py tests/test_channels_api.py tests/test_channel_rename.py
   tests/test_enum.py tests/test_status.py tests/test_info.py tests/test_settings.py tests/test_zones.py
-  tests/test_events_ws.py tests/test_storage_files.py tests/test_robustness.py
+  tests/test_events_ws.py tests/test_storage_files.py tests/test_robustness.py tests/test_fuzz.py
 )
 
 start_test_postgres() {

@@ -32,16 +32,17 @@ def test_new_database_is_created_at_the_newest_revision_in_wal_mode(tmp_path: Pa
 # upgrades in place (revisions added later, a failing one, a newer database): tests/test_migrations.py
 
 
-def test_concurrent_writers_in_threads_and_another_process_never_see_locked(tmp_path: Path):
-    path = tmp_path / "busy.db"
-    db = Database(f"sqlite:///{path}")
+def write_concurrently(url: str) -> Database:
+    """Six writer threads (plates and event-log rows) and another process (plates) writing at once;
+    every write must commit, none may fail with "database is locked"."""
+    db = Database(url)
     schema.upgrade(db)
     log = EventLog(db)
     errors: list[BaseException] = []
     other = subprocess.Popen([sys.executable, "-c", f"""
 from storage.db import Database
 from storage.plates import add_plate
-db = Database("sqlite:///{path}")
+db = Database({url!r})
 for i in range(300):
     add_plate(db, f"P{{i}}", i, i + 1, src_code="proc")
 """])
@@ -62,6 +63,12 @@ for i in range(300):
         t.join()
     assert other.wait(60) == 0
     assert errors == []
+    return db
+
+
+def test_concurrent_writers_in_threads_and_another_process_never_see_locked(tmp_path: Path):
+    path = tmp_path / "busy.db"
+    write_concurrently(f"sqlite:///{path}").dispose()
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM plate_log WHERE src_code='thread'").fetchone()[0] == 600
         assert conn.execute("SELECT count(*) FROM plate_log WHERE src_code='proc'").fetchone()[0] == 300
@@ -70,34 +77,7 @@ for i in range(300):
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs scripts/test's PostgreSQL server (TSNVR_TEST_DATABASE_URL)")
 def test_concurrent_writers_in_threads_and_another_process_all_commit_on_postgresql(database_url: str):
-    db = Database(database_url)
-    schema.upgrade(db)
-    log = EventLog(db)
-    errors: list[BaseException] = []
-    other = subprocess.Popen([sys.executable, "-c", f"""
-from storage.db import Database
-from storage.plates import add_plate
-db = Database({database_url!r})
-for i in range(300):
-    add_plate(db, f"P{{i}}", i, i + 1, src_code="proc")
-"""])
-
-    def writer(n: int) -> None:
-        try:
-            for i in range(100):
-                add_plate(db, f"T{n}-{i}", i, i + 1, src_code="thread")
-                if i % 10 == 0:
-                    log.record(EventType.SYSTEM, SystemCode.SETTINGS_CHANGED, {"n": n})
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert other.wait(60) == 0
-    assert errors == []
+    db = write_concurrently(database_url)
     with db.engine.connect() as conn:
         count = "SELECT count(*) FROM plate_log WHERE src_code = :src"
         assert conn.execute(text(count), {"src": "thread"}).scalar() == 600

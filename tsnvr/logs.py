@@ -25,6 +25,6 @@ def configure(level: str = "info", access_log: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.error", "sqlalchemy", "multipart"):
+    for noisy in ("uvicorn.error", "sqlalchemy", "multipart", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     logging.getLogger("uvicorn.access").setLevel(logging.INFO if access_log else logging.WARNING)

@@ -55,6 +55,7 @@ from web.core.auth import require
 from web.core.context import Services
 from web.core.errors import bad_request
 from web.core.json_body import read_json
+from web.core.numbers import channel_number
 from web.core.params import Query
 
 MAX_CHID = 100_000
@@ -230,10 +231,11 @@ def read_ids(text: str) -> list[int] | None:
         part = part.strip()
         if not part:
             continue
-        if not (part.isascii() and part.isdigit()) or len(part) > 9:  # isdigit() alone passes "²"
+        chid = channel_number(part)
+        if chid is None:
             raise bad_request("the channel numbers must be whole numbers separated by commas, or all")
-        if int(part) not in out:
-            out.append(int(part))
+        if chid not in out:
+            out.append(chid)
     return out
 
 

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from web.core.errors import bad_request
-from web.core.numbers import INT64_MAX, INT64_MIN
+from web.core.numbers import int64
 
 MAX_DEPTH = 32  # the deepest body an endpoint expects is 3 (an array of objects holding an object)
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -30,8 +30,8 @@ def _constant(name: str) -> Any:
 
 
 def _integer(text: str) -> int:
-    # Checked by length first: int() of thousands of digits is slow and raises past 4300 digits.
-    if len(text.lstrip("-")) > 19 or not INT64_MIN <= (number := int(text)) <= INT64_MAX:
+    number = int64(text)
+    if number is None:
         raise _Refused(f"the number {text[:24]}{'...' if len(text) > 24 else ''} is outside 64-bit integers")
     return number
 

@@ -22,11 +22,26 @@ class NotWholeNumber(ValueError):
         self.reason = reason
 
 
+def int64(text: str) -> int | None:
+    """int(text) for text that is a sign and ASCII digits, None when it lies outside 64 bits. The length
+    is checked first: int() of thousands of digits is slow, and raises past 4300 of them."""
+    if len(text.lstrip("+-").lstrip("0")) > 19:
+        return None
+    number = int(text)
+    return number if INT64_MIN <= number <= INT64_MAX else None
+
+
 def whole_number(text: str) -> int:
     """The number `text` spells (an optional sign, then ASCII digits), within 64 bits; else NotWholeNumber."""
     if not _WHOLE.fullmatch(text):
         raise NotWholeNumber("must be a whole number")
-    digits = text.lstrip("+-").lstrip("0")
-    if len(digits) > 19 or not INT64_MIN <= (number := int(text)) <= INT64_MAX:
+    number = int64(text)
+    if number is None:
         raise NotWholeNumber(f"must be from {INT64_MIN} to {INT64_MAX}")
     return number
+
+
+def channel_number(text: str) -> int | None:
+    """The number of ASCII digits alone (no sign, no spaces) that `text` is, at most nine of them; else None.
+    ("²" passes str.isdigit() and then fails int().)"""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None

@@ -36,6 +36,7 @@ from web.core.auth import require
 from web.core.context import Services
 from web.core.errors import bad_request
 from web.core.json_body import read_json
+from web.core.numbers import channel_number
 from web.core.timefmt import TimeFormatError, parse
 
 log = logging.getLogger("tsnvr.web")
@@ -121,8 +122,8 @@ class Item:
         chids: list[int] = []
         for part in parts:
             number = part if isinstance(part, int) and not isinstance(part, bool) else None
-            if isinstance(part, str) and part.isascii() and part.isdigit() and len(part) <= 9:
-                number = int(part)  # isdigit() alone passes "²"; int() of thousands of digits raises
+            if isinstance(part, str):
+                number = channel_number(part)
             if number is None or number < 1:
                 raise self.fail(f"{name}: {part!r} is not a channel number")
             if number not in chids:

@@ -37,6 +37,9 @@ class SystemCode(IntEnum):
     OLDEST_OVERWRITTEN = 28
     STORAGE_ERROR = 29
     STORAGE_PATH_CHANGED = 30
+    EVENT_TRIGGERED = 40
+    EVENT_BACKUP_SAVED = 41
+    EVENT_BACKUP_FAILED = 42
 
 
 class PrivacyCode(IntEnum):

@@ -14,6 +14,9 @@ from web.core.auth import Authenticator
 from web.core.context import Services
 from web.core.errors import EXCEPTION_HANDLERS, DeclaredBodyLimit
 from web.events import push, subscribe
+from web.export import downloads as export_downloads
+from web.export import event_storage, event_trigger
+from web.export import socket as export_socket
 from web.find import downloads
 from web.find import routes as find
 from web.host import system
@@ -32,12 +35,16 @@ def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlett
         *channels.routes,
         *find.routes,
         *vod.routes,
+        *export_downloads.routes,  # /download/{task}/{file}, before the find exports' /download/{name}
         *downloads.routes,
+        *event_trigger.routes,
+        *event_storage.routes,
         *storage_files.routes,
         *subscribe.routes,
         *watch.routes,
         *live_hls.routes,
         *live_ws.routes,
+        *export_socket.routes,
     ]
     middleware = [
         Middleware(

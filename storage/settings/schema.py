@@ -58,6 +58,18 @@ class ServerKeys(BaseModel):
     export_max_age_hours: Number = setting(
         24.0, "export files older than this are deleted (at the next export) and no longer downloadable",
         live=True)
+    export_file_ttl_seconds: Number = setting(
+        10.0, "how long a finished `/wsapi/dataExport` file waits for the client's `wait` or `next` before the task "
+              "is cancelled (`ttl` of `fileEnd`); `timeoutAlert` comes 2 s before", live=True, gt=2)
+    export_max_file_bytes: Whole = setting(
+        2 << 30, "largest exported video file when a `/wsapi/dataExport` request or `tsnvr export` gives no "
+                 "`mediaSize`", live=True, ge=1 << 20)
+    export_concurrent_tasks: Whole = setting(
+        2, "video exports that remux at once; further exports wait their turn (recording never waits)", live=False,
+        ge=1)
+    event_storage_max_bytes: Whole = setting(
+        10 << 30, "size limit of the event-backup storage (`DIR/event-storage`, which retention never touches); "
+                  "a backup that would pass it is not made, and the event log says so", live=True, ge=0)
     max_request_bytes: Whole = setting(
         1_048_576, "largest request body (of `POST /api/push`, the only endpoint that takes one); larger is `413`",
         live=False)

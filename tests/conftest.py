@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 from storage import schema, users
 from storage import settings as settings_file
 from storage.db import Database
+from tests.export_footage import Footage, record_footage
 from tsnvr.database import open_database
 from tsnvr.firstrun import ensure_admin
 from tsnvr.server import Runtime
@@ -224,3 +225,10 @@ def live_server(data_dir: Path) -> Iterator[LiveServer]:
     server = LiveServer(data_dir)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def footage(tmp_path_factory: pytest.TempPathFactory) -> Footage:
+    """Footage recorded once per session from the real RTSP test server (tests/export_footage.py); a test
+    that changes files copies footage.data_dir first."""
+    return record_footage(tmp_path_factory.mktemp("footage"))

@@ -1,0 +1,213 @@
+"""MP4 clips remuxed from recorded segments (recorder/export/clips.py), checked against the session's
+footage (tests/export_footage.py: two channels recorded from the real RTSP test server, 25 fps, a
+keyframe every second, 3 s segments): cut points, continuity across segment boundaries, size
+limits, gaps and cancelling, with every file opened and decoded by PyAV."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import pytest
+from sqlmodel import select
+
+from recorder.export.clips import Clip, ExportCancelled, recorded_ms, write_clips
+from storage.db import Database
+from storage.models import Segment
+from tests.export_footage import Footage
+
+MB = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    frames_ms: list[int]  # wall-clock time of each frame: the clip's begin_ms + its timestamp
+    keyframes_ms: list[int]
+    first_is_keyframe: bool
+    first_frame_decoded: bool
+    duration_ms: int
+
+
+def facts(clip: Clip) -> FileFacts:
+    with av.open(str(clip.path)) as container:
+        stream = container.streams.video[0]
+        assert stream.time_base is not None
+        ms = float(stream.time_base * 1000)
+        packets = [p for p in container.demux(stream) if p.size]
+        first = packets[0].dts
+        assert first is not None
+        frames = [(clip.begin_ms + round((p.dts - first) * ms), p.is_keyframe) for p in packets if p.dts is not None]
+        last = packets[-1]
+        duration = round((last.dts - first + last.duration) * ms)
+    with av.open(str(clip.path)) as container:
+        decoded = next(container.decode(video=0))
+        first_decoded = decoded.pts == packets[0].pts and decoded.width == 640
+    return FileFacts(frames_ms=[t for t, _ in frames], keyframes_ms=[t for t, k in frames if k],
+                     first_is_keyframe=packets[0].is_keyframe, first_frame_decoded=first_decoded,
+                     duration_ms=duration)
+
+
+def name(chid: int, first_ms: int) -> str:
+    return f"CH{chid}.{first_ms}.mp4"
+
+
+def export(footage: Footage, out_dir: Path, chid: int, begin_ms: int, end_ms: int, max_bytes: int = 64 * MB,
+           db: Database | None = None, **kwargs: object) -> list[Clip]:
+    out_dir.mkdir(exist_ok=True)
+    own = db is None
+    db = db or Database(f"sqlite:///{footage.data_dir / 'tsnvr.db'}")
+    try:
+        return list(write_clips(db, footage.data_dir, chid, begin_ms, end_ms, out_dir=out_dir, name=name,
+                                max_bytes=max_bytes, **kwargs))  # type: ignore[arg-type]
+    finally:
+        if own:
+            db.dispose()
+
+
+def expected_frames(footage: Footage, chid: int, begin_ms: int, end_ms: int) -> list[int]:
+    """The recorded frames from the keyframe at or before begin_ms to the last one starting before end_ms."""
+    start = max(k for k in footage.keyframes(chid) if k <= begin_ms)
+    return [t for t in footage.frames(chid) if start <= t < end_ms]
+
+
+def test_a_range_across_segment_boundaries_is_one_continuous_file_from_a_keyframe(footage: Footage,
+                                                                                  tmp_path: Path):
+    chid = 1
+    keys = footage.keyframes(chid)
+    begin_ms = keys[1] + 300  # within the second GOP of the first segment
+    end_ms = footage.segments[chid][2].begin_ms + 1510  # within the third segment: two boundaries crossed
+    clips = export(footage, tmp_path / "out", chid, begin_ms, end_ms)
+    wanted = expected_frames(footage, chid, begin_ms, end_ms)
+    assert wanted[0] == keys[1] and wanted[-1] == footage.segments[chid][2].begin_ms + 1480
+    assert len(clips) == 1
+    clip = clips[0]
+    assert clip.path == tmp_path / "out" / name(chid, keys[1])
+    assert (clip.chid, clip.begin_ms, clip.end_ms, clip.frames) == (chid, keys[1], wanted[-1] + 40, len(wanted))
+    assert clip.size == clip.path.stat().st_size
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [clip.path.name]  # no .part left
+    got = facts(clip)
+    assert got.first_is_keyframe and got.first_frame_decoded
+    assert got.frames_ms == wanted  # every frame at its recorded wall-clock time: no gap, no overlap
+    assert {b - a for a, b in zip(got.frames_ms, got.frames_ms[1:], strict=False)} == {footage.frame_ms}
+    assert got.keyframes_ms == [k for k in keys if keys[1] <= k < end_ms]
+    assert got.duration_ms == end_ms - begin_ms + 300 + 10  # from the keyframe to the end of the last frame begun
+    assert abs(got.duration_ms - (end_ms - begin_ms)) <= 1000  # within one GOP of the range asked
+
+
+def test_a_range_on_a_keyframe_starts_there_and_ends_before_end_ms(footage: Footage, tmp_path: Path):
+    chid = 2
+    keys = footage.keyframes(chid)
+    clips = export(footage, tmp_path / "out", chid, keys[3], keys[6])
+    assert [(c.begin_ms, c.end_ms, c.frames) for c in clips] == [(keys[3], keys[6], 75)]
+    got = facts(clips[0])
+    assert got.frames_ms == [t for t in footage.frames(chid) if keys[3] <= t < keys[6]]
+    assert got.duration_ms == 3000
+
+
+def test_max_bytes_splits_at_keyframes_into_files_that_cover_the_range(footage: Footage, tmp_path: Path):
+    chid = 1
+    begin_ms, end_ms = footage.span(chid)
+    whole = export(footage, tmp_path / "whole", chid, begin_ms, end_ms)
+    assert len(whole) == 1 and whole[0].frames == len(footage.frames(chid))
+    max_bytes = whole[0].size // 4
+    clips = export(footage, tmp_path / "split", chid, begin_ms, end_ms, max_bytes=max_bytes)
+    assert len(clips) >= 4
+    frames: list[int] = []
+    for clip in clips:
+        assert clip.size == clip.path.stat().st_size <= max_bytes
+        assert clip.path.name == name(chid, clip.begin_ms)
+        got = facts(clip)
+        assert got.first_is_keyframe and got.first_frame_decoded
+        assert clip.begin_ms in footage.keyframes(chid)
+        assert got.frames_ms[-1] + footage.frame_ms == clip.end_ms
+        frames += got.frames_ms
+    assert [c.end_ms for c in clips[:-1]] == [c.begin_ms for c in clips[1:]]  # end to begin
+    assert frames == footage.frames(chid)  # together: every frame once, in order
+    assert sorted(p.name for p in (tmp_path / "split").iterdir()) == sorted(c.path.name for c in clips)
+
+
+def test_cancel_stops_within_a_packet_and_leaves_no_file(footage: Footage, tmp_path: Path):
+    chid = 2
+    begin_ms, end_ms = footage.span(chid)
+    cancelled = threading.Event()
+    positions: list[int] = []
+
+    def progress(wall_ms: int) -> None:
+        positions.append(wall_ms)
+        cancelled.set()
+
+    with pytest.raises(ExportCancelled):
+        export(footage, tmp_path / "out", chid, begin_ms, end_ms, on_progress=progress, cancelled=cancelled)
+    assert positions == [begin_ms]  # the first frame was written, then the next packet saw the flag
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_cancel_after_a_file_keeps_the_files_handed_over(footage: Footage, tmp_path: Path):
+    chid = 1
+    begin_ms, end_ms = footage.span(chid)
+    cancelled = threading.Event()
+    db = Database(f"sqlite:///{footage.data_dir / 'tsnvr.db'}")
+    out = tmp_path / "out"
+    out.mkdir()
+    clips = write_clips(db, footage.data_dir, chid, begin_ms, end_ms, out_dir=out, name=name, max_bytes=300_000,
+                        cancelled=cancelled)
+    first = next(clips)
+    cancelled.set()
+    with pytest.raises(ExportCancelled):
+        next(clips)
+    db.dispose()
+    assert sorted(out.iterdir()) == [first.path]
+
+
+def test_a_range_without_recording_gives_nothing(footage: Footage, tmp_path: Path):
+    begin_ms, end_ms = footage.span(1)
+    db = Database(f"sqlite:///{footage.data_dir / 'tsnvr.db'}")
+    try:
+        assert recorded_ms(db, 1, begin_ms - 60_000, begin_ms) == 0
+        assert recorded_ms(db, 3, begin_ms, end_ms) == 0  # no such channel
+        assert recorded_ms(db, 1, begin_ms, end_ms) == end_ms - begin_ms
+        assert recorded_ms(db, 1, begin_ms - 5000, begin_ms + 4321) == 4321
+    finally:
+        db.dispose()
+    assert export(footage, tmp_path / "out", 1, begin_ms - 60_000, begin_ms) == []
+    assert export(footage, tmp_path / "out", 1, end_ms, end_ms + 60_000) == []
+    assert export(footage, tmp_path / "out", 1, end_ms, begin_ms) == []
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def shifted_copy(footage: Footage, tmp_path: Path, chid: int, from_segment: int, shift_ms: int) -> Database:
+    """A copy of the footage's database in which the channel's segments from `from_segment` on were
+    recorded shift_ms later (a gap in the recording; the files are the same)."""
+    shutil.copy(footage.data_dir / "tsnvr.db", tmp_path / "tsnvr.db")
+    db = Database(f"sqlite:///{tmp_path / 'tsnvr.db'}")
+    later = {seg.path for seg in footage.segments[chid][from_segment:]}
+    with db.write() as s:
+        for row in s.exec(select(Segment).where(Segment.chid == chid)):
+            if row.path in later:
+                row.begin_ms += shift_ms
+                row.end_ms += shift_ms
+    return db
+
+
+def test_a_gap_over_10_s_starts_a_new_file_and_a_shorter_one_stays_in_the_timeline(footage: Footage,
+                                                                                    tmp_path: Path):
+    chid = 2
+    begin_ms, end_ms = footage.span(chid)
+    boundary = footage.segments[chid][2].begin_ms
+    before = [t for t in footage.frames(chid) if t < boundary]
+    after = [t for t in footage.frames(chid) if t >= boundary]
+    for shift_ms, files in ((10_500, 2), (2_000, 1)):
+        db = shifted_copy(footage, tmp_path, chid, 2, shift_ms)
+        try:
+            clips = export(footage, tmp_path / f"out{shift_ms}", chid, begin_ms, end_ms + shift_ms, db=db)
+        finally:
+            db.dispose()
+        assert len(clips) == files
+        frames = [t for clip in clips for t in facts(clip).frames_ms]
+        assert frames == before + [t + shift_ms for t in after]
+        if files == 2:
+            assert [(c.begin_ms, c.end_ms) for c in clips] == [(begin_ms, boundary),
+                                                                (boundary + shift_ms, end_ms + shift_ms)]

@@ -142,3 +142,23 @@ class ParkingCount(SQLModel, table=True):
     __tablename__ = "parking_counts"
     lot_id: int = Field(primary_key=True)
     count: int = 0
+
+
+class EventBackup(SQLModel, table=True):
+    """One channel's copy of an event's recording into DIR/event-storage (PUT /api/event-videos/trigger);
+    kept until deleted with `tsnvr event-storage delete` (retention never touches it)."""
+
+    __tablename__ = "event_backups"
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(index=True)  # the event-log row of the trigger
+    chid: int
+    path: str = Field(index=True, unique=True, max_length=128)  # below DIR/event-storage: e/YYYYMMDD/HHMMSS/chN-...
+    title: str = Field(default="", max_length=256)
+    ts_ms: int = Field(sa_column=_ms())  # the event's time
+    begin_ms: int = Field(sa_column=_ms())  # ts_ms - preAlarm
+    end_ms: int = Field(sa_column=_ms())  # ts_ms + postAlarm
+    state: str = Field(default="pending", max_length=8, index=True)  # pending, saved, failed
+    reason: str | None = Field(default=None, max_length=256)  # why it failed
+    size: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    created_ms: int = Field(sa_column=_ms())
+    done_ms: int | None = Field(default=None, sa_column=_ms(nullable=True))

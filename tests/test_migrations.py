@@ -81,11 +81,11 @@ def test_a_new_database_is_created_at_the_newest_revision(url):
     db = Database(url("new"))
     assert schema.upgrade(db) == (None, schema.head())
     assert schema.upgrade(db) == (schema.head(), schema.head())  # idempotent
-    assert revision(db) == schema.head() == "0002"
+    assert revision(db) == schema.head() == "0003"
     assert legacy_version(db) == schema.ALEMBIC_ERA  # tsnvr 0.1.0 refuses a version above 1 as newer
     tables = {row[1] for row in shape(db)}
     assert {"meta", "users", "event_log", "plate_log", "object_log", "channels", "segments",
-            "alembic_version"} <= tables
+            "event_backups", "alembic_version"} <= tables
 
 
 def test_a_database_made_by_tsnvr_0_1_0_is_upgraded_and_keeps_its_rows(url):
@@ -133,7 +133,7 @@ def test_plate_keyword_search_has_a_trigram_index_on_each_kind_of_database(url):
 
 
 def later_revisions(tmp_path: Path, *bodies: tuple[str, str]) -> Path:
-    """A copy of storage/migrations with revisions 0003, 0004, ... (upgrade bodies) after the head."""
+    """A copy of storage/migrations with revisions 0004, 0005, ... (upgrade bodies) after the head."""
     migrations = tmp_path / "migrations"
     shutil.copytree(schema.MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
     previous = schema.head()
@@ -154,14 +154,14 @@ def test_later_revisions_run_once_each_in_order_on_an_existing_database(url, tmp
     migrations = later_revisions(
         tmp_path,
         ("add_note", "    conn.execute(text(\"ALTER TABLE plate_log ADD COLUMN note TEXT DEFAULT 'x'\"))\n"
-                     "    conn.execute(text(\"INSERT INTO meta (key, value) VALUES ('ran', '0003')\"))"),
+                     "    conn.execute(text(\"INSERT INTO meta (key, value) VALUES ('ran', '0004')\"))"),
         ("backfill_note", "    conn.execute(text('UPDATE plate_log SET note = plate_key'))\n"
-                          "    conn.execute(text(\"UPDATE meta SET value = value || ',0004' WHERE key = 'ran'\"))"),
+                          "    conn.execute(text(\"UPDATE meta SET value = value || ',0005' WHERE key = 'ran'\"))"),
     )
-    assert schema.upgrade(db, migrations) == ("0002", "0004")
-    assert schema.upgrade(db, migrations) == ("0004", "0004")  # nothing runs twice
+    assert schema.upgrade(db, migrations) == ("0003", "0005")
+    assert schema.upgrade(db, migrations) == ("0005", "0005")  # nothing runs twice
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT value FROM meta WHERE key = 'ran'")).scalar() == "0003,0004"
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'ran'")).scalar() == "0004,0005"
         assert conn.execute(text("SELECT plate_no, note FROM plate_log")).all() == [("12가3456", plate_key("12가3456"))]
 
 
@@ -176,7 +176,7 @@ def test_a_failed_revision_leaves_the_database_at_the_previous_one(url, tmp_path
     )
     with pytest.raises(RuntimeError, match="half way"):
         schema.upgrade(db, migrations)
-    assert revision(db) == "0002"  # the pending revisions commit together or not at all
+    assert revision(db) == "0003"  # the pending revisions commit together or not at all
     with db.engine.connect() as conn:
         assert not {"fine", "half"} & set(columns(conn, "plate_log"))
 
@@ -184,9 +184,9 @@ def test_a_failed_revision_leaves_the_database_at_the_previous_one(url, tmp_path
 def test_a_database_from_a_newer_tsnvr_is_refused(url, tmp_path):
     db = Database(url("newer"))
     schema.upgrade(db, later_revisions(tmp_path, ("future", "    pass")))
-    with pytest.raises(schema.SchemaError, match="revision 0003, newer than this tsnvr knows"):
+    with pytest.raises(schema.SchemaError, match="revision 0004, newer than this tsnvr knows"):
         schema.upgrade(db)
-    assert revision(db) == "0003"
+    assert revision(db) == "0004"
 
 
 def test_processes_starting_together_on_a_new_database_take_turns(url):
@@ -198,7 +198,7 @@ def test_processes_starting_together_on_a_new_database_take_turns(url):
                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
     results = [child.communicate(timeout=60) for child in children]
     assert [child.returncode for child in children] == [0] * 4, results
-    assert sorted(out.strip() for out, _ in results) == ["0002", "0002", "0002", "None"]
+    assert sorted(out.strip() for out, _ in results) == ["0003", "0003", "0003", "None"]
     assert revision(Database(target)) == schema.head()
 
 

@@ -27,6 +27,7 @@ from tsnvr.analytics import Analytics
 from tsnvr.bus import EventBus
 from tsnvr.channel_names import ChannelNameWatch
 from tsnvr.database import open_database
+from tsnvr.event_backup import EventBackupScheduler
 from tsnvr.http_limits import BoundedHttpToolsProtocol
 from tsnvr.live import LiveState
 from web.app import create_app
@@ -76,6 +77,7 @@ class Runtime:
         self.eventlog = EventLog(self.db, on_record=self._on_event_logged)
         self.recorder = RecorderSupervisor(self.db, settings, self.bus.publish, eventlog=self.eventlog)
         self.analytics = Analytics(self.db, self.recorder, self.bus.publish)
+        self.event_backups = EventBackupScheduler(self.db, lambda: self.services.settings, self.eventlog)
         self.services = Services(
             settings=settings,
             db=self.db,
@@ -83,6 +85,7 @@ class Runtime:
             live=self.live,
             eventlog=self.eventlog,
             recorder=self.recorder,
+            event_backups=self.event_backups,
             request_restart=self.request_restart,
             request_reboot=self.request_reboot,
         )
@@ -108,6 +111,7 @@ class Runtime:
                              {"storagePath": str(self.settings.data_dir.resolve()), "statusCode": 0})
         await asyncio.to_thread(self.recorder.start)  # repairs crashed segments, then captures every channel
         await asyncio.to_thread(self.analytics.apply, self.settings)
+        await asyncio.to_thread(self.event_backups.start)  # pending backups of before the stop too
         watcher = asyncio.create_task(self._watch_settings())
         # Load the similar-plate index now, off the request path, so the first similarCarNo is fast.
         warm_up = asyncio.create_task(asyncio.to_thread(plate_index(self.db).refresh))
@@ -116,6 +120,7 @@ class Runtime:
         finally:
             watcher.cancel()
             warm_up.cancel()
+            await asyncio.to_thread(self.event_backups.stop)
             await asyncio.to_thread(self.analytics.stop)
             await asyncio.to_thread(self.recorder.stop)
             self.eventlog.record(EventType.SYSTEM, SystemCode.SHUTDOWN)

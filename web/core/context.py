@@ -64,6 +64,14 @@ class ChannelControl(Protocol):
         """The channel's recorder.live.LiveStream (HLS and WebSocket fMP4), None when not recording."""
 
 
+class EventBackupQueue(Protocol):
+    """tsnvr's event-backup scheduler: it copies the pending backups of storage.event_backups once
+    their post-alarm recording is in."""
+
+    def wake(self) -> None:
+        """Pending backups were stored: look at them now."""
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -72,6 +80,7 @@ class Services:
     live: LiveState
     eventlog: EventLog
     recorder: ChannelControl | None = None
+    event_backups: EventBackupQueue | None = None
     request_restart: Callable[[], None] = lambda: None
     request_reboot: Callable[[], None] = lambda: None
     titles: ChannelTitles = field(init=False)  # kept from the bus, for rendering events

@@ -1,7 +1,105 @@
-"""Not written yet."""
+"""PUT /api/event-videos/trigger (TS-API @0.9.17): an event from a client, and its video backup.
+
+The answer comes at once: {"eventId", "videoURLs"} (and "tasks", one result per task asked for).
+The event is an event-log row (System log / Event triggered) at the event's time, with the title as
+its comment, so /api/find?what=eventLog lists it and systemEvent subscribers receive it. With an
+eventBackup task, one backup per channel is stored as pending (storage.event_backups) under a name
+reserved in the same transaction; tsnvr's scheduler (tsnvr.event_backup) copies it once the
+post-alarm recording is in. presetGo is answered "not supported" (no camera control yet).
+
+Rights: Remote and Playback (the answer names recorded video, which Playback watches).
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import json
+from typing import Any
 
-routes: list[BaseRoute] = []
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from storage import event_backups
+from storage.channel_store import all_chids
+from storage.clock import now_ms
+from storage.eventlog import EventType, SystemCode
+from storage.models import EventBackup, EventLogEntry
+from web.core.answers import ts_json
+from web.core.auth import require
+from web.core.context import Services, services_of
+from web.core.timefmt import to_datetime
+from web.export.trigger_request import Trigger, check_channels, read_trigger
+
+URL_PREFIX = "/event-storage/"
+NOT_SUPPORTED = {"code": -2, "message": "not supported"}
+DONE = {"code": 0, "message": "Success"}
+
+
+def seconds(ms: int) -> int | float:
+    return ms // 1000 if ms % 1000 == 0 else ms / 1000
+
+
+def event_param(trigger: Trigger, uid: str, urls: list[str], not_recording: list[int]) -> dict[str, Any]:
+    param: dict[str, Any] = {"chid": trigger.chid, "uid": uid}
+    if trigger.title is not None:
+        param["title"] = trigger.title
+    if trigger.comment is not None:
+        param["comment"] = trigger.comment
+    if trigger.backup is not None:
+        param["videoURLs"] = urls
+        param["preAlarm"] = seconds(trigger.backup.pre_ms)
+        param["postAlarm"] = seconds(trigger.backup.post_ms)
+    if not_recording:
+        param["notRecording"] = not_recording
+    return param
+
+
+def store_trigger(services: Services, trigger: Trigger, uid: str, now: int) -> tuple[EventLogEntry, list[str]]:
+    """The event-log row and the pending backups, in one transaction; returns the row and the URLs."""
+    chids = trigger.backup.chids if trigger.backup else [trigger.chid]
+    not_recording = [c for c in chids if not services.live.recording_status(c).get("recording")]
+    wanted = []
+    if trigger.backup is not None:
+        wanted = [EventBackup(event_id=0, chid=chid, path="", title=trigger.title or "", ts_ms=trigger.ts_ms,
+                              begin_ms=trigger.ts_ms - trigger.backup.pre_ms,
+                              end_ms=trigger.ts_ms + trigger.backup.post_ms, created_ms=now)
+                  for chid in trigger.backup.chids]
+    urls: list[str] = []
+
+    def entry_of(paths: list[str]) -> EventLogEntry:
+        urls[:] = [URL_PREFIX + path for path in paths]
+        param = event_param(trigger, uid, urls, not_recording)
+        return EventLogEntry(ts_ms=trigger.ts_ms, type=int(EventType.SYSTEM), code=int(SystemCode.EVENT_TRIGGERED),
+                             chid=trigger.chid, param=json.dumps(param, ensure_ascii=False), comment=trigger.title)
+
+    local = to_datetime(trigger.ts_ms, services.tz)
+    storage = event_backups.root(services.settings.data_dir)
+    entry, stored = event_backups.add_event(services.db, storage, entry_of, wanted, local)
+    if services.eventlog.on_record is not None:  # what EventLog.record does after its commit: systemEvent
+        services.eventlog.on_record(entry)
+    if stored and services.event_backups is not None:
+        services.event_backups.wake()
+    return entry, urls
+
+
+def trigger_event(request: Request, body: bytes) -> dict[str, Any]:
+    account = require(request, "Playback")
+    services = services_of(request)
+    now = now_ms()
+    trigger = read_trigger(body, services.tz, now)
+    check_channels(trigger, set(all_chids(services.db)))
+    entry, urls = store_trigger(services, trigger, account.uid, now)
+    answer: dict[str, Any] = {"eventId": entry.id, "videoURLs": urls}
+    if trigger.commands:
+        answer["tasks"] = [{"command": command, **(NOT_SUPPORTED if command == "presetGo" else DONE)}
+                           for command in trigger.commands]
+    return answer
+
+
+async def trigger_endpoint(request: Request) -> Response:
+    body = await request.body()  # read first, so that an oversized body meets the body limit (413)
+    return ts_json(request, await run_in_threadpool(trigger_event, request, body))
+
+
+routes = [Route("/api/event-videos/trigger", trigger_endpoint, methods=["PUT"])]

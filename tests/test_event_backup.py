@@ -1,0 +1,274 @@
+"""PUT /api/event-videos/trigger, the event-backup scheduler, /event-storage/... and `tsnvr event-storage`.
+
+The first tests run the real app on channels that never record (file channels without their file):
+answers, names, event-log rows, bad input, rights, a backup with no recording. The last ones run a
+real `tsnvr serve` on a copy of the session's recorded footage (tests/export_footage.py) with a real
+WebSocket subscriber, and check the saved file against the recording's frame times with PyAV.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import col, select
+from starlette.testclient import TestClient
+
+from storage import event_backups
+from storage.db import Database
+from storage.event_backups import BackupState
+from storage.eventlog import EventType, SystemCode
+from storage.models import Channel, EventLogEntry
+from tests.conftest import ADMIN_PASSWORD, make_runtime, wait_until
+from tsnvr.cli import main as tsnvr_main
+from tsnvr.event_backup import EventBackupScheduler
+from tsnvr.server import Runtime
+from web.core.timefmt import format_ms
+
+TZ_NAME = "America/New_York"  # the data_dir fixture's and the footage's zone
+TRIGGER = "/api/event-videos/trigger"
+AUTH = ("admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def nvr(data_dir: Path) -> Iterator[tuple[Runtime, TestClient]]:
+    """The real app with channels 1, 2 and 3, file channels whose files do not exist (never recording)."""
+    runtime = make_runtime(data_dir)
+    with runtime.db.write() as s:
+        for chid in (1, 2, 3):
+            s.add(Channel(chid=chid, name=f"Gate {chid}", type="file", source=f"missing-{chid}.mp4", created_ms=1))
+    with TestClient(runtime.app, base_url="http://testserver") as client:
+        yield runtime, client
+
+
+def rows(db: Database, code: SystemCode) -> list[EventLogEntry]:
+    """The System log rows of this code, oldest first."""
+    query = select(EventLogEntry).where(EventLogEntry.type == int(EventType.SYSTEM),
+                                        EventLogEntry.code == int(code))
+    with db.read() as s:
+        return list(s.exec(query.order_by(col(EventLogEntry.id))))
+
+
+def test_the_answer_names_each_channels_file_and_numbers_repeats(nvr):
+    runtime, client = nvr
+    body = {"chid": 2, "timestamp": "2022-11-29T10:13:09.646", "title": "fire outbreak",
+            "comment": {"location": "Building 101, 5th floor", "tel": "119"},
+            "tasks": [{"command": "presetGo", "token": "preset1"},
+                      {"command": "eventBackup", "preAlarm": "5s", "postAlarm": "1m", "chids": [3, 2, 1, 3]}]}
+    r = client.put(TRIGGER, json=body, auth=AUTH)
+    assert r.status_code == 200, r.text
+    first = r.json()
+    folder = "/event-storage/e/20221129/101309"
+    assert first == {
+        "eventId": first["eventId"],
+        "videoURLs": [f"{folder}/ch2-20221129-101309.mp4", f"{folder}/ch3-20221129-101309.mp4",
+                      f"{folder}/ch1-20221129-101309.mp4"],
+        "tasks": [{"command": "presetGo", "code": -2, "message": "not supported"},
+                  {"command": "eventBackup", "code": 0, "message": "Success"}],
+    }
+    second = client.put(TRIGGER, json=body, auth=AUTH).json()
+    assert second["videoURLs"] == [f"{folder}/ch2-20221129-101309(2).mp4", f"{folder}/ch3-20221129-101309(2).mp4",
+                                   f"{folder}/ch1-20221129-101309(2).mp4"]
+    # the same second in UTC, one channel: its plain name is taken, so the event gets the next free numbering
+    third = client.put(TRIGGER, auth=AUTH, json={"chid": 1, "timestamp": "2022-11-29T15:13:09Z", "tasks": [
+        {"command": "eventBackup", "preAlarm": 0, "postAlarm": "2.5"}]}).json()
+    assert third == {"eventId": third["eventId"], "videoURLs": [f"{folder}/ch1-20221129-101309(3).mp4"],
+                     "tasks": [{"command": "eventBackup", "code": 0, "message": "Success"}]}
+    assert first["eventId"] < second["eventId"] < third["eventId"]
+
+    # the event-log row, as /api/find?what=eventLog lists it
+    found = client.get("/api/find", params={"what": "eventLog", "type": 0, "maxCount": 50}, auth=AUTH).json()
+    item = next(i for i in found["data"] if i["id"] == first["eventId"])
+    assert item == {
+        "id": first["eventId"], "type": 0, "typeName": "System log", "code": 40, "codeName": "Event triggered",
+        "timeRange": ["2022-11-29T10:13:09.646-05:00"],
+        "param": {"chid": 2, "uid": "admin", "title": "fire%20outbreak", "comment": body["comment"],
+                  "videoURLs": first["videoURLs"], "preAlarm": 5, "postAlarm": 60, "notRecording": [2, 3, 1]},
+        "comment": "fire outbreak",
+    }
+    param = json.loads(rows(runtime.db, SystemCode.EVENT_TRIGGERED)[2].param)
+    assert (param["preAlarm"], param["postAlarm"], "title" in param) == (0, 2.5, False)
+
+    # nothing was recorded then: each backup fails at once (its recording time is long past), and says why
+    failed = wait_until(lambda: len(rows(runtime.db, SystemCode.EVENT_BACKUP_FAILED)) == 7
+                        and rows(runtime.db, SystemCode.EVENT_BACKUP_FAILED))
+    assert sorted((e.chid, json.loads(e.param)["videoURL"], json.loads(e.param)["reason"], e.comment)
+                  for e in failed) == sorted(
+        (int(url.split("/ch")[1].split("-")[0]), url, "no recording",
+         f"CH{url.split('/ch')[1].split('-')[0]}: no recording")
+        for url in first["videoURLs"] + second["videoURLs"] + third["videoURLs"])
+    assert {json.loads(e.param)["eventId"] for e in failed} == {first["eventId"], second["eventId"], third["eventId"]}
+    states = [(b.path, b.state, b.reason, b.size) for b in event_backups.all_backups(runtime.db)]
+    assert states == [(url.removeprefix("/event-storage/"), "failed", "no recording", 0)
+                      for url in first["videoURLs"] + second["videoURLs"] + third["videoURLs"]]
+    assert not (runtime.settings.data_dir / "event-storage" / "e").exists()
+
+
+def test_without_a_timestamp_the_reception_time_names_the_files_in_server_time(nvr):
+    runtime, client = nvr
+    before = int(time.time() * 1000)
+    answer = client.put(TRIGGER, auth=AUTH, json={"chid": 3, "tasks": [
+        {"command": "eventBackup", "preAlarm": 1, "postAlarm": "1h"}]}).json()
+    after = int(time.time() * 1000)
+    [entry] = rows(runtime.db, SystemCode.EVENT_TRIGGERED)
+    assert entry.id == answer["eventId"] and before <= entry.ts_ms <= after
+    assert (entry.comment, entry.chid) == (None, 3)
+    local = format_ms(entry.ts_ms, ZoneInfo(TZ_NAME))  # e.g. 2026-12-06T01:02:03.456-05:00
+    stamp = local[:10].replace("-", "") + "-" + local[11:19].replace(":", "")
+    assert answer["videoURLs"] == [f"/event-storage/e/{stamp[:8]}/{stamp[9:]}/ch3-{stamp}.mp4"]
+    assert "tasks" in answer
+    [backup] = event_backups.all_backups(runtime.db)
+    assert (backup.state, backup.begin_ms, backup.end_ms) == ("pending", entry.ts_ms - 1000, entry.ts_ms + 3_600_000)
+    # a trigger alone (no tasks): an event, no backup
+    plain = client.put(TRIGGER, auth=AUTH, json={"chid": 1, "title": "door open"}).json()
+    assert plain == {"eventId": plain["eventId"], "videoURLs": []}
+    assert len(event_backups.all_backups(runtime.db)) == 1
+
+
+BAD_BODIES = [
+    (b"", "the body is empty"),
+    (b"{", "not valid JSON"),
+    (b"[1]", "must be a JSON object"),
+    (b'{"title": "x"}', "chid is required"),
+    (b'{"chid": "1"}', "chid must be a channel number"),
+    (b'{"chid": true}', "chid must be a channel number"),
+    (b'{"chid": 0}', "chid must be a channel number"),
+    (b'{"chid": 9}', "chid: no channel 9"),
+    (b'{"chid": 1, "timestamp": "yesterday"}', "timestamp: 'yesterday' is not an ISO 8601"),
+    (b'{"chid": 1, "timestamp": 5}', "timestamp must be an ISO 8601"),
+    (b'{"chid": 1, "timestamp": "2999-01-01T00:00:00Z"}', "more than 5 minutes ahead"),
+    (b'{"chid": 1, "title": 5}', "title must be text"),
+    (b'{"chid": 1, "title": "' + b"x" * 257 + b'"}', "title must be text of at most 256"),
+    (b'{"chid": 1, "tasks": {}}', "tasks must be an array"),
+    (b'{"chid": 1, "tasks": [1]}', "tasks[0] must be a JSON object"),
+    (b'{"chid": 1, "tasks": [{"command": "reboot"}]}', "tasks[0].command must be presetGo or eventBackup"),
+    (b'{"chid": 1, "tasks": [{"command": "presetGo"}]}', "tasks[0].token must be a preset token"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "postAlarm": "1m"}]}', "tasks[0].preAlarm is required"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": "1m"}]}', "tasks[0].postAlarm is required"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": "5x", "postAlarm": 1}]}',
+     "tasks[0].preAlarm must be a duration"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": -1, "postAlarm": 1}]}',
+     "tasks[0].preAlarm must be from 0 to 1 hour"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": 1, "postAlarm": "61m"}]}',
+     "tasks[0].postAlarm must be from 0 to 1 hour"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": 1, "postAlarm": true}]}',
+     "tasks[0].postAlarm must be a duration"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": "0s", "postAlarm": 0}]}', "nothing to back up"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": 1, "postAlarm": 1, "chids": 2}]}',
+     "tasks[0].chids must be an array"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": 1, "postAlarm": 1, "chids": [2, "x"]}]}',
+     "tasks[0].chids[1] must be a channel number"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": 1, "postAlarm": 1, "chids": [2, 7, 8]}]}',
+     "eventBackup.chids: no channel 7, 8"),
+    (b'{"chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": 1, "postAlarm": 1}, '
+     b'{"command": "eventBackup", "preAlarm": 1, "postAlarm": 1}]}', "tasks[1]: only one eventBackup task"),
+]
+
+
+def test_bad_input_is_a_400_and_stores_nothing(nvr):
+    runtime, client = nvr
+    for body, message in BAD_BODIES:
+        r = client.put(TRIGGER, content=body, auth=AUTH, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, (body, r.text)
+        assert r.json()["code"] == 400 and message in r.json()["message"], (body, r.json())
+    assert rows(runtime.db, SystemCode.EVENT_TRIGGERED) == [] and event_backups.all_backups(runtime.db) == []
+
+
+def test_rights_remote_and_playback(nvr, add_user):
+    _runtime, client = nvr
+    body = {"chid": 1}
+    r = client.put(TRIGGER, json=body)
+    assert (r.status_code, r.json()["code"]) == (401, 401)
+    assert client.put(f"{TRIGGER}?auth={add_user('lpr', rights='LPR,Remote,Control,DataExport')}",
+                      json=body).status_code == 403
+    assert client.put(f"{TRIGGER}?auth={add_user('nothere', rights='Playback')}", json=body).status_code == 403
+    assert client.put(f"{TRIGGER}?auth={add_user('viewer', rights='Playback,Remote')}", json=body).status_code == 200
+    assert client.get(TRIGGER, auth=AUTH).status_code == 405
+
+
+def test_event_storage_serves_only_its_files(nvr, add_user):
+    runtime, client = nvr
+    storage = runtime.settings.data_dir / "event-storage"
+    (storage / "e/20221129/101309").mkdir(parents=True)
+    (storage / "e/20221129/101309/ch1-20221129-101309(2).mp4").write_bytes(b"0123456789" * 10)
+    (storage / ".work").mkdir()
+    (storage / ".work/7-1.mp4").write_bytes(b"being written")
+    (runtime.settings.data_dir / "outside.mp4").write_bytes(b"outside")
+    (storage / "e/20221129/101309/link.mp4").symlink_to(runtime.settings.data_dir / "outside.mp4")
+    url = "/event-storage/e/20221129/101309/ch1-20221129-101309(2).mp4"
+    r = client.get(url, auth=AUTH, headers={"Range": "bytes=10-19"})
+    assert (r.status_code, r.content, r.headers["content-range"]) == (206, b"0123456789", "bytes 10-19/100")
+    assert client.get(url, auth=AUTH).headers["content-type"] == "video/mp4"
+    r = client.get(url)
+    assert (r.status_code, r.headers["www-authenticate"]) == (401, 'Basic realm="tsnvr"')
+    assert client.get(f"{url}?auth={add_user('lpr', rights='LPR,Remote')}").status_code == 403
+    for path in (".work/7-1.mp4", "e/20221129/101309/link.mp4", "e/..%2F..%2Ftsnvr.db", "e/%2E%2E/%2E%2E/tsnvr.db",
+                 "e//20221129/x.mp4", "e\\..\\x.mp4", "tsnvr.db", "e/20221129/101309/missing.mp4", "e"):
+        r = client.get(f"/event-storage/{path}", auth=AUTH)
+        assert (r.status_code, r.json()["code"]) == (404, 404), path
+
+
+def test_a_pending_backup_survives_a_restart(data_dir):
+    """Stored while the server runs, made by the next server's scheduler (here: failing, nothing recorded)."""
+    runtime = make_runtime(data_dir)
+    with runtime.db.write() as s:
+        s.add(Channel(chid=1, type="file", source="missing.mp4", created_ms=1))
+    with TestClient(runtime.app) as client:
+        answer = client.put(TRIGGER, auth=AUTH, json={"chid": 1, "tasks": [
+            {"command": "eventBackup", "preAlarm": "1m", "postAlarm": 30}]}).json()
+    [backup] = event_backups.all_backups(runtime.db)
+    assert backup.state == BackupState.PENDING  # its post-alarm time has not come
+    runtime.db.dispose()
+    again = make_runtime(data_dir)
+    scheduler = EventBackupScheduler(again.db, lambda: again.settings, again.eventlog)
+    assert scheduler.run_due(backup.end_ms - 1) == 0  # nothing recorded up to its end yet: it waits
+    assert scheduler.run_due(backup.end_ms + 2 * 60_000 + 10_000) == 1  # the grace (2 segments + 10 s) is over
+    [failed] = rows(again.db, SystemCode.EVENT_BACKUP_FAILED)
+    assert json.loads(failed.param) == {"eventId": answer["eventId"], "chid": 1, "reason": "no recording",
+                                        "videoURL": answer["videoURLs"][0]}
+    again.db.dispose()
+
+
+def test_cli_lists_and_deletes_rows_and_files(nvr, capsys):
+    runtime, client = nvr
+    data = runtime.settings.data_dir
+    answers = [client.put(TRIGGER, auth=AUTH, json={
+        "chid": 1, "timestamp": "2022-11-29T10:13:09", "title": "gate", "tasks": [
+            {"command": "eventBackup", "preAlarm": "5s", "postAlarm": "5s", "chids": [2]}]}).json() for _ in range(2)]
+    wait_until(lambda: all(b.state == "failed" for b in event_backups.all_backups(runtime.db)))
+    # a saved file of the second event (as if made), and a stray file no row names
+    paths = [url.removeprefix("/event-storage/") for url in answers[1]["videoURLs"]]
+    for path in paths:
+        (data / "event-storage" / path).parent.mkdir(parents=True, exist_ok=True)
+        (data / "event-storage" / path).write_bytes(b"mp4")
+    stray = "e/20221129/101309/stray.mp4"
+    (data / "event-storage" / stray).write_bytes(b"stray")
+    capsys.readouterr()
+    assert tsnvr_main(["--data", str(data), "event-storage", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(b["eventId"], b["chid"], b["state"], b["path"], b["title"], b["reason"]) for b in listed] == [
+        (answers[e]["eventId"], chid, "failed", url.removeprefix("/event-storage/"), "gate", "no recording")
+        for e in (0, 1) for chid, url in zip((1, 2), answers[e]["videoURLs"], strict=True)]
+    assert listed[0]["timestamp"] == "2022-11-29T10:13:09.000-05:00"
+    assert listed[0]["timeRange"] == ["2022-11-29T10:13:04.000-05:00", "2022-11-29T10:13:14.000-05:00"]
+    assert tsnvr_main(["--data", str(data), "event-storage", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (f"{answers[0]['eventId']}\tCH1\tfailed\t0\t2022-11-29T10:13:09.000-05:00\t"
+                        "e/20221129/101309/ch1-20221129-101309.mp4\tno recording")
+    assert len(lines) == 4
+
+    assert tsnvr_main(["--data", str(data), "event-storage", "delete", str(answers[1]["eventId"]),
+                       "/event-storage/" + stray, "e/20221129/101309/none.mp4", "999"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"deleted {paths[0]} (event {answers[1]['eventId']}, CH1, failed)",
+                                f"deleted {paths[1]} (event {answers[1]['eventId']}, CH2, failed)",
+                                f"deleted {stray}"]
+    assert err.splitlines() == ["tsnvr: no event backup 999", "tsnvr: no event backup e/20221129/101309/none.mp4"]
+    assert [b.event_id for b in event_backups.all_backups(runtime.db)] == [answers[0]["eventId"]] * 2
+    assert list((data / "event-storage" / "e").iterdir()) == []  # the day's and second's folders went too
+    assert tsnvr_main(["--data", str(data), "event-storage", "delete", answers[0]["videoURLs"][1]]) == 0
+    assert [b.chid for b in event_backups.all_backups(runtime.db)] == [1]

@@ -28,6 +28,7 @@ class EndCode(IntEnum):
     """status.code of stage:end (the guide's list)."""
 
     SUCCESS = 0
+    INVALID = -2        # mediaSize cannot hold one keyframe of this recording (found only when it is read)
     NO_SPACE = -1001    # the disk filled up, or its free space fell below what the next file needs
     CANCELLED = -1003   # the client's cancel, or the client went away
     TIMEOUT = -1004     # no command within the ttl of a finished file

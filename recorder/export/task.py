@@ -310,6 +310,8 @@ class ExportTask:
                     if not is_disk_full(exc):
                         raise
                     return self._stopped(EndCode.NO_SPACE, f"the disk is full: {exc.strerror or exc}")
+                except ValueError as exc:  # write_clips: max_bytes cannot hold one keyframe
+                    return self._stopped(EndCode.INVALID, str(exc))
                 if made is None:
                     return None
                 clip, files = made

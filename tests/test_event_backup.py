@@ -9,27 +9,35 @@ WebSocket subscriber, and check the saved file against the recording's frame tim
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import av
+import httpx
 import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
+from websockets.sync.client import connect
 
 from storage import event_backups
 from storage.db import Database
 from storage.event_backups import BackupState
 from storage.eventlog import EventType, SystemCode
 from storage.models import Channel, EventLogEntry
-from tests.conftest import ADMIN_PASSWORD, make_runtime, wait_until
+from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, LiveServer, make_runtime, wait_until, write_settings
+from tests.export_footage import Footage
 from tsnvr.cli import main as tsnvr_main
 from tsnvr.event_backup import EventBackupScheduler
 from tsnvr.server import Runtime
-from web.core.timefmt import format_ms
+from web.core.timefmt import format_ms, to_datetime
 
 TZ_NAME = "America/New_York"  # the data_dir fixture's and the footage's zone
+NY = ZoneInfo(TZ_NAME)
 TRIGGER = "/api/event-videos/trigger"
 AUTH = ("admin", ADMIN_PASSWORD)
 
@@ -117,7 +125,7 @@ def test_without_a_timestamp_the_reception_time_names_the_files_in_server_time(n
     [entry] = rows(runtime.db, SystemCode.EVENT_TRIGGERED)
     assert entry.id == answer["eventId"] and before <= entry.ts_ms <= after
     assert (entry.comment, entry.chid) == (None, 3)
-    local = format_ms(entry.ts_ms, ZoneInfo(TZ_NAME))  # e.g. 2026-12-06T01:02:03.456-05:00
+    local = format_ms(entry.ts_ms, NY)  # e.g. 2026-12-06T01:02:03.456-05:00
     stamp = local[:10].replace("-", "") + "-" + local[11:19].replace(":", "")
     assert answer["videoURLs"] == [f"/event-storage/e/{stamp[:8]}/{stamp[9:]}/ch3-{stamp}.mp4"]
     assert "tasks" in answer
@@ -272,3 +280,125 @@ def test_cli_lists_and_deletes_rows_and_files(nvr, capsys):
     assert list((data / "event-storage" / "e").iterdir()) == []  # the day's and second's folders went too
     assert tsnvr_main(["--data", str(data), "event-storage", "delete", answers[0]["videoURLs"][1]]) == 0
     assert [b.chid for b in event_backups.all_backups(runtime.db)] == [1]
+
+
+def expected_frames(footage: Footage, chid: int, begin: int, end: int) -> list[int]:
+    """Wall-clock times of the frames a backup of [begin, end) holds: from the keyframe at or before begin."""
+    first = max(k for k in footage.keyframes(chid) if k <= begin)
+    return [t for t in footage.frames(chid) if first <= t < end]
+
+
+def file_frames(path: Path) -> tuple[list[int], int]:
+    """(each packet's time in ms from the file's start, frames decoded from the first packet on)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.time_base is not None
+        ms = float(stream.time_base * 1000)
+        times = [round(p.pts * ms) for p in container.demux(stream) if p.size and p.pts is not None]
+    with av.open(str(path)) as container:
+        decoded = sum(1 for _ in container.decode(video=0))
+    return sorted(times), decoded
+
+
+def system_messages(ws: Any, code: int, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """The next `count` systemEvent messages of this code (others skipped)."""
+    out: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(out) < count:
+        message = json.loads(ws.recv(timeout=max(deadline - time.monotonic(), 0.1)))
+        if message.get("topic") == "systemEvent" and message["code"] == code:
+            out.append(message)
+    return out
+
+
+def test_a_backup_of_recorded_footage_on_a_live_server(footage: Footage, tmp_path: Path, capsys):
+    """Trigger inside the recorded footage (over by now, so the copies run at once): the systemEvent, the
+    saved files holding the pre- and post-alarm frames, served with auth and Range, the event log, the
+    numbering of a second trigger, the CLI, and the size limit."""
+    data = tmp_path / "data"
+    shutil.copytree(footage.data_dir, data)
+    ts = max(footage.span(chid)[0] for chid in footage.chids) + 6_000 + 123
+    pre, post = 2_000, 3_000
+    stamp = format_ms(ts, NY)
+    server = LiveServer(data)
+    try:
+        url = f"ws://127.0.0.1:{server.port}/wsapi/subscribeEvents?topics=systemEvent&auth={quote(ADMIN_AUTH)}"
+        with connect(url) as ws:
+            assert json.loads(ws.recv(timeout=5))["topics"] == ["systemEvent"]
+            body = {"chid": 1, "timestamp": stamp, "title": "fire outbreak", "comment": {"tel": "119"},
+                    "tasks": [{"command": "eventBackup", "preAlarm": "2s", "postAlarm": 3, "chids": [2]}]}
+            r = httpx.put(f"{server.url}{TRIGGER}", json=body, auth=AUTH)
+            assert r.status_code == 200, r.text
+            answer = r.json()
+            local = to_datetime(ts, NY)
+            folder, name = f"/event-storage/e/{local:%Y%m%d}/{local:%H%M%S}", f"{local:%Y%m%d-%H%M%S}"
+            assert answer == {"eventId": answer["eventId"], "tasks": [
+                {"command": "eventBackup", "code": 0, "message": "Success"}],
+                "videoURLs": [f"{folder}/ch1-{name}.mp4", f"{folder}/ch2-{name}.mp4"]}
+            [triggered] = system_messages(ws, 40, 1)
+            assert triggered == {
+                "topic": "systemEvent", "id": answer["eventId"], "type": 0, "typeName": "System log", "code": 40,
+                "codeName": "Event triggered", "timeRange": [stamp], "comment": "fire outbreak",
+                "param": {"chid": 1, "uid": "admin", "title": "fire%20outbreak", "comment": {"tel": "119"},
+                          "videoURLs": answer["videoURLs"], "preAlarm": 2, "postAlarm": 3, "notRecording": [1, 2]}}
+            saved = sorted(system_messages(ws, 41, 2), key=lambda m: m["param"]["chid"])
+
+            for chid, message, video_url in zip((1, 2), saved, answer["videoURLs"], strict=True):
+                frames = expected_frames(footage, chid, ts - pre, ts + post)
+                assert frames[0] <= ts - pre < frames[0] + footage.gop_frames * footage.frame_ms  # pre-alarm, one GOP
+                assert frames[-1] < ts + post <= frames[-1] + footage.frame_ms  # post-alarm up to its last frame
+                got = httpx.get(server.url + video_url, auth=AUTH)
+                assert (got.status_code, got.headers["content-type"]) == (200, "video/mp4")
+                assert message["param"] == {
+                    "eventId": answer["eventId"], "chid": chid, "videoURL": quote(video_url, safe=""),
+                    "size": len(got.content),
+                    "timeRange": [format_ms(frames[0], NY), format_ms(frames[-1] + footage.frame_ms, NY)]}
+                assert message["comment"] == video_url.rsplit("/", 1)[1]
+                path = tmp_path / f"got{chid}.mp4"
+                path.write_bytes(got.content)
+                times, decoded = file_frames(path)
+                assert decoded == len(frames)  # every frame, playable from the first
+                assert times == [t - frames[0] for t in frames]  # the recording's timeline, from its keyframe
+                ranged = httpx.get(server.url + video_url, auth=AUTH, headers={"Range": "bytes=0-99"})
+                assert (ranged.status_code, ranged.content) == (206, got.content[:100])
+                assert httpx.get(server.url + video_url).status_code == 401
+
+            found = httpx.get(f"{server.url}/api/find", auth=AUTH,
+                              params={"what": "eventLog", "type": 0, "maxCount": 50}).json()["data"]
+            # newest first: the saved rows now, the event at its time (the footage's, before this start)
+            assert [(i["id"], i["code"], i.get("comment")) for i in found if i["code"] in (40, 41)] == [
+                (m["id"], 41, m["comment"]) for m in sorted(saved, key=lambda m: -m["id"])] + [
+                (answer["eventId"], 40, "fire outbreak")]
+            assert next(i for i in found if i["code"] == 40) == {
+                k: v for k, v in triggered.items() if k != "topic"}
+
+            # the same second again: "(2)"; then a storage limit the next backup would pass
+            again = httpx.put(f"{server.url}{TRIGGER}", auth=AUTH, json={
+                "chid": 2, "timestamp": stamp, "tasks": [{"command": "eventBackup", "preAlarm": 1, "postAlarm": 1}]})
+            assert again.json()["videoURLs"] == [f"{folder}/ch2-{name}(2).mp4"]
+            [saved_again] = system_messages(ws, 41, 1)
+            assert saved_again["param"]["eventId"] == again.json()["eventId"]
+            write_settings(data, event_storage_max_bytes=sum(m["param"]["size"] for m in saved) + 1000)
+            system_messages(ws, 10, 1)  # settings reloaded
+            full = httpx.put(f"{server.url}{TRIGGER}", auth=AUTH, json={
+                "chid": 1, "tasks": [{"command": "eventBackup", "preAlarm": "1m", "postAlarm": 0}],
+                "timestamp": format_ms(ts + 1000, NY)}).json()
+            [failed] = system_messages(ws, 42, 1)
+            assert failed["param"] == {"eventId": full["eventId"], "chid": 1, "reason": "event%20storage%20full",
+                                       "videoURL": quote(full["videoURLs"][0], safe="")}
+            assert failed["comment"] == "CH1: event storage full"
+
+        capsys.readouterr()
+        assert tsnvr_main(["--data", str(data), "event-storage", "list", "--json"]) == 0
+        listed = json.loads(capsys.readouterr().out)
+        assert [(b["eventId"], b["chid"], b["state"], b["size"]) for b in listed] == [
+            (answer["eventId"], 1, "saved", saved[0]["param"]["size"]),
+            (answer["eventId"], 2, "saved", saved[1]["param"]["size"]),
+            (again.json()["eventId"], 2, "saved", saved_again["param"]["size"]),
+            (full["eventId"], 1, "failed", 0)]
+        assert tsnvr_main(["--data", str(data), "event-storage", "delete", str(answer["eventId"])]) == 0
+        for video_url in answer["videoURLs"]:
+            assert httpx.get(server.url + video_url, auth=AUTH).status_code == 404
+        assert httpx.get(server.url + again.json()["videoURLs"][0], auth=AUTH).status_code == 200
+    finally:
+        server.stop()

@@ -182,6 +182,7 @@ def test_no_recorded_video_in_the_range(footage: Footage, data: Path, tmp_path: 
     (["--from", "2026-12-01", "--to", "2026-12-02", "--size", "7TB"], "mediaSize '7TB': a size such as 500MB"),
     (["--from", "2026-12-01", "--to", "2026-12-02", "--subtitles", "ASS"], "subtitleFormat 'ASS': one of VTT"),
     (["--from", "2026-12-01", "--to", "2026-12-02", "--lang", "fr-FR"], "'fr-FR' is not one of en-US, ko-KR"),
+    (["--from", "2026-12-01", "--to", "2026-12-02", "--purpose", "x" * 4097], "--purpose: at most 4096 characters"),
     (["--to", "2026-12-02"], "the following arguments are required: --from"),
 ])
 def test_bad_arguments(data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],

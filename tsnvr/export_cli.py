@@ -71,8 +71,15 @@ def language(text: str) -> str:
 
 
 def channel_list(text: str) -> tuple[int, ...]:
-    chids = tuple(dict.fromkeys(positive_int(part) for part in text.split(",")))
-    return chids
+    """1,2,3 (a channel named twice is exported once)."""
+    return tuple(dict.fromkeys(positive_int(part) for part in text.split(",")))
+
+
+def note(text: str) -> str:
+    """--submitter, --recipient, --purpose: at most what /wsapi/dataExport takes."""
+    if len(text) > params.NOTE_MAX_CHARS:
+        raise argparse.ArgumentTypeError(f"at most {params.NOTE_MAX_CHARS} characters")
+    return text
 
 
 # -- reading the arguments that need the data directory --------------------------------------------
@@ -275,7 +282,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                              + ", else a line of standard input, else a prompt")
     export.add_argument("--lang", type=language, metavar="LANG",
                         help=f"language of the subtitles: {', '.join(LANGUAGES)} (default: the language setting)")
-    export.add_argument("--submitter", default="", help="who hands the video over (for the event log)")
-    export.add_argument("--recipient", default="", help="who receives it (for the event log)")
-    export.add_argument("--purpose", default="", help="why (for the event log; may hold several lines)")
+    export.add_argument("--submitter", type=note, default="", help="who hands the video over (for the event log)")
+    export.add_argument("--recipient", type=note, default="", help="who receives it (for the event log)")
+    export.add_argument("--purpose", type=note, default="", help="why (for the event log; may hold several lines)")
     export.set_defaults(func=cmd_export)

@@ -24,15 +24,18 @@ from sqlmodel import col, select
 from starlette.testclient import TestClient
 from websockets.sync.client import connect
 
+from recorder.export.clips import Clip
 from storage import event_backups
+from storage import settings as settings_file
 from storage.db import Database
 from storage.event_backups import BackupState
 from storage.eventlog import EventType, SystemCode
+from storage.events import ChannelRecording, RecordingStatusEvent
 from storage.models import Channel, EventLogEntry
 from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, LiveServer, make_runtime, wait_until, write_settings
 from tests.export_footage import Footage
 from tsnvr.cli import main as tsnvr_main
-from tsnvr.event_backup import EventBackupScheduler
+from tsnvr.event_backup import EventBackupScheduler, kept_clip
 from tsnvr.server import Runtime
 from web.core.timefmt import format_ms, to_datetime
 
@@ -402,3 +405,43 @@ def test_a_backup_of_recorded_footage_on_a_live_server(footage: Footage, tmp_pat
         assert httpx.get(server.url + again.json()["videoURLs"][0], auth=AUTH).status_code == 200
     finally:
         server.stop()
+
+
+def test_a_channel_that_records_is_not_listed_as_not_recording(nvr):
+    runtime, client = nvr
+    with runtime.db.write() as s:  # added behind the recorder's back, so only this test reports its state
+        s.add(Channel(chid=9, type="file", source="missing-9.mp4", created_ms=1))
+    runtime.bus.publish(RecordingStatusEvent((ChannelRecording(9, streaming=True, recording=True),)))
+    answer = client.put(TRIGGER, auth=AUTH, json={"chid": 9, "tasks": [
+        {"command": "eventBackup", "preAlarm": 1, "postAlarm": 1, "chids": [1]}]}).json()
+    [entry] = rows(runtime.db, SystemCode.EVENT_TRIGGERED)
+    assert entry.id == answer["eventId"] and json.loads(entry.param)["notRecording"] == [1]
+
+
+def test_the_clip_holding_the_event_is_kept_when_a_gap_splits_the_copy(tmp_path: Path):
+    def clip(begin: int, end: int) -> Clip:
+        return Clip(path=tmp_path / f"{begin}.mp4", chid=1, begin_ms=begin, end_ms=end, size=1, frames=1)
+
+    first, second, third = clip(0, 4_000), clip(20_000, 30_000), clip(45_000, 50_000)
+    assert kept_clip([first, second, third], 25_000) is second
+    assert kept_clip([first, second, third], 4_000) is first  # none holds it: the nearest
+    assert kept_clip([first, second, third], 40_000) is third
+
+
+def test_a_backup_that_would_pass_the_storage_limit_is_deleted(footage: Footage, tmp_path: Path, monkeypatch):
+    """The limit is checked again with the file's real size (the estimate made 0 here, so only that check
+    can refuse it): the file is deleted, nothing is left, and the event log says why."""
+    data = tmp_path / "data"
+    shutil.copytree(footage.data_dir, data)
+    write_settings(data, event_storage_max_bytes=1)
+    monkeypatch.setattr("tsnvr.event_backup.estimated_bytes", lambda *_args: 0)
+    runtime = Runtime(settings_file.load(data, env={}))
+    ts = footage.span(1)[0] + 6_000
+    with TestClient(runtime.app) as client:
+        answer = client.put(TRIGGER, auth=AUTH, json={"chid": 1, "timestamp": format_ms(ts, NY), "tasks": [
+            {"command": "eventBackup", "preAlarm": 2, "postAlarm": 2}]}).json()
+        [failed] = wait_until(lambda: rows(runtime.db, SystemCode.EVENT_BACKUP_FAILED))
+    assert json.loads(failed.param) == {"eventId": answer["eventId"], "chid": 1, "reason": "event storage full",
+                                        "videoURL": answer["videoURLs"][0]}
+    assert [p for p in (data / "event-storage").rglob("*") if p.is_file()] == []
+    runtime.db.dispose()

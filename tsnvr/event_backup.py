@@ -135,6 +135,8 @@ class EventBackupScheduler:
         return done
 
     def is_due(self, backup: EventBackup, now: int) -> bool:
+        if now < backup.end_ms:
+            return False  # no segment can end after now: no need to ask the database
         return (now >= backup.end_ms + grace_ms(self.settings())
                 or event_backups.recorded_until(self.db, backup.chid, backup.end_ms))
 

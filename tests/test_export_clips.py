@@ -14,10 +14,13 @@ import av
 import pytest
 from sqlmodel import select
 
-from recorder.export.clips import Clip, ExportCancelled, recorded_ms, write_clips
+from recorder.export.clips import Clip, ExportCancelled, mp4_size_bound, recorded_ms, write_clips
+from recorder.segment_writer import SegmentWriter
+from storage import segments
 from storage.db import Database
 from storage.models import Segment
 from tests.export_footage import Footage
+from tests.rtsp_server import make_h264_clip
 
 MB = 1 << 20
 
@@ -211,3 +214,67 @@ def test_a_gap_over_10_s_starts_a_new_file_and_a_shorter_one_stays_in_the_timeli
         if files == 2:
             assert [(c.begin_ms, c.end_ms) for c in clips] == [(begin_ms, boundary),
                                                                 (boundary + shift_ms, end_ms + shift_ms)]
+
+
+def test_new_codec_parameters_start_a_new_file(footage: Footage, tmp_path: Path):
+    """Channel 2's recording goes on, end to begin, in a 320x180 segment (a camera reconfigured)."""
+    chid = 2
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "rec").symlink_to(footage.data_dir / "rec")
+    shutil.copy(footage.data_dir / "tsnvr.db", data_dir / "tsnvr.db")
+    small = make_h264_clip(tmp_path / "small.mp4", 320, 180, seconds=2.0)
+    boundary = footage.segments[chid][2].begin_ms
+    with av.open(str(small)) as src:
+        writer = SegmentWriter(data_dir / "other" / "small.mp4.part", src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                writer.write(packet)
+        path = writer.close()
+    db = Database(f"sqlite:///{data_dir / 'tsnvr.db'}")
+    try:
+        later = {seg.path for seg in footage.segments[chid][2:]}
+        with db.write() as s:
+            for row in s.exec(select(Segment).where(Segment.chid == chid)):
+                if row.path in later:
+                    s.delete(row)
+        segments.add_segment(db, Segment(chid=chid, begin_ms=boundary, end_ms=boundary + 2000,
+                                         path=path.relative_to(data_dir).as_posix(), size=path.stat().st_size,
+                                         codec="h264", width=320, height=180))
+        out = tmp_path / "out"
+        out.mkdir()
+        begin_ms = footage.span(chid)[0]
+        clips = list(write_clips(db, data_dir, chid, begin_ms, boundary + 2000, out_dir=out, name=name,
+                                 max_bytes=64 * MB))
+    finally:
+        db.dispose()
+    assert [(c.begin_ms, c.end_ms, c.frames) for c in clips] == [(begin_ms, boundary, 150),
+                                                                  (boundary, boundary + 2000, 50)]
+    for clip, width in zip(clips, (640, 320), strict=True):
+        with av.open(str(clip.path)) as container:
+            first = next(container.decode(video=0))
+            assert (first.width, container.streams.video[0].codec_context.width) == (width, width)
+    assert facts(clips[0]).frames_ms == [t for t in footage.frames(chid) if t < boundary]
+
+
+def test_a_gop_larger_than_max_bytes_is_cut_short_and_one_too_small_for_a_keyframe_refused(footage: Footage,
+                                                                                          tmp_path: Path):
+    chid = 1
+    segment = footage.segments[chid][1]
+    with av.open(str(footage.data_dir / segment.path)) as container:
+        stream = container.streams.video[0]
+        sizes = [p.size for p in container.demux(stream) if p.size]
+        extradata = len(stream.codec_context.extradata or b"")
+    keys = segment.keyframes
+    max_bytes = mp4_size_bound(sum(sizes[:10]), 10, 1, extradata)  # ten frames of the segment's first GOP
+    clips = export(footage, tmp_path / "out", chid, keys[0], keys[2], max_bytes=max_bytes)
+    assert [c.begin_ms for c in clips] == [keys[0], keys[1]]
+    gops = [[t for t in segment.frames if lo <= t < hi] for lo, hi in ((keys[0], keys[1]), (keys[1], keys[2]))]
+    assert clips[0].frames == 10
+    for clip, gop in zip(clips, gops, strict=True):
+        got = facts(clip)
+        assert clip.size <= max_bytes and got.first_is_keyframe and got.first_frame_decoded
+        assert 0 < clip.frames < footage.gop_frames and got.frames_ms == gop[:clip.frames]
+    with pytest.raises(ValueError, match="cannot hold one keyframe"):
+        export(footage, tmp_path / "tiny", chid, keys[0], keys[2], max_bytes=sizes[0])
+    assert list((tmp_path / "tiny").iterdir()) == []

@@ -4,6 +4,7 @@ page does, and the downloaded files checked with PyAV, pyzipper and md5."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 import av
 import httpx
 import pytest
+import pyzipper  # type: ignore[import-untyped]  # ships no type information
 import uvicorn
 from sqlmodel import select
 from websockets.exceptions import ConnectionClosed
@@ -29,7 +31,7 @@ from websockets.sync.client import ClientConnection, connect
 import recorder.export.task as task_module
 from storage import users
 from storage.models import EventLogEntry
-from tests.conftest import ADMIN_AUTH, b64, free_port, make_runtime, write_settings
+from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, b64, free_port, make_runtime, write_settings
 from tests.export_footage import Footage
 from tsnvr.server import Runtime
 from web.core.timefmt import format_ms
@@ -253,3 +255,239 @@ def test_a_whole_export_through_every_stage_with_next(server: Server) -> None:
     assert param["uid"] == "admin" and param["ch"] == [1, 2] and param["task"] == client.task
     assert (param["submitter"], param["recipient"], param["purpose"]) == ("Begger", "Prince", purpose)
     assert param["timeRange"] == [format_ms(begin, NY), format_ms(end, NY)]
+
+
+# -- commands: wait, next twice, garbage, silence ----------------------------------------------------
+
+def test_a_second_next_skips_nothing_wait_restarts_the_ttl_and_silence_times_out(
+        server: Server, slow_files: Callable[[float], None]) -> None:
+    slow_files(0.25)
+    begin, end = server.footage.span(1)
+    with server.export(timeBegin=format_ms(begin, NY), timeEnd=format_ms(end, NY), ch="1", mediaSize="512KB",
+                       statusInterval="100ms") as client:
+        assert client.recv()["status"]["code"] == 0
+        assert [client.recv()["stage"] for _ in range(3)] == ["begin", "channelBegin", "fileBegin"]
+        writing = client.recv()
+        assert writing["stage"] == "fileWriting" and writing["channel"]["file"] == {"fid": 1}
+        assert client.until("fileEnd")["channel"]["file"]["fid"] == 1
+        for garbage in ("not json", "{", "[]", json.dumps({"task": str(uuid.uuid4()), "cmd": "next"}),
+                        json.dumps({"task": client.task, "cmd": "skip"})):
+            client.ws.send(garbage)
+        client.command("next")
+        client.command("next")  # as ex4 may: it arrives while the second file is being made
+        assert client.until("fileBegin")["channel"]["file"]["fid"] == 2
+        second_end = client.until("fileEnd")
+        assert second_end["channel"]["file"]["fid"] == 2
+        ended_at = time.monotonic()
+        src = second_end["channel"]["file"]["download"][0]["src"]
+        assert download(server, src).status_code == 200
+        assert client.recv() == {"request": "timeoutAlert", "ttl": 2000}
+        assert 0.1 < time.monotonic() - ended_at < 1.0
+        time.sleep(max(0.0, ended_at + TTL_S - 0.4 - time.monotonic()))
+        client.command("wait")  # 0.4 s before the ttl runs out: it starts again
+        waited_at = time.monotonic()
+        assert client.recv() == {"request": "timeoutAlert", "ttl": 2000}  # the new ttl's
+        assert client.stage() == {"stage": "end", "overallProgress": second_end["overallProgress"],
+                                  "timestamp": second_end["timestamp"],
+                                  "status": {"code": -1004, "message": "Task terminated by timeout: no command "
+                                                                       "within the ttl"}}
+        assert TTL_S - 0.1 < time.monotonic() - waited_at < TTL_S + 1  # the second ttl, not the first
+        assert client.closed_code() == 1000
+    assert download(server, src).status_code == 404
+    assert server.no_task_left()
+
+
+# -- cancel, and a client that goes away ------------------------------------------------------------
+
+def test_cancel_mid_file_and_after_a_file_and_a_closed_socket_leave_nothing(
+        server: Server, slow_files: Callable[[float], None]) -> None:
+    slow_files(0.5)
+    begin, end = server.footage.span(2)
+    params = {"timeBegin": local(begin), "timeEnd": local(end + 1000), "ch": "2", "mediaSize": "512KB",
+              "subtitleFormat": "SRT"}
+    with server.export(**params) as client:
+        client.until("fileBegin")
+        asked = time.monotonic()
+        client.command("cancel")  # while the file is being written
+        end_message = client.stage()
+        assert end_message["stage"] == "end" and end_message["status"]["code"] == -1003
+        assert time.monotonic() - asked < 0.5 + 0.3
+        assert client.closed_code() == 1000
+    assert wait_for(server.no_task_left)
+
+    with server.export(**params) as client:
+        file_end = client.until("fileEnd")
+        video, subtitles = file_end["channel"]["file"]["download"]
+        assert subtitles["fileName"] == video["fileName"][:-4] + ".srt"
+        srt = download(server, subtitles["src"]).content
+        assert srt.startswith(b"1") and b" --> " in srt
+        assert download(server, video["src"]).status_code == 200
+        work_dir = tasks_root(server.data_dir) / client.task
+        assert sorted(p.name for p in work_dir.iterdir()) == sorted([video["fileName"], subtitles["fileName"]])
+        client.command("cancel")
+        assert client.stage()["status"]["code"] == -1003
+    assert download(server, video["src"]).status_code == 404
+    assert not work_dir.exists() and wait_for(server.no_task_left)
+
+    with server.export(**params) as client:
+        client.until("fileBegin")
+        assert server.work_dirs() == [client.task]
+        client.ws.close()  # mid-file
+    assert wait_for(server.no_task_left)
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+# -- password ---------------------------------------------------------------------------------------
+
+def test_a_password_seals_each_file_in_an_aes_zip_with_its_md5(server: Server) -> None:
+    keyframes = server.footage.keyframes(2)
+    password = "pässwörd 1+2/3"
+    secret = base64.b64encode(password.encode()).decode()
+    with server.export(timeBegin=format_ms(keyframes[1], NY), timeEnd=format_ms(keyframes[4], NY), ch="2",
+                       subtitleFormat="SMI", md5="true", password=secret) as client:
+        file_end = client.until("fileEnd")
+        downloads = file_end["channel"]["file"]["download"]
+        stem = name_of(2, keyframes[1])[:-4]
+        assert [d["fileName"] for d in downloads] == [f"{stem}.mp4.zip", f"{stem}.smi.zip"]
+        bodies = []
+        for item in downloads:
+            assert item["src"].endswith("/" + item["fileName"])
+            body = download(server, item["src"]).content
+            assert hashlib.md5(body).hexdigest() == item["md5"]
+            bodies.append(body)
+        client.command("next")
+        assert client.until("end")["status"]["code"] == 0
+    for body, inner in zip(bodies, (f"{stem}.mp4", f"{stem}.smi"), strict=True):
+        with pyzipper.AESZipFile(io.BytesIO(body)) as archive:
+            assert archive.namelist() == [inner]
+            with pytest.raises(RuntimeError):
+                archive.read(inner)  # no password
+            with pytest.raises(RuntimeError):
+                archive.read(inner, pwd=b"wrong")
+            content = archive.read(inner, pwd=password.encode())
+        if inner.endswith(".mp4"):
+            assert len(frames_of(content)) == 3 * server.footage.gop_frames
+        else:
+            assert b"<SAMI>" in content.upper()
+
+
+# -- refusals, parameters, codes --------------------------------------------------------------------
+
+def refusal(server: Server, **params: str) -> tuple[int, str]:
+    """An accepted socket closed at once, with nothing sent before."""
+    url = f"ws://127.0.0.1:{server.port}/wsapi/dataExport?{urlencode(params)}"
+    with connect(url, open_timeout=5) as ws, pytest.raises(ConnectionClosed) as closed:
+        ws.recv(5)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+def test_users_without_the_rights_are_refused(server: Server) -> None:
+    begin, end = server.footage.span(1)
+    times = {"timeBegin": format_ms(begin, NY), "timeEnd": format_ms(end, NY)}
+    assert refusal(server, **times) == (1008, "authentication required: sign in, or pass auth= or HTTP "
+                                              "Basic credentials")
+    assert refusal(server, auth=b64("nobody", "wrong"), **times) == (1008, "wrong user id or password")
+    viewer = server.add_user("viewer", "Remote,Playback")
+    assert refusal(server, auth=viewer, **times) == (1008, "user 'viewer' lacks the DataExport right")
+    clerk = server.add_user("clerk", "Remote,DataExport")  # may play no channel
+    assert refusal(server, auth=clerk, ch="1", **times) == (1008, "user 'clerk' lacks the Playback right")
+
+
+def ready_of(server: Server, **params: str) -> dict[str, Any]:
+    with server.export(**params) as client:
+        ready = client.recv()
+        assert ready["stage"] == "ready"
+        if ready["status"]["code"] != 0:
+            assert client.closed_code() == 1000
+        else:
+            client.command("cancel")
+            assert client.stage()["stage"] == "begin"
+            assert client.until("end")["status"]["code"] == -1003
+    return ready
+
+
+@pytest.mark.parametrize(("params", "says"), [
+    ({"timeBegin": ""}, "timeBegin is required"),
+    ({"timeEnd": "yesterday"}, "timeEnd: 'yesterday' is not an ISO 8601 date-time"),
+    ({"timeBegin": "2026-02-30T00:00:00"}, "timeBegin: '2026-02-30T00:00:00': day is out of range"),
+    ({"timeEnd": "BEGIN"}, "timeEnd must be later than timeBegin"),
+    ({"ch": "99"}, "ch: no channel 99"),
+    ({"ch": "1,x"}, "ch must be numbers separated by commas"),
+    ({"subtitleFormat": "ASS"}, "subtitleFormat 'ASS': one of VTT, SRT, SMI, None"),
+    ({"mediaSize": "12XB"}, "mediaSize '12XB': a size such as 500MB"),
+    ({"mediaSize": "63KB"}, "mediaSize '63KB': at least 64KB"),
+    ({"statusInterval": "0ms"}, "statusInterval '0ms': more than 0"),
+    ({"statusInterval": "soon"}, "statusInterval 'soon': an interval such as 1s or 500ms"),
+    ({"password": "%%%"}, "password must be the password in base64"),
+    ({"md5": "maybe"}, "md5 must be true or false"),
+    ({"purpose": "x" * 4097}, "purpose is longer than 4096 characters"),
+])
+def test_invalid_parameters_are_answered_minus_2(server: Server, params: dict[str, str], says: str) -> None:
+    begin, end = server.footage.span(1)
+    query = {"timeBegin": format_ms(begin, NY), "timeEnd": format_ms(end, NY), **params}
+    if query["timeEnd"] == "BEGIN":
+        query["timeEnd"] = query["timeBegin"]
+    ready = ready_of(server, **query)
+    assert ready["status"]["code"] == -2 and "task" not in ready
+    assert ready["status"]["message"].startswith(f"Invalid parameters: {says}"), ready
+
+
+def test_times_in_each_iso_form_no_data_and_no_space(server: Server) -> None:
+    begin, end = server.footage.span(1)
+    utc = datetime.fromtimestamp(begin / 1000, ZoneInfo("UTC"))
+    seoul = datetime.fromtimestamp(end / 1000 + 1, ZoneInfo("Asia/Seoul"))
+    ready = ready_of(server, timeBegin=utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 10000:02d}Z",
+                     timeEnd=seoul.strftime("%Y-%m-%d %H:%M:%S+09:00") + "\r\n", ch="2", subtitleFormat="none",
+                     mediaSize="1.5GB", statusInterval="2s", lang="ko")
+    assert ready["status"]["code"] == 0
+    assert ready["task"]["timeRange"] == [format_ms(begin // 10 * 10, NY), format_ms((end // 1000 + 1) * 1000, NY)]
+    assert ready["task"]["timeRange"][0].endswith("-05:00")  # the server's offset, whatever the client wrote
+    assert (ready["task"]["ch"], ready["task"]["mediaSize"]) == ([2], 1610612736)
+    assert (ready["task"]["subtitleFormat"], ready["task"]["language"]) == ("None", "ko-KR")
+
+    nothing = ready_of(server, timeBegin="2001-01-01T00:00:00", timeEnd="2001-01-01T01:00:00")
+    assert nothing["status"] == {"code": -1, "message": "No data in the requested time range and channels: no "
+                                                        "recorded video in the time range on the requested channels"}
+    assert nothing["task"]["ch"] == [1, 2]  # none asked: every channel
+    assert server.no_task_left()
+
+    settings = server.runtime.services.settings
+    server.runtime.services.settings = settings.model_copy(update={"retention_min_free_bytes": 1 << 62})
+    try:
+        full = ready_of(server, timeBegin=format_ms(begin, NY), timeEnd=format_ms(end, NY))
+    finally:
+        server.runtime.services.settings = settings
+    assert full["status"]["code"] == -5 and full["status"]["message"].startswith("Out of storage space: ")
+    assert server.no_task_left()
+
+
+def test_downloads_need_a_live_task_a_well_formed_name_and_credentials(server: Server) -> None:
+    task = str(uuid.uuid4())
+    assert httpx.get(f"{server.url}/download/{task}/CH1.mp4?auth={ADMIN_AUTH}").status_code == 404
+    answer = httpx.get(f"{server.url}/download/not-a-task/CH1.mp4?auth={ADMIN_AUTH}")
+    assert answer.status_code == 400 and answer.json() == {"code": 400, "message": "'not-a-task' is not an export "
+                                                                                   "task id"}
+    assert httpx.get(f"{server.url}/download/{task}/.hidden?auth={ADMIN_AUTH}").status_code == 400
+    assert httpx.get(f"{server.url}/download/{task}/..%2Ftsnvr.db?auth={ADMIN_AUTH}").status_code in (400, 404)
+    unsigned = httpx.get(f"{server.url}/download/{task}/CH1.mp4")
+    assert unsigned.status_code == 401 and unsigned.headers["www-authenticate"].startswith("Basic")
+    begin, end = server.footage.span(1)
+    with server.export(timeBegin=format_ms(begin, NY), timeEnd=format_ms(begin + 2000, NY), ch="1") as client:
+        video = client.until("fileEnd")["channel"]["file"]["download"][0]
+        # the guide's own form of the link: "&auth=" straight after the name
+        assert httpx.get(f"{video['src']}&auth={ADMIN_AUTH}").status_code == 200
+        basic = httpx.get(video["src"], auth=("admin", ADMIN_PASSWORD))
+        assert basic.status_code == 200 and basic.headers["content-type"] == "video/mp4"
+        other = server.add_user("other", "Remote,Playback,DataExport")
+        assert httpx.get(f"{video['src']}?auth={other}").status_code == 404  # not their task
+        client.command("next")
+        assert client.until("end")["status"]["code"] == 0

@@ -355,11 +355,17 @@ class ExportTask:
         if waiting.cancelled_caught:
             raise ExportCancelled
         try:
+            failure: Exception | None = None
             async with anyio.create_task_group() as tasks:
                 if self.request.status_interval_s is not None:
                     tasks.start_soon(self._report_writing, emit)
-                made = await anyio.to_thread.run_sync(self._next_file, clips)
+                try:
+                    made = await anyio.to_thread.run_sync(self._next_file, clips)
+                except Exception as exc:  # raised as it is, not in the task group's ExceptionGroup
+                    failure = exc
                 tasks.cancel_scope.cancel()
+            if failure is not None:
+                raise failure
             return made
         finally:
             self._writing_fid = None

@@ -132,14 +132,18 @@ def delete_rows(db: Database, ids: Iterable[int]) -> int:
 
 def stored_file(storage: Path, relative: str) -> Path | None:
     """The file `relative` (e/...) names inside the event storage's e/ folder, None for anything else:
-    a malformed path ('..', '.', empty or hidden parts, a backslash, NUL) or one leading outside by a symlink."""
+    a malformed path ('..', '.', empty or hidden parts, a backslash, NUL), one too long for the file system, or
+    one leading outside by a symlink."""
     parts = relative.split("/")
     if ("\\" in relative or "\x00" in relative or len(parts) < 2 or parts[0] != EVENTS
             or any(p in ("", ".", "..") or p.startswith(".") for p in parts)):
         return None
-    events = (storage / EVENTS).resolve()
-    path = (storage / relative).resolve()
-    return path if path.is_relative_to(events) and path.is_file() else None
+    try:
+        events = (storage / EVENTS).resolve()
+        path = (storage / relative).resolve()
+        return path if path.is_relative_to(events) and path.is_file() else None
+    except OSError:  # a name or path too long (ENAMETOOLONG), a symlink loop, ...
+        return None
 
 
 def used_bytes(storage: Path) -> int:

@@ -218,7 +218,8 @@ def test_event_storage_serves_only_its_files(nvr, add_user):
     assert (r.status_code, r.headers["www-authenticate"]) == (401, 'Basic realm="tsnvr"')
     assert client.get(f"{url}?auth={add_user('lpr', rights='LPR,Remote')}").status_code == 403
     for path in (".work/7-1.mp4", "e/20221129/101309/link.mp4", "e/..%2F..%2Ftsnvr.db", "e/%2E%2E/%2E%2E/tsnvr.db",
-                 "e//20221129/x.mp4", "e\\..\\x.mp4", "tsnvr.db", "e/20221129/101309/missing.mp4", "e"):
+                 "e//20221129/x.mp4", "e\\..\\x.mp4", "tsnvr.db", "e/20221129/101309/missing.mp4", "e",
+                 "e/" + "/".join(["a" * 200] * 30) + ".mp4", "e/" + "a" * 300 + ".mp4"):
         r = client.get(f"/event-storage/{path}", auth=AUTH)
         assert (r.status_code, r.json()["code"]) == (404, 404), path
 

@@ -10,6 +10,7 @@ files is taken by a row or by a file on disk.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -51,10 +52,13 @@ def backup_path(chid: int, local: datetime, number: int) -> str:
 
 
 def _free_paths(session: Session, storage: Path, chids: list[int], local: datetime) -> list[str]:
+    folder = backup_path(0, local, 1).rsplit("/", 1)[0]  # every name of this second is in one folder
+    taken = set(session.exec(select(EventBackup.path).where(col(EventBackup.path).startswith(folder + "/"))))
+    with contextlib.suppress(OSError):  # no folder yet
+        taken.update(f"{folder}/{entry.name}" for entry in os.scandir(storage / folder))
     for number in range(1, MAX_NUMBERING + 1):
         paths = [backup_path(chid, local, number) for chid in chids]
-        taken = session.exec(select(EventBackup.path).where(col(EventBackup.path).in_(paths))).first()
-        if taken is None and not any((storage / path).exists() for path in paths):
+        if taken.isdisjoint(paths):
             return paths
     raise RuntimeError(f"more than {MAX_NUMBERING} events at {local:%Y-%m-%d %H:%M:%S}")
 

@@ -271,9 +271,9 @@ class ExportTask:
                 end = await self._export_channel(coverage, emit, after_file)
                 if end is not None:
                     return end
-            self._done_before_ms += coverage.recorded_ms
             self._position_ms = r.end_ms
-            await emit(ChannelEnd(self._overall(), r.end_ms, chid, 100))
+            await emit(ChannelEnd(self._overall(), r.end_ms, chid, 100))  # _overall() counts this channel
+            self._done_before_ms += coverage.recorded_ms
         return End(100, r.end_ms, EndCode.SUCCESS)
 
     def _overall(self) -> int:

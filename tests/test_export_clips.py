@@ -5,6 +5,7 @@ limits, gaps and cancelling, with every file opened and decoded by PyAV."""
 
 from __future__ import annotations
 
+import errno
 import shutil
 import threading
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from storage.db import Database
 from storage.models import Segment
 from tests.export_footage import Footage
 from tests.rtsp_server import make_h264_clip
+from tests.test_disk_full import open_files_under, tmpfs
 
 MB = 1 << 20
 
@@ -278,3 +280,37 @@ def test_a_gop_larger_than_max_bytes_is_cut_short_and_one_too_small_for_a_keyfra
     with pytest.raises(ValueError, match="cannot hold one keyframe"):
         export(footage, tmp_path / "tiny", chid, keys[0], keys[2], max_bytes=sizes[0])
     assert list((tmp_path / "tiny").iterdir()) == []
+
+
+def test_a_full_disk_raises_enospc_and_leaves_no_file_and_no_open_descriptor(footage: Footage, tmp_path: Path):
+    chid = 1
+    begin_ms, end_ms = footage.span(chid)
+    with tmpfs(tmp_path / "small", 1) as out:  # 1 MB: less than the channel's recording
+        with pytest.raises(OSError) as raised:
+            export(footage, out, chid, begin_ms, end_ms)
+        assert raised.value.errno == errno.ENOSPC
+        assert list(out.iterdir()) == []
+        assert open_files_under(out) == []
+
+
+def test_a_segment_file_gone_since_it_was_indexed_is_a_gap(footage: Footage, tmp_path: Path):
+    """Retention may delete a segment while an export runs: its time is a gap (3 s: kept in the timeline)."""
+    chid = 2
+    data_dir = tmp_path / "data"
+    gone = footage.segments[chid][1]
+    for seg in footage.segments[chid]:
+        if seg is not gone:
+            (data_dir / seg.path).parent.mkdir(parents=True, exist_ok=True)
+            (data_dir / seg.path).symlink_to(footage.data_dir / seg.path)
+    shutil.copy(footage.data_dir / "tsnvr.db", data_dir / "tsnvr.db")
+    db = Database(f"sqlite:///{data_dir / 'tsnvr.db'}")
+    out = tmp_path / "out"
+    out.mkdir()
+    begin_ms, end_ms = footage.span(chid)
+    try:
+        clips = list(write_clips(db, data_dir, chid, begin_ms, end_ms, out_dir=out, name=name, max_bytes=64 * MB))
+    finally:
+        db.dispose()
+    assert [(c.begin_ms, c.end_ms) for c in clips] == [(begin_ms, end_ms)]
+    assert facts(clips[0]).frames_ms == [t for t in footage.frames(chid) if t not in gone.frames]
+    assert facts(clips[0]).duration_ms == end_ms - begin_ms

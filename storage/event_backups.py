@@ -24,6 +24,7 @@ from storage.db import Database
 from storage.models import EventBackup, EventLogEntry, Segment
 
 ROOT = "event-storage"  # below the data directory
+URL_PREFIX = "/event-storage/"  # a backup's URL: this and its path
 EVENTS = "e"  # below ROOT: the backups' folders
 WORK = ".work"  # below ROOT: files being written (never served: a hidden part)
 MAX_NUMBERING = 10_000

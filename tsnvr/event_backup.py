@@ -37,7 +37,7 @@ from recorder.export.clips import Clip, ExportCancelled, recorded_ms, write_clip
 from storage import event_backups
 from storage.clock import now_ms
 from storage.db import Database
-from storage.event_backups import BackupState
+from storage.event_backups import URL_PREFIX, BackupState
 from storage.eventlog import EventLog, EventType, SystemCode
 from storage.models import EventBackup
 from storage.segments import channel_segments
@@ -51,7 +51,6 @@ GRACE_EXTRA_MS = 10_000
 POLL_S = 1.0  # how often pending backups are looked at (whether their recording is in)
 NICENESS = 10
 UNLIMITED_BYTES = 1 << 50  # one file per backup: write_clips splits only at gaps
-URL_PREFIX = "/event-storage/"
 
 NO_RECORDING = "no recording"
 STORAGE_FULL = "event storage full"

@@ -13,15 +13,14 @@ from zoneinfo import ZoneInfo
 from storage import event_backups
 from storage.models import EventBackup
 from tsnvr.cli_common import common, database, load_settings
-from tsnvr.event_backup import URL_PREFIX
-from web.core.context import local_zone
-from web.core.timefmt import format_ms
 
 
 def backup_json(backup: EventBackup, tz: ZoneInfo) -> dict[str, Any]:
+    from web.core.timefmt import format_ms
+
     return {
         "id": backup.id, "eventId": backup.event_id, "chid": backup.chid, "state": backup.state,
-        "path": backup.path, "videoURL": URL_PREFIX + backup.path, "title": backup.title,
+        "path": backup.path, "videoURL": event_backups.URL_PREFIX + backup.path, "title": backup.title,
         "timestamp": format_ms(backup.ts_ms, tz),
         "timeRange": [format_ms(backup.begin_ms, tz), format_ms(backup.end_ms, tz)],
         "size": backup.size, "reason": backup.reason,
@@ -29,6 +28,10 @@ def backup_json(backup: EventBackup, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    # imported here, not at the top: every `tsnvr` command loads this module (tests/test_cli.py)
+    from web.core.context import local_zone
+    from web.core.timefmt import format_ms
+
     settings = load_settings(args)
     tz = ZoneInfo(settings.timezone) if settings.timezone else local_zone()
     db = database(args)

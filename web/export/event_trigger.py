@@ -31,7 +31,6 @@ from web.core.context import Services, services_of
 from web.core.timefmt import to_datetime
 from web.export.trigger_request import Trigger, check_channels, read_trigger
 
-URL_PREFIX = "/event-storage/"
 NOT_SUPPORTED = {"code": -2, "message": "not supported"}
 DONE = {"code": 0, "message": "Success"}
 
@@ -68,7 +67,7 @@ def store_trigger(services: Services, trigger: Trigger, uid: str, now: int) -> t
     urls: list[str] = []
 
     def entry_of(paths: list[str]) -> EventLogEntry:
-        urls[:] = [URL_PREFIX + path for path in paths]
+        urls[:] = [event_backups.URL_PREFIX + path for path in paths]
         param = event_param(trigger, uid, urls, not_recording)
         return EventLogEntry(ts_ms=trigger.ts_ms, type=int(EventType.SYSTEM), code=int(SystemCode.EVENT_TRIGGERED),
                              chid=trigger.chid, param=json.dumps(param, ensure_ascii=False), comment=trigger.title)

@@ -3,15 +3,18 @@
 
     .venv/bin/python scripts/bench/export.py [--hours 1] [--streams 4] [--exports 2] [--no-ffmpeg]
 
-1. Alone: the hour exported once to MP4 (`+faststart`, as clips.py writes it) and once without
-   moving the index (plain MP4, moov at the end); prints each as a multiple of real time (goal at
-   least 200x: it is a remux) and `ffmpeg -f concat -c copy` of the same segments as a reference.
+1. Alone: the hour exported once as clips.py writes it (plain MP4, the index at the end) and once
+   with `+faststart`; prints each as a multiple of real time (goal at least 200x: it is a remux)
+   and `ffmpeg -f concat -c copy` of the same segments with the same flags as a reference.
 2. While recording: --streams channels recorded in this process by the real recorder
    (RecorderSupervisor, a thread per channel, as `tsnvr serve` runs it) from the test RTSP server,
    while --exports exports of the hour run at once in threads of their own (as the export tasks
    do); prints the exports' speed and the recorder's dropped packets (the segmenter's count over
    the whole recording, which spans the exports; goal 0), and, from the files it wrote, the frames
-   missing in the export window against 25 a second and the longest gap between two frames.
+   missing in the export window against 25 a second and the longest gap between two frames, and
+   how late packets reached the recorder (arrival against the stream's own clock) before and
+   during the exports. --movflags +faststart and --nice N measure the choices clips.py's
+   docstring explains.
 
 The hour is made quickly, not recorded: a 10 s 1080p clip (PyAV/libx264, random picture so that the
 encoder spends the whole bitrate; the same clip scripts/bench/recorder.py serves) is remuxed over
@@ -151,17 +154,18 @@ def export_hour(data_dir: Path, out_dir: Path, hours: float, results: list[Expor
     return result
 
 
-def ffmpeg_concat(data_dir: Path, work: Path, hours: float) -> float:
-    """Seconds `ffmpeg -f concat -c copy -movflags +faststart` takes for the same segments."""
+def ffmpeg_concat(data_dir: Path, work: Path, hours: float, movflags: str) -> float:
+    """Seconds `ffmpeg -f concat -c copy` takes for the same segments."""
     db = Database(f"sqlite:///{data_dir / 'tsnvr.db'}")
     rows = segments.channel_segments(db, EXPORT_CHID, START_MS, START_MS + round(hours * 3_600_000))
     db.dispose()
     listing = work / "concat.txt"
     listing.write_text("".join(f"file '{data_dir / r.path}'\n" for r in rows))
     out = work / "ffmpeg.mp4"
+    flags = ["-movflags", movflags] if movflags else []
     started = time.monotonic()
     subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-                    "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(out)], check=True)
+                    "-i", str(listing), "-c", "copy", *flags, str(out)], check=True)
     took = time.monotonic() - started
     out.unlink()
     return took
@@ -295,20 +299,22 @@ def main() -> int:
 
 
 def alone(footage: Path, work: Path, args: argparse.Namespace) -> None:
-    print("\nalone:")
-    faststart = export_hour(footage, work / "alone", args.hours)
-    print(f"  write_clips, MP4 +faststart: {faststart.seconds:.1f} s, {faststart.ratio:.0f}x real time "
-          f"(goal >= {GOAL_RATIO}x), {faststart.files} file(s), {faststart.bytes / 1e9:.2f} GB")
-    options, clips.MP4_OPTIONS = clips.MP4_OPTIONS, {}
-    try:
-        plain = export_hour(footage, work / "plain", args.hours)
-    finally:
+    print("\nalone (one export, nothing recording):")
+    own = clips.MP4_OPTIONS
+    for options in (own, {"movflags": "+faststart"}):
         clips.MP4_OPTIONS = options
-    print(f"  write_clips, plain MP4 (moov at the end): {plain.seconds:.1f} s, {plain.ratio:.0f}x real time")
-    if not args.no_ffmpeg:
-        took = ffmpeg_concat(footage, work, args.hours)
-        print(f"  ffmpeg -f concat -c copy -movflags +faststart: {took:.1f} s, {args.hours * 3600 / took:.0f}x "
-              f"real time; write_clips took {faststart.seconds / took:.2f} times as long")
+        try:
+            result = export_hour(footage, work / "alone", args.hours)
+        finally:
+            clips.MP4_OPTIONS = own
+        kind = "MP4 " + options["movflags"] if options else "plain MP4 (moov at the end)"
+        print(f"  write_clips, {kind}{' [clips.py]' if options == own else ''}: {result.seconds:.1f} s, "
+              f"{result.ratio:.0f}x real time (goal >= {GOAL_RATIO}x), {result.files} file(s), "
+              f"{result.bytes / 1e9:.2f} GB")
+        if not args.no_ffmpeg:
+            took = ffmpeg_concat(footage, work, args.hours, options.get("movflags", ""))
+            print(f"    ffmpeg -f concat -c copy, same flags: {took:.1f} s, {args.hours * 3600 / took:.0f}x real "
+                  f"time; write_clips took {result.seconds / took:.2f} times as long")
 
 
 def while_recording(footage: Path, clip: Path, work: Path, args: argparse.Namespace) -> None:

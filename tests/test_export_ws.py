@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -243,7 +243,8 @@ def test_a_whole_export_through_every_stage_with_next(server: Server) -> None:
     for chid in (1, 2):
         assert len(files[chid]) == 3  # about 1 MB recorded per channel, 512 KB per file
         decoded = [frames_of(f["body"]) for f in files[chid]]
-        expected = [t for t in footage.frames(chid) if first_frame <= t < end]
+        first = max(k for k in footage.keyframes(chid) if k <= begin)
+        expected = [t for t in footage.frames(chid) if first <= t < end]
         assert sum(len(d) for d in decoded) == len(expected)
     assert download(server, files[1][0]["src"]).status_code == 404  # the task has ended
     assert server.no_task_left()
@@ -491,3 +492,40 @@ def test_downloads_need_a_live_task_a_well_formed_name_and_credentials(server: S
         assert httpx.get(f"{video['src']}?auth={other}").status_code == 404  # not their task
         client.command("next")
         assert client.until("end")["status"]["code"] == 0
+
+
+def test_tasks_past_the_concurrency_limit_wait_their_turn_and_a_disk_filling_up_ends_minus_1001(
+        server: Server, slow_files: Callable[[float], None]) -> None:
+    slow_files(0.6)
+    limiter = live_tasks(server.runtime.app).limiter
+    limiter.total_tokens = 1
+    stack = ExitStack()
+    begin, end = server.footage.span(1)
+    params = {"timeBegin": format_ms(begin, NY), "timeEnd": format_ms(end, NY), "ch": "1", "mediaSize": "512KB"}
+    try:
+        with server.export(**params) as first:
+            first.until("fileBegin")  # it holds the one token while its file is made (0.6 s)
+            second = stack.enter_context(server.export(**params))
+            third = stack.enter_context(server.export(**params))
+            for waiting in (second, third):
+                assert waiting.until("channelBegin")["channel"]["chid"] == 1
+            second.command("cancel")  # while it waits for its turn
+            assert second.stage()["status"]["code"] == -1003
+            with pytest.raises(TimeoutError):
+                third.recv(0.1)  # still waiting
+            file_end = first.until("fileEnd")
+            assert third.until("fileBegin")["channel"]["file"]["fid"] == 1  # the turn passed on
+            third.command("cancel")
+            assert third.stage()["status"]["code"] == -1003
+
+            task = live_tasks(server.runtime.app).tasks[first.task].task
+            task.settings = task.settings.model_copy(update={"retention_min_free_bytes": 1 << 62})
+            first.command("next")
+            stopped = first.stage()
+            assert stopped["stage"] == "end" and stopped["status"]["code"] == -1001
+            assert stopped["timestamp"] == file_end["timestamp"]
+            assert stopped["status"]["message"].startswith("Not enough space to save: ")
+    finally:
+        stack.close()
+        limiter.total_tokens = server.runtime.settings.export_concurrent_tasks
+    assert wait_for(server.no_task_left)

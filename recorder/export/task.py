@@ -88,7 +88,7 @@ class AfterFile(Enum):
 class ExportRequest:
     """Validated parameters of an export (web/export/params.py reads them from the query)."""
 
-    chids: tuple[int, ...]            # existing channels, in the order to export; at least one
+    chids: tuple[int, ...]            # existing channels, in the order to export (none: prepare answers NO_DATA)
     begin_ms: int
     end_ms: int                       # > begin_ms
     max_file_bytes: int               # each video file at most this (split at keyframes)

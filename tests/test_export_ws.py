@@ -192,7 +192,7 @@ def test_a_whole_export_through_every_stage_with_next(server: Server) -> None:
                        subtitleFormat="vtt", mediaSize="512KB", md5="true", lang="es-ES",
                        submitter="Begger", recipient="Prince", purpose=purpose) as client:
         ready = client.recv()
-        assert ready == {"stage": "ready", "status": {"code": 0, "message": "Success"}, "task": {
+        assert ready == {"stage": "ready", "status": {"code": 0, "message": "Correcto"}, "task": {
             "id": client.task, "ch": [1, 2], "timeRange": [format_ms(begin, NY), format_ms(end, NY)],
             "mediaSize": 524288, "subtitleFormat": "VTT", "language": "es-ES"}}
         assert uuid.UUID(client.task).version == 4
@@ -238,7 +238,7 @@ def test_a_whole_export_through_every_stage_with_next(server: Server) -> None:
             assert message["timestamp"] == format_ms(end, NY)
         end_message = client.stage()
         assert end_message == {"stage": "end", "overallProgress": "100%", "timestamp": format_ms(end, NY),
-                               "status": {"code": 0, "message": "Success"}}
+                               "status": {"code": 0, "message": "Correcto"}}  # lang=es-ES
         assert client.closed_code() == 1000
     for chid in (1, 2):
         assert len(files[chid]) == 3  # about 1 MB recorded per channel, 512 KB per file

@@ -23,23 +23,14 @@ from recorder.export.stages import (
 from web.core import i18n
 from web.core.timefmt import format_ms
 
-# English, when the catalogue of the request's language has no dataExport.status.<code>; ready's and
-# end's codes share one list (0 and -2 mean the same in both).
-MESSAGES: dict[int, str] = {
-    ReadyCode.SUCCESS: "Success",
-    ReadyCode.NO_DATA: "No data in the requested time range and channels",
-    ReadyCode.INVALID: "Invalid parameters",
-    ReadyCode.NO_SPACE: "Out of storage space",
-    EndCode.NO_SPACE: "Not enough space to save",
-    EndCode.CANCELLED: "Task canceled by user",
-    EndCode.TIMEOUT: "Task terminated by timeout",
-}
 TIMEOUT_ALERT_MS = 2000  # timeoutAlert's ttl: the guide's 2 seconds
 
 
 def message(code: ReadyCode | EndCode, lang: str, detail: str = "") -> str:
-    key = f"dataExport.status.{int(code)}"
-    text = i18n.text(lang, key) if i18n.has(key) else MESSAGES[int(code)]
+    """The guide's message for the code in `lang` (dataExport.status.<code> of web/core/locales:
+    ready's and end's codes share them, 0 and -2 meaning the same in both), then the detail, in
+    English, after a colon."""
+    text = i18n.text(lang, f"dataExport.status.{int(code)}")
     return f"{text}: {detail}" if detail else text
 
 

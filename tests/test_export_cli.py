@@ -22,14 +22,14 @@ import pytest
 import pyzipper
 
 from recorder.export.stages import FileBegin, Stage
-from recorder.export.subtitles import SubtitleFormat
+from recorder.export.subtitles import LANGUAGES, SubtitleFormat
 from recorder.export.task import ExportRequest, ExportTask
 from storage import settings as settings_file
 from storage.eventlog import EventType, PrivacyCode
 from tests.export_footage import Footage
 from tests.needs import needs_rtsp
 from tests.test_export_files import read_cues
-from tsnvr import export_cli
+from tsnvr import export_cli, export_run
 from tsnvr.cli import main
 from tsnvr.database import open_database
 from tsnvr.export_progress import Progress
@@ -57,7 +57,7 @@ def local_name(chid: int, ms: int, suffix: str = ".mp4") -> str:
 
 
 def export(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != export_cli.PASSWORD_ENV}
+    env = {k: v for k, v in os.environ.items() if k != export_run.PASSWORD_ENV}
     return subprocess.run([str(TSNVR), "--data", str(data), "export", *args], input=stdin, text=True,
                           capture_output=True, env=env, timeout=60)
 
@@ -197,6 +197,14 @@ def test_bad_arguments(data: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     assert not out.exists() or list(out.iterdir()) == []
 
 
+def test_the_help_names_the_languages_and_statuses() -> None:
+    assert ", ".join(LANGUAGES) == export_cli.LANGUAGES_HELP
+    statuses = {"done": 0, "no recorded video in the range": export_run.NO_DATA,
+                "bad arguments": export_run.BAD_ARGUMENTS, "not enough space": export_run.NO_SPACE,
+                "interrupted": export_run.INTERRUPTED}
+    assert export_cli.EXIT_HELP.startswith("Exit status: " + ", ".join(f"{n} {w}" for w, n in statuses.items()))
+
+
 def test_sizes_are_the_guides_units() -> None:
     assert [export_cli.media_size(t) for t in ("700MB", "1GB", "500 kb", "1.5GB", "65536")] == [
         700 << 20, 1 << 30, 500 << 10, 3 << 29, 65536]
@@ -225,9 +233,6 @@ class InterruptAtFirstFile(Progress):
             os.kill(os.getpid(), signal.SIGINT)
 
 
-@pytest.mark.xfail(raises=BaseExceptionGroup, reason="recorder/export/task.py: an ExportCancelled raised while a file "
-                   "is made reaches run() wrapped in the ExceptionGroup of _make_file's task group (anyio wraps the "
-                   "host's exception too), so run() does not end with -1003")
 def test_ctrl_c_cancels_and_leaves_nothing_behind(footage: Footage, data: Path, tmp_path: Path) -> None:
     settings = settings_file.load(data, env={})
     begin, end = footage.span(1)
@@ -237,8 +242,8 @@ def test_ctrl_c_cancels_and_leaves_nothing_behind(footage: Footage, data: Path, 
     db = open_database(settings)
     try:
         task = ExportTask(db, settings, request, out / f".tsnvr-export-{uuid.uuid4()}", tz=ZONE)
-        status = anyio.run(export_cli.run_export, task, out, InterruptAtFirstFile(ZONE, bar=False))
+        status = anyio.run(export_run.run_export, task, out, InterruptAtFirstFile(ZONE, bar=False))
     finally:
         db.dispose()
-    assert status == export_cli.INTERRUPTED
+    assert status == export_run.INTERRUPTED
     assert list(out.iterdir()) == []  # the file being made was abandoned, the work directory deleted

@@ -1,7 +1,8 @@
 """MP4 clips remuxed from recorded segments (recorder/export/clips.py), checked against the session's
 footage (tests/export_footage.py: two channels recorded from the real RTSP test server, 25 fps, a
 keyframe every second, 3 s segments): cut points, continuity across segment boundaries, size
-limits, gaps and cancelling, with every file opened and decoded by PyAV."""
+limits, gaps, new codec parameters, cancelling, a full disk, a segment file gone; and a stream with
+B-frames recorded by the recorder's Segmenter. Every file is opened and decoded by PyAV."""
 
 from __future__ import annotations
 
@@ -9,20 +10,27 @@ import errno
 import shutil
 import threading
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
 import pytest
 from sqlmodel import select
 
+from recorder.events import ChannelReporter
 from recorder.export.clips import Clip, ExportCancelled, mp4_size_bound, recorded_ms, write_clips
+from recorder.index import index_segment
 from recorder.segment_writer import SegmentWriter
-from storage import segments
+from recorder.segmenter import Segmenter, StreamInfo
+from storage import schema, segments
 from storage.db import Database
 from storage.models import Segment
 from tests.export_footage import Footage
+from tests.needs import needs_rtsp
 from tests.rtsp_server import make_h264_clip
 from tests.test_disk_full import open_files_under, tmpfs
+
+pytestmark = needs_rtsp  # the footage is recorded from the RTSP test server
 
 MB = 1 << 20
 
@@ -314,3 +322,69 @@ def test_a_segment_file_gone_since_it_was_indexed_is_a_gap(footage: Footage, tmp
     assert [(c.begin_ms, c.end_ms) for c in clips] == [(begin_ms, end_ms)]
     assert facts(clips[0]).frames_ms == [t for t in footage.frames(chid) if t not in gone.frames]
     assert facts(clips[0]).duration_ms == end_ms - begin_ms
+
+
+def b_frame_recording(tmp_path: Path, begin_ms: int) -> tuple[Path, Database]:
+    """4 s of 320x180 H.264 with two B-frames between references (a keyframe every second), recorded
+    by the recorder's own Segmenter in 1 s segments as if each packet arrived at its time."""
+    clip = tmp_path / "bframes.mp4"
+    with av.open(str(clip), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt, stream.gop_size = 320, 180, "yuv420p", 25
+        stream.options = {"bf": "2", "preset": "veryfast", "sc_threshold": "0"}
+        for i in range(100):
+            frame = av.VideoFrame(320, 180, "yuv420p")
+            for plane in frame.planes:
+                plane.update(bytes([(i * 7 + plane.line_size) % 256]) * (plane.line_size * plane.height))
+            frame.pts, frame.time_base = i, Fraction(1, 25)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db = Database(f"sqlite:///{data_dir / 'tsnvr.db'}")
+    schema.upgrade(db)
+    with av.open(str(clip)) as src:
+        source = src.streams.video[0]
+        info = StreamInfo.of(source)
+        assert info.reorders
+        segmenter = Segmenter(1, info, data_dir, 1.0, ChannelReporter(1, lambda _event: None),
+                              lambda closed: index_segment(db, data_dir, closed) and None)
+        for packet in src.demux(source):
+            if packet.dts is not None:
+                segmenter.feed(packet, begin_ms + float(packet.dts * packet.time_base * 1000))
+        segmenter.close()
+    return data_dir, db
+
+
+def shown_ms(clip: Clip) -> list[int]:
+    """Wall-clock time at which each decoded frame is shown, in presentation order."""
+    with av.open(str(clip.path)) as container:
+        stream = container.streams.video[0]
+        assert stream.time_base is not None
+        pts = [frame.pts for frame in container.decode(stream)]
+    return [clip.begin_ms + round((p - pts[0]) * stream.time_base * 1000) for p in pts]
+
+
+def test_b_frames_are_cut_at_gop_boundaries_without_a_hole_and_continue_across_segments(tmp_path: Path):
+    base = 1_800_000_000_000
+    data_dir, db = b_frame_recording(tmp_path, base)
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        assert len(segments.channel_segments(db, 1)) == 4
+        one_gop = list(write_clips(db, data_dir, 1, base + 1000, base + 2000, out_dir=out, name=name,
+                                   max_bytes=64 * MB))
+        assert [(c.begin_ms - base, c.end_ms - base, c.frames) for c in one_gop] == [(1000, 2000, 25)]
+        assert shown_ms(one_gop[0]) == list(range(base + 1000, base + 2000, 40))
+        across = list(write_clips(db, data_dir, 1, base + 500, base + 3500, out_dir=out, name=name,
+                                  max_bytes=64 * MB))
+    finally:
+        db.dispose()
+    assert len(across) == 1 and across[0].begin_ms == base
+    shown = shown_ms(across[0])
+    # every frame from the keyframe on, none missing, to the last taken in decoding order before
+    # end_ms, which may be a reference frame shown after end_ms: here up to 4 frames later (it comes
+    # before the 2 B-frames shown ahead of it, and decoding runs 2 frames ahead of showing)
+    assert shown == list(range(base, shown[-1] + 1, 40))
+    assert base + 3480 <= shown[-1] < base + 3500 + 4 * 40
+    assert across[0].end_ms == shown[-1] + 40

@@ -6,8 +6,12 @@ caller asks for it, so that the export task can hand each file over before the n
 How the recording becomes files:
 - Segments are read in order (storage.segments.channel_segments) and their packets copied as they
   are. A packet's wall-clock time is its segment's begin_ms plus its timestamp in the file (each
-  segment file starts at 0). The first file starts at the keyframe at or before begin_ms (the GOP
-  holding begin_ms); the last frame written is the last one that starts before end_ms.
+  segment file starts at 0, at the first packet's decoding time, which begin_ms is). The first file
+  starts at the keyframe at or before begin_ms (the GOP holding begin_ms); the last frame written
+  is the last one that starts before end_ms. With B-frames (decoding order differs from showing
+  order) the cut is in decoding order, completed so that no frame is missing in between: the
+  B-frames shown before a frame already taken are taken too, a keyframe shown from end_ms on is
+  not, and the last reference frame taken may be shown a few frames after end_ms.
 - Output timestamps follow the wall clock, so a file's timeline is the recording's: where one
   segment ends less than half a frame from where the next begins (the recorder writes consecutive
   segments end to begin, bar millisecond rounding), the next continues exactly where the last
@@ -86,8 +90,8 @@ class ExportCancelled(Exception):
 class Clip:
     path: Path       # the finished MP4 in out_dir
     chid: int
-    begin_ms: int    # wall-clock time (epoch ms) of the clip's first frame: a keyframe at or before the range's start
-    end_ms: int      # wall-clock time at which the clip's last frame ends
+    begin_ms: int    # wall-clock time (epoch ms) its first frame shows: a keyframe at or before the range's start
+    end_ms: int      # wall-clock time at which the clip's last frame (in showing order) ends
     size: int        # bytes
     frames: int      # video packets written
 
@@ -157,8 +161,9 @@ class _Format:
 class _Frame:
     packet: Packet
     dts: int  # in the segment's time base, relative to the segment's first packet
-    wall_ms: int
-    end_ms: int
+    wall_ms: int  # wall-clock time of its decoding (dts): the order files are written in
+    shown_ms: int  # wall-clock time of its presentation (pts): the same without B-frames
+    shown_end_ms: int  # shown_ms + its duration
 
 
 @dataclass
@@ -170,6 +175,10 @@ class _Gop:
     @property
     def bytes(self) -> int:
         return sum(f.packet.size for f in self.frames)
+
+    @property
+    def shown_end_ms(self) -> int:
+        return max(f.shown_end_ms for f in self.frames)
 
 
 class _ClipFile:
@@ -192,6 +201,7 @@ class _ClipFile:
         self.keyframes = 0
         self.begin_ms = 0
         self.end_ms = 0
+        self.decoded_to_ms = 0  # where the last frame written ends in decoding time, for continuity
         self.segment_id: int | None = None  # the segment whose frames are being written
         self.shift = 0  # output dts = the frame's dts (in self.time_base) + shift
         self.next_dts = 0  # where the last frame written ends, in output ticks
@@ -206,7 +216,7 @@ class _ClipFile:
         duration = _rescale(packet.duration or 0, segment_tb, self.time_base)
         if self.frames == 0:
             self.shift = -dts
-            self.begin_ms = frame.wall_ms
+            self.begin_ms = frame.shown_ms
         elif segment_id != self.segment_id:
             self.shift = self._continuation(frame, dts)
         self.segment_id = segment_id
@@ -223,14 +233,15 @@ class _ClipFile:
         self.frames += 1
         self.keyframes += packet.is_keyframe
         self.next_dts = dts + self.shift + max(duration, 1)
-        self.end_ms = frame.end_ms
+        self.decoded_to_ms = frame.wall_ms + frame.shown_end_ms - frame.shown_ms
+        self.end_ms = max(self.end_ms, frame.shown_end_ms)
 
     def _continuation(self, frame: _Frame, dts: int) -> int:
         """The shift for the first frame of a new segment: on from the last frame where the recording
         was continuous (or overlaps), else after the gap the wall clock shows."""
-        gap_ms = frame.wall_ms - self.end_ms
+        gap_ms = frame.wall_ms - self.decoded_to_ms
         position = self.next_dts
-        if gap_ms > max(1, frame.end_ms - frame.wall_ms) / 2:
+        if gap_ms > max(1, frame.shown_end_ms - frame.shown_ms) / 2:
             position += round(Fraction(gap_ms, 1000) / self.time_base)
         return position - dts
 
@@ -265,6 +276,7 @@ class _Export:
         self.cancelled = cancelled
         self.clip: _ClipFile | None = None
         self.last_end_ms: int | None = None  # where the last frame read ends (wall clock)
+        self.shown_to_ms = 0  # the latest presentation time of the frames taken so far
         self.reported = 0.0
 
     def check_cancelled(self) -> None:
@@ -300,15 +312,27 @@ class _Export:
                     first_dts = packet.dts
                 dts = packet.dts - first_dts
                 wall_ms = segment.begin_ms + round(dts * ms_per_tick)
-                if wall_ms >= self.end_ms:
+                shown_ms = wall_ms if packet.pts is None else segment.begin_ms + round((packet.pts - first_dts)
+                                                                                       * ms_per_tick)
+                if self._past_end(packet.is_keyframe, wall_ms, shown_ms):
                     past_end = True
                     break
                 if packet.is_keyframe and gop.frames:
                     yield from self._write_gop(gop, segment.id, tb, stream, fmt)
                     gop = _Gop()
-                gop.frames.append(_Frame(packet, dts, wall_ms, wall_ms + round((packet.duration or 0) * ms_per_tick)))
+                self.shown_to_ms = max(self.shown_to_ms, shown_ms)
+                gop.frames.append(_Frame(packet, dts, wall_ms, shown_ms,
+                                         shown_ms + round((packet.duration or 0) * ms_per_tick)))
             yield from self._write_gop(gop, segment.id, tb, stream, fmt)
         return not past_end
+
+    def _past_end(self, keyframe: bool, wall_ms: int, shown_ms: int) -> bool:
+        """Whether the frames from this one on are past the range: those decoded from end_ms on, bar
+        B-frames that are shown before a frame already taken (without them it would show a hole),
+        and a keyframe shown from end_ms on (its GOP is all shown after it)."""
+        if keyframe:
+            return shown_ms >= self.end_ms or wall_ms >= self.end_ms
+        return wall_ms >= self.end_ms and shown_ms >= self.shown_to_ms
 
     def _demuxed(self, container: InputContainer, stream: VideoStream, segment: Segment) -> Iterator[Packet]:
         """The segment's packets; a damaged file ends where it cannot be read (what was read is used).
@@ -328,9 +352,9 @@ class _Export:
     def _write_gop(self, gop: _Gop, segment_id: int, tb: Fraction, stream: VideoStream,
                    fmt: _Format) -> Iterator[Clip]:
         frames = gop.frames
-        if not frames or frames[-1].end_ms <= self.begin_ms:
+        if not frames or gop.shown_end_ms <= self.begin_ms:
             return
-        self.last_end_ms = frames[-1].end_ms
+        self.last_end_ms = gop.shown_end_ms
         if self.clip is not None and not self.clip.fits(self.max_bytes, gop.bytes, len(frames),
                                                         sum(f.packet.is_keyframe for f in frames)):
             yield self.finish()
@@ -338,11 +362,11 @@ class _Export:
             if not frames[0].packet.is_keyframe:
                 return  # a file must start at a keyframe: wait for the next
             frames = self._fitting(frames, len(fmt.extradata))
-            self.clip = _ClipFile(self.out_dir / self.name(self.chid, frames[0].wall_ms), stream, fmt)
+            self.clip = _ClipFile(self.out_dir / self.name(self.chid, frames[0].shown_ms), stream, fmt)
         for frame in frames:
             self.check_cancelled()
             self.clip.write(frame, segment_id, tb)
-            self._progress(frame.wall_ms)
+            self._progress(frame.shown_ms)
 
     def _fitting(self, frames: list[_Frame], extradata_bytes: int) -> list[_Frame]:
         """The frames of a GOP that fit in a file of their own (all, unless the GOP is too large)."""
@@ -354,7 +378,7 @@ class _Export:
                     raise ValueError(f"max_bytes {self.max_bytes} cannot hold one keyframe "
                                      f"({frame.packet.size} bytes)")
                 log.warning("GOP larger than the file size limit: cut short", extra={"fields": {
-                    "chid": self.chid, "wall_ms": frames[0].wall_ms, "frames_left_out": len(frames) - count + 1}})
+                    "chid": self.chid, "wall_ms": frames[0].shown_ms, "frames_left_out": len(frames) - count + 1}})
                 return frames[:count - 1]
         return frames
 

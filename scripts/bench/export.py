@@ -285,7 +285,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="tsnvr-bench-export-") as tmp:
         work = Path(tmp)
-        export_hour(footage, work / "warm", min(args.hours, 0.1))  # imports; the segments into the page cache
+        export_hour(footage, work / "warm", min(args.hours, 0.1))  # first-call costs (imports, codecs) out of the way
         if not args.skip_alone:
             alone(footage, work, args)
         options = clips.MP4_OPTIONS

@@ -47,10 +47,20 @@ class Commands:
     def __init__(self, task: ExportTask, send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
         self.task = task
         self.send = send
-        self.ttl_s = 10.0  # of the file waiting now: set when its fileEnd is sent
-        self._waiting = False
+        self.ttl_s = 10.0
+        self._waiting = False   # a finished file waits for the client's answer
         self._next = False
+        self._wait_asked = False
+        self._offered_at = 0.0
         self._poke = anyio.Event()
+
+    def offer(self, ttl_s: float) -> None:
+        """A file's fileEnd is about to be sent: from now on next and wait count (a quick client may
+        answer before the sending coroutine has resumed)."""
+        self.ttl_s = ttl_s
+        self._offered_at = anyio.current_time()
+        self._next = self._wait_asked = False
+        self._waiting = True
 
     def receive(self, text: str | bytes) -> None:
         cmd = parse_command(text, self.task.id)
@@ -59,14 +69,15 @@ class Commands:
         elif cmd == "cancel":
             self.task.cancel()
         elif self._waiting:
-            self._next = self._next or cmd == "next"
+            if cmd == "next":
+                self._next = True
+            else:
+                self._wait_asked = True
             self._poke.set()
 
     async def after_file(self, file_end: FileEnd) -> AfterFile:
         """NEXT when the client says next within the ttl (wait restarts it), TIMEOUT otherwise. The
         task itself turns a cancel into CANCEL."""
-        self._next = False
-        self._waiting = True
         try:
             return await self._wait_for_next()
         finally:
@@ -74,19 +85,21 @@ class Commands:
 
     async def _wait_for_next(self) -> AfterFile:
         alert_s = TIMEOUT_ALERT_MS / 1000
-        deadline = anyio.current_time() + self.ttl_s
+        deadline = self._offered_at + self.ttl_s
         alerted = False
         while True:
-            self._poke = anyio.Event()
-            until = deadline if alerted else deadline - alert_s
-            with anyio.move_on_after(max(0.0, until - anyio.current_time())):
-                await self._poke.wait()
             if self._next:
                 return AfterFile.NEXT
-            if self._poke.is_set():  # wait
-                deadline, alerted = anyio.current_time() + self.ttl_s, False
-            elif alerted:
+            now = anyio.current_time()
+            if self._wait_asked:
+                self._wait_asked = False
+                deadline, alerted = now + self.ttl_s, False
+            if alerted and now >= deadline:
                 return AfterFile.TIMEOUT
-            else:
+            if not alerted and now >= deadline - alert_s:
                 await self.send(timeout_alert())
                 alerted = True
+                continue
+            self._poke = anyio.Event()
+            with anyio.move_on_after((deadline if alerted else deadline - alert_s) - now):
+                await self._poke.wait()

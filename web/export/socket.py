@@ -132,8 +132,9 @@ async def run_task(client: ClientSocket, task: ExportTask, renderer: StageRender
     async def emit(stage: Stage) -> None:
         ttl_ms = 0
         if isinstance(stage, FileEnd):
-            commands.ttl_s = services.settings.export_file_ttl_seconds  # a live setting
-            ttl_ms = round(commands.ttl_s * 1000)
+            ttl_s = services.settings.export_file_ttl_seconds  # a live setting: read for each file
+            commands.offer(ttl_s)
+            ttl_ms = round(ttl_s * 1000)
         await client.send(renderer.render(stage, ttl_ms))
 
     async with anyio.create_task_group() as tasks:

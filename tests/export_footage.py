@@ -90,10 +90,12 @@ def record_footage(directory: Path) -> Footage:
                     s.add(Channel(chid=chid, name=f"Camera {chid}", source=server.url("file"),
                                   created_ms=int(time.time() * 1000)))
             _record(db, settings)
-        return Footage(data_dir=data_dir, chids=CHIDS,
-                       segments={chid: _segment_facts(db, data_dir, chid) for chid in CHIDS})
+        footage = Footage(data_dir=data_dir, chids=CHIDS,
+                          segments={chid: _segment_facts(db, data_dir, chid) for chid in CHIDS})
     finally:
         db.dispose()
+    _check_continuous(footage)
+    return footage
 
 
 def _record(db: Database, settings: settings_file.Settings) -> None:
@@ -108,6 +110,19 @@ def _record(db: Database, settings: settings_file.Settings) -> None:
         time.sleep(TAIL_SECONDS)
     finally:
         supervisor.stop()
+
+
+def _check_continuous(footage: Footage) -> None:
+    """The tests derive exact times from the footage and expect it continuous: say so if it is not
+    (a reconnect while recording), rather than let them fail on a timing."""
+    for chid in footage.chids:
+        frames = footage.frames(chid)
+        steps = {b - a for a, b in zip(frames, frames[1:], strict=False)}
+        keys = footage.keyframes(chid)
+        if len(footage.segments[chid]) <= SEGMENTS or steps != {FRAME_MS} or \
+                {b - a for a, b in zip(keys, keys[1:], strict=False)} != {GOP_FRAMES * FRAME_MS}:
+            raise RuntimeError(f"the export footage of channel {chid} is not continuous: frame steps {steps}, "
+                               f"segments {footage.segments[chid]}")
 
 
 def _segment_facts(db: Database, data_dir: Path, chid: int) -> tuple[SegmentFacts, ...]:

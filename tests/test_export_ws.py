@@ -403,6 +403,17 @@ def test_users_without_the_rights_are_refused(server: Server) -> None:
     assert refusal(server, auth=clerk, ch="1", **times) == (1008, "user 'clerk' lacks the Playback right")
 
 
+def test_each_socket_signs_in_by_basic_or_session_too(server: Server) -> None:
+    times = urlencode({"timeBegin": "2001-01-01T00:00:00", "timeEnd": "2001-01-01T01:00:00"})
+    url = f"ws://127.0.0.1:{server.port}/wsapi/dataExport?{times}"
+    with connect(url, additional_headers={"Authorization": f"Basic {ADMIN_AUTH}"}, open_timeout=5) as ws:
+        assert json.loads(ws.recv(5))["status"]["code"] == -1
+    signed_in = httpx.get(f"{server.url}/api/auth", params={"login": ADMIN_AUTH})
+    token = signed_in.cookies["tsnvr_session"]
+    with connect(f"{url}&session={token}", open_timeout=5) as ws:
+        assert json.loads(ws.recv(5))["status"]["code"] == -1
+
+
 def ready_of(server: Server, **params: str) -> dict[str, Any]:
     with server.export(**params) as client:
         ready = client.recv()

@@ -152,9 +152,13 @@ def download(server: Server, src: str, **headers: str) -> httpx.Response:
 
 
 def frames_of(data: bytes) -> list[float]:
-    """Presentation times (s) of every decoded frame; the first must decode."""
+    """Presentation times (s) of every decoded frame, which must play from the first: a keyframe at 0."""
     with av.open(io.BytesIO(data)) as container:
-        return [float(f.time or 0) for f in container.decode(video=0)]
+        frames = list(container.decode(video=0))
+    assert frames and frames[0].key_frame
+    times = [float(f.time or 0) for f in frames]
+    assert times[0] == 0.0
+    return times
 
 
 @pytest.fixture
@@ -246,6 +250,10 @@ def test_a_whole_export_through_every_stage_with_next(server: Server) -> None:
         first = max(k for k in footage.keyframes(chid) if k <= begin)
         expected = [t for t in footage.frames(chid) if first <= t < end]
         assert sum(len(d) for d in decoded) == len(expected)
+        for times in decoded:  # each frame where the recording has it (within half a frame): no gap
+            chunk, expected = expected[:len(times)], expected[len(times):]
+            recorded = [(wall - chunk[0]) / 1000 for wall in chunk]
+            assert all(abs(t - r) < footage.frame_ms / 2000 for t, r in zip(times, recorded, strict=True))
     assert download(server, files[1][0]["src"]).status_code == 404  # the task has ended
     assert server.no_task_left()
     with server.runtime.db.read() as s:

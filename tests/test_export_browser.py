@@ -18,7 +18,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -248,5 +248,15 @@ def test_ex4_page_exports_and_downloads_every_file(footage: Footage, tmp_path: P
         # the task is over: its files are no longer served
         r = httpx.get(announced[0]["src"], params={"auth": ADMIN_AUTH}, timeout=10)
         assert r.status_code == 404, r.text
+
+        # the privacy row has the form's texts as typed (the purpose's line break too)
+        r = httpx.get(f"{server.url}/api/find", params={"what": "eventLog", "type": "1", "maxCount": "1",
+                                                       "auth": ADMIN_AUTH}, timeout=10)
+        assert r.status_code == 200, r.text
+        row = r.json()["data"][0]
+        param = row["param"]
+        assert (row["code"], param["task"], param["ch"]) == (12, task["id"], chids), row
+        assert [unquote(param[key]) for key in ("submitter", "recipient", "purpose")] == [
+            form["submitter"], form["recipient"], form["purpose"]], row
     finally:
         server.stop()

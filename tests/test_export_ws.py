@@ -205,6 +205,8 @@ def test_a_whole_export_through_every_stage_with_next(server: Server) -> None:
         for chid in (1, 2):
             channel_begin = client.until("channelBegin")
             assert channel_begin["channel"] == {"chid": chid, "progress": "0%"}
+            before = sum(covered(footage, c, begin, end) for c in (1, 2) if c < chid)
+            assert channel_begin["overallProgress"] == f"{before * 100 // total}%"
             assert channel_begin["timestamp"] == format_ms(begin, NY)
             while True:
                 message = client.stage()
@@ -239,6 +241,8 @@ def test_a_whole_export_through_every_stage_with_next(server: Server) -> None:
                 files[chid].append(video)
                 client.command("next")
             assert message["channel"] == {"chid": chid, "progress": "100%"}
+            done = before + covered(footage, chid, begin, end)
+            assert message["overallProgress"] == f"{done * 100 // total}%"  # the channel counted once
             assert message["timestamp"] == format_ms(end, NY)
         end_message = client.stage()
         assert end_message == {"stage": "end", "overallProgress": "100%", "timestamp": format_ms(end, NY),

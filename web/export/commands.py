@@ -6,7 +6,7 @@ and the ttl of each finished file.
   made. A next that comes while a file is being made is ignored, so a client that sends it twice
   (the guide's ex4 page can) never skips a file;
 - wait, while a file waits, starts its ttl again;
-- without either, timeoutAlert ({"request": "timeoutAlert", "ttl": 2000}) goes out 2 s before the
+- without either, timeoutAlert ({"request": "timeoutAlert", "ttl": 2000, ...}) goes out 2 s before the
   ttl runs out, and when it has run out the task ends with -1004.
 Anything else (not JSON, another task's id, an unknown command) is ignored.
 """

@@ -99,4 +99,7 @@ class StageRenderer:
 
 
 def timeout_alert() -> dict[str, Any]:
-    return {"request": "timeoutAlert", "ttl": TIMEOUT_ALERT_MS}
+    """The guide's {"request": "timeoutAlert", "ttl": 2000}, and "stage": "timeoutAlert" as well: the
+    guide calls it stage:timeoutAlert, and its ex4 page answers it (with wait, while it downloads) only
+    when msg.stage says so; without it, ex4 lets a download longer than the ttl end the task."""
+    return {"request": "timeoutAlert", "ttl": TIMEOUT_ALERT_MS, "stage": "timeoutAlert"}

@@ -226,8 +226,8 @@ def test_ex4_page_exports_and_downloads_every_file(footage: Footage, tmp_path: P
         assert max(per_channel) >= 2, names
         assert len({d["fileName"] for d in announced}) == len(announced)
 
-        # "next" after each file's downloads, nothing else. No timeoutAlert came; ex4 would not answer one
-        # anyway: its `case 'timeoutAlert'` looks at msg.stage, and the guide's alert is {"request": ...}
+        # "next" after each file's downloads, nothing else: the downloads are quicker than the ttl, so no
+        # timeoutAlert came (tests/test_export_ws.py answers one)
         assert [json.loads(c) for c in ex4["commands"]] == [{"task": task["id"], "cmd": "next"}] * len(file_ends)
         assert "timeoutAlert" not in [m.get("request") for m in messages]
         # every download ended once, by loadend, with 200 (onerror would have called onFinish a second time)

@@ -365,7 +365,7 @@ def test_a_password_seals_each_file_in_an_aes_zip_with_its_md5(server: Server) -
     password = "pässwörd 1+2/3"
     secret = base64.b64encode(password.encode()).decode()
     with server.export(timeBegin=format_ms(keyframes[1], NY), timeEnd=format_ms(keyframes[4], NY), ch="2",
-                       subtitleFormat="SMI", md5="true", password=secret) as client:
+                       subtitleFormat="SMI", md5="true", password=secret, lang="zh-TW") as client:
         file_end = client.until("fileEnd")
         downloads = file_end["channel"]["file"]["download"]
         stem = name_of(2, keyframes[1])[:-4]
@@ -388,8 +388,10 @@ def test_a_password_seals_each_file_in_an_aes_zip_with_its_md5(server: Server) -
             content = archive.read(inner, pwd=password.encode())
         if inner.endswith(".mp4"):
             assert len(frames_of(content)) == 3 * server.footage.gop_frames
-        else:
-            assert b"<SAMI>" in content.upper()
+        else:  # lang=zh-TW, one of the ex4 page's languages without a message catalogue: Chinese subtitles
+            year = datetime.fromtimestamp(keyframes[1] / 1000, NY).year
+            text = content.decode()
+            assert "<SAMI>" in text.upper() and f"{year}年" in text and "月" in text and "日" in text, text
 
 
 # -- refusals, parameters, codes --------------------------------------------------------------------
@@ -477,6 +479,9 @@ def test_times_in_each_iso_form_no_data_and_no_space(server: Server) -> None:
     assert ready["task"]["timeRange"][0].endswith("-05:00")  # the server's offset, whatever the client wrote
     assert (ready["task"]["ch"], ready["task"]["mediaSize"]) == ([2], 1610612736)
     assert (ready["task"]["subtitleFormat"], ready["task"]["language"]) == ("None", "ko-KR")
+
+    chinese = ready_of(server, timeBegin=format_ms(begin, NY), timeEnd=format_ms(end, NY), lang="zh-CN")
+    assert (chinese["task"]["language"], chinese["status"]["message"]) == ("zh-CN", "Success")
 
     nothing = ready_of(server, timeBegin="2001-01-01T00:00:00", timeEnd="2001-01-01T01:00:00")
     assert nothing["status"] == {"code": -1, "message": "No data in the requested time range and channels: no "

@@ -60,6 +60,7 @@ def test_credentials_and_the_playback_right_are_needed(client, segment, add_user
     ("rec//ch1/x.mp4", 400),
     ("rec/.hidden.mp4", 400),
     ("rec/ch1/x%00.mp4", 400),
+    ("rec/" + "/".join(["d" * 200] * 30) + "/x.mp4", 404),  # longer than the file system allows: ENAMETOOLONG
 ])
 def test_nothing_outside_the_served_folders(client, segment, path, status):
     r = client.get(f"/storage/{path}?auth={ADMIN_AUTH}")

@@ -93,7 +93,7 @@ class ExportRequest:
     end_ms: int                       # > begin_ms
     max_file_bytes: int               # each video file at most this (split at keyframes)
     subtitle_format: SubtitleFormat | None = None
-    language: str = "en-US"           # a web/core/i18n catalogue tag: subtitles (and the web's messages)
+    language: str = "en-US"           # subtitles (subtitles.LANGUAGES) and the web's messages (its catalogues)
     md5: bool = False
     password: str | None = None       # the decoded password: each file sealed in an AES-256 ZIP
     status_interval_s: float | None = None  # FileWriting every so often while a file is made; None: never

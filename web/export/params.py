@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from recorder.export.audit import Audit
-from recorder.export.subtitles import SubtitleFormat
+from recorder.export.subtitles import LANGUAGES, SubtitleFormat
 from recorder.export.task import ExportRequest
 from storage.channel_store import all_chids
 from web.core import i18n
@@ -121,6 +121,14 @@ def channels(query: Query, services: Services) -> tuple[int, ...]:
     return tuple(asked)
 
 
+def language(lang: str | None, default: str) -> str:
+    """The export's language: one the subtitles are written in (the guide's ex4 page offers zh-CN and
+    zh-TW, which have no message catalogue: their stage messages come in English), else the catalogue
+    web/core/i18n picks for `lang`."""
+    tag = (lang or "").replace("_", "-").lower()
+    return next((known for known in LANGUAGES if known.lower() == tag), None) or i18n.resolve(lang, default)
+
+
 def note(query: Query, name: str) -> str:
     return query.text(name, "", max_length=NOTE_MAX_CHARS) or ""
 
@@ -144,7 +152,7 @@ def read_params(conn: HTTPConnection, services: Services, uid: str) -> ExportPar
             end_ms=end_ms,
             max_file_bytes=media_size(size_text) if size_text else settings.export_max_file_bytes,
             subtitle_format=subtitle_format(query.text("subtitleFormat")),
-            language=i18n.resolve(query.text("lang"), settings.language),
+            language=language(query.text("lang"), settings.language),
             md5=query.flag("md5"),
             password=password(secret) if secret is not None else None,
             status_interval_s=status_interval(interval_text) if interval_text else None,

@@ -31,7 +31,11 @@ def stored_file(data_dir: Path, relative: str) -> Path:
         raise not_found
     root = (data_dir / parts[0]).resolve()
     path = (data_dir / relative).resolve()  # a symlink may not lead out of its root
-    if not path.is_relative_to(root) or not path.is_file():
+    try:
+        found = path.is_relative_to(root) and path.is_file()
+    except OSError:  # e.g. ENAMETOOLONG: no such file can exist
+        found = False
+    if not found:
         raise not_found
     return path
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import math
@@ -22,6 +20,7 @@ from storage.sessions import SessionStore
 from storage.settings import Settings
 from storage.users import Account
 from web.core.answers import ts_json
+from web.core.base64_text import decode_base64_text
 from web.core.context import Services
 from web.core.errors import ApiError, bad_request
 from web.core.throttle import SignInThrottle, Throttled, ThrottleLimits, Verdict
@@ -32,12 +31,9 @@ VERIFIED_FOR_S = 300.0  # how long a verified uid:password pair skips the (delib
 
 def decode_credentials(value: str) -> tuple[str, str]:
     """base64("uid:password"), URL-encoded or raw (a raw '+' arrives as a space)."""
-    text = value.strip().replace(" ", "+")
-    text += "=" * (-len(text) % 4)
     try:
-        raw = base64.b64decode(text, altchars=b"-_" if ("-" in text or "_" in text) else None, validate=True)
-        decoded = raw.decode("utf-8")
-    except (binascii.Error, ValueError):
+        decoded = decode_base64_text(value)
+    except ValueError:
         raise bad_request("auth must be base64 of userid:password") from None
     uid, sep, password = decoded.partition(":")
     if not sep or not uid:

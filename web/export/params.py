@@ -4,8 +4,6 @@ status -2 and the message."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 
@@ -17,6 +15,7 @@ from recorder.export.task import ExportRequest
 from storage.channel_store import all_chids
 from web.core import i18n
 from web.core.auth import client_address
+from web.core.base64_text import decode_base64_text
 from web.core.context import Services
 from web.core.errors import ApiError
 from web.core.numbers import INT64_MAX
@@ -79,12 +78,9 @@ def subtitle_format(text: str | None) -> SubtitleFormat | None:
 
 def password(text: str) -> str:
     """base64 of the password (URL-encoded or not: a raw '+' arrives as a space)."""
-    raw = text.strip().replace(" ", "+")
-    raw += "=" * (-len(raw) % 4)
     try:
-        decoded = base64.b64decode(raw, altchars=b"-_" if ("-" in raw or "_" in raw) else None, validate=True)
-        value = decoded.decode("utf-8")
-    except (binascii.Error, ValueError):
+        value = decode_base64_text(text)
+    except ValueError:
         raise InvalidParameter("password must be the password in base64") from None
     if not value:
         raise InvalidParameter("password must not be empty")

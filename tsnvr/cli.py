@@ -7,7 +7,7 @@ import sys
 
 from storage.settings import SettingsError
 from storage.users import UserError
-from tsnvr import channels_cli, devices_cli, event_storage_cli, export_cli, lpr_cli, serve_cli, users_cli
+from tsnvr import camera_cli, channels_cli, devices_cli, event_storage_cli, export_cli, lpr_cli, serve_cli, users_cli
 from tsnvr.data_dir import DEFAULT
 
 
@@ -15,7 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tsnvr", description="TS-API compatible NVR / LPR server")
     parser.add_argument("--data", help=f"data directory (default ./{DEFAULT}, or $TSNVR_DATA)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for commands in (serve_cli, users_cli, channels_cli, devices_cli, lpr_cli, export_cli, event_storage_cli):
+    for commands in (serve_cli, users_cli, channels_cli, camera_cli, devices_cli, lpr_cli, export_cli,
+                     event_storage_cli):
         commands.add_commands(sub)
     return parser
 

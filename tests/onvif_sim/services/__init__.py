@@ -1,0 +1,13 @@
+"""The simulator's services: a handler per (service, operation), each taking the simulator and
+the request (zeep's object) and returning the answer's values for zeep to write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import device, media
+
+HANDLERS: dict[tuple[str, str], Any] = {}
+for _service, _module in (("device", device), ("media", media)):
+    for _name, _handler in _module.HANDLERS.items():
+        HANDLERS[(_service, _name)] = _handler

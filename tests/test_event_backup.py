@@ -78,7 +78,7 @@ def test_the_answer_names_each_channels_file_and_numbers_repeats(nvr):
         "eventId": first["eventId"],
         "videoURLs": [f"{folder}/ch2-20221129-101309.mp4", f"{folder}/ch3-20221129-101309.mp4",
                       f"{folder}/ch1-20221129-101309.mp4"],
-        "tasks": [{"command": "presetGo", "code": -2, "message": "not supported"},
+        "tasks": [{"command": "presetGo", "code": -2, "message": "Features not supported by the device"},
                   {"command": "eventBackup", "code": 0, "message": "Success"}],
     }
     second = client.put(TRIGGER, json=body, auth=AUTH).json()

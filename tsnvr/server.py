@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 
 from recorder.supervisor import RecorderSupervisor
 from storage import settings as settings_file
+from storage.channels import all_channels
 from storage.db import Database
 from storage.eventlog import EventLog, EventType, SystemCode
 from storage.events import SettingsChangedEvent, SystemEvent
@@ -115,11 +116,15 @@ class Runtime:
         watcher = asyncio.create_task(self._watch_settings())
         # Load the similar-plate index now, off the request path, so the first similarCarNo is fast.
         warm_up = asyncio.create_task(asyncio.to_thread(plate_index(self.db).refresh))
+        # Read the ONVIF cameras' caps now, so that channel listings show them before any request.
+        cameras = asyncio.create_task(self.services.cameras.warm_up(await asyncio.to_thread(all_channels, self.db)))
         try:
             yield
         finally:
             watcher.cancel()
             warm_up.cancel()
+            cameras.cancel()
+            await self.services.cameras.close()
             await asyncio.to_thread(self.event_backups.stop)
             await asyncio.to_thread(self.analytics.stop)
             await asyncio.to_thread(self.recorder.stop)

@@ -9,6 +9,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Lifespan
 
 from web import channels, enums, info, status
+from web.control import routes as control
 from web.core import auth
 from web.core.auth import Authenticator
 from web.core.context import Services
@@ -33,6 +34,7 @@ def create_app(services: Services, lifespan: Lifespan | None = None) -> Starlett
         *enums.routes,
         *push.routes,
         *channels.routes,
+        *control.routes,
         *find.routes,
         *vod.routes,
         *export_downloads.routes,  # /download/{task}/{file}, before the find exports' /download/{name}

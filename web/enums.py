@@ -40,7 +40,7 @@ def channel_list(request: Request, services: Services, query: Query) -> list[dic
         if with_src:
             item["src"] = channel_view.stream_sources(channel, base, services.live.video_size(channel.chid))
         if with_caps:
-            item["caps"] = channel_view.caps(channel)
+            item["caps"] = channel_view.caps(channel, services.cameras)
         out.append(item)
     return out
 

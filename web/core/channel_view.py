@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from recorder.onvif.camera import Caps
 from storage.models import Channel
+from web.core.cameras import CameraRegistry
 
 DEFAULT_CAPS = {
     "pantilt": False,
@@ -29,9 +31,18 @@ def summary(channel: Channel) -> dict[str, Any]:
     return {"chid": channel.chid, "title": channel.name, "displayName": display_name(channel.chid, channel.name)}
 
 
-def caps(_channel: Channel) -> dict[str, Any]:
-    """Camera capabilities; ONVIF control (a later issue) will fill these from the device."""
-    return dict(DEFAULT_CAPS)
+def caps_json(known: Caps | None) -> dict[str, Any]:
+    """The guide's "caps" object; all false and 0 when nothing was read (or the channel is no camera)."""
+    if known is None:
+        return dict(DEFAULT_CAPS)
+    return {"pantilt": known.pantilt, "zoom": known.zoom, "focus": known.focus, "iris": known.iris,
+            "home": known.home, "maxPreset": known.max_preset, "aux": known.aux,
+            "digitalInputs": known.digital_inputs, "relayOutputs": known.relay_outputs, "reboot": known.reboot}
+
+
+def caps(channel: Channel, cameras: CameraRegistry | None = None) -> dict[str, Any]:
+    """The channel's camera capabilities as last read from its ONVIF device (web.core.cameras)."""
+    return caps_json(cameras.cached_caps(channel.chid) if cameras is not None else None)
 
 
 LIVE_LABELS = ((2160, "4K"), (1440, "1440p"), (1080, "1080p"), (720, "720p"), (576, "576p"), (480, "VGA"),

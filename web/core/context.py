@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.eventlog import EventLog
 from storage.events import Event, Topic
 from storage.settings import Settings
+from web.core.cameras import CameraRegistry
 from web.core.channel_titles import ChannelTitles
 
 Message = TypeVar("Message", covariant=True)
@@ -83,11 +84,13 @@ class Services:
     event_backups: EventBackupQueue | None = None
     request_restart: Callable[[], None] = lambda: None
     request_reboot: Callable[[], None] = lambda: None
+    cameras: CameraRegistry = field(default_factory=CameraRegistry)  # ONVIF channels' cameras
     titles: ChannelTitles = field(init=False)  # kept from the bus, for rendering events
 
     def __post_init__(self) -> None:
         self.titles = ChannelTitles(self.db)
         self.bus.listen(self.titles)
+        self.bus.listen(self.cameras)
 
     @property
     def tz(self) -> ZoneInfo:

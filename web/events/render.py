@@ -122,7 +122,7 @@ class EventRenderer:
     def current_channel_status(self) -> dict[str, Any]:
         live = self.services.live
         items = [
-            {**summary(c), "status": self.status(live.channel_status(c.chid)), "caps": caps(c),
+            {**summary(c), "status": self.status(live.channel_status(c.chid)), "caps": caps(c, self.services.cameras),
              "src": live_sources(c.chid, self.view.base, live.video_size(c.chid))}
             for c in self.watched_channels()
         ]

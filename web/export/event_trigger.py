@@ -5,7 +5,9 @@ The event is an event-log row (System log / Event triggered) at the event's time
 its comment, so /api/find?what=eventLog lists it and systemEvent subscribers receive it. With an
 eventBackup task, one backup per channel is stored as pending (storage.event_backups) under a name
 reserved in the same transaction; tsnvr's scheduler (tsnvr.event_backup) copies it once the
-post-alarm recording is in. presetGo is answered "not supported" (no camera control yet).
+post-alarm recording is in. presetGo moves the trigger channel's camera to the preset (web.core.cameras,
+as /api/channel/preset?go does) once the event is stored; its result is the device-control code and
+message (in `lang`): 0, or -2 for a channel that is not ONVIF, -3 for a camera that is down, ...
 
 Rights: Remote and Playback (the answer names recorded video, which Playback watches).
 """
@@ -13,6 +15,7 @@ Rights: Remote and Playback (the answer names recorded video, which Playback wat
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,18 +23,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from recorder.onvif.camera import OnvifCamera
+from recorder.onvif.errors import DeviceError, NotSupported
 from storage import event_backups
 from storage.channel_store import all_chids
+from storage.channels import get_channel
 from storage.clock import now_ms
 from storage.eventlog import EventType, SystemCode
 from storage.models import EventBackup, EventLogEntry
+from web.core import i18n
 from web.core.answers import ts_json
 from web.core.auth import require
 from web.core.context import Services, services_of
+from web.core.params import Query
 from web.core.timefmt import to_datetime
 from web.export.trigger_request import Trigger, check_channels, read_trigger
 
-NOT_SUPPORTED = {"code": -2, "message": "not supported"}
 DONE = {"code": 0, "message": "Success"}
 
 
@@ -82,7 +89,7 @@ def store_trigger(services: Services, trigger: Trigger, uid: str, now: int) -> t
     return entry, urls
 
 
-def trigger_event(request: Request, body: bytes) -> dict[str, Any]:
+def trigger_event(request: Request, body: bytes) -> tuple[dict[str, Any], Trigger]:
     account = require(request, "Playback")
     services = services_of(request)
     now = now_ms()
@@ -90,15 +97,35 @@ def trigger_event(request: Request, body: bytes) -> dict[str, Any]:
     check_channels(trigger, set(all_chids(services.db)))
     entry, urls = store_trigger(services, trigger, account.uid, now)
     answer: dict[str, Any] = {"eventId": entry.id, "videoURLs": urls}
-    if trigger.commands:
-        answer["tasks"] = [{"command": command, **(NOT_SUPPORTED if command == "presetGo" else DONE)}
-                           for command in trigger.commands]
-    return answer
+    return answer, trigger
+
+
+async def go_presets(request: Request, trigger: Trigger) -> list[dict[str, Any]]:
+    """Each presetGo task carried out on the trigger channel's camera, in order: its result."""
+    services = services_of(request)
+    lang = Query(request).lang(services.settings.language)
+    channel = await run_in_threadpool(get_channel, services.db, trigger.chid)
+    results = []
+    for token in trigger.preset_tokens:
+        code = 0
+        try:
+            if channel is None:  # deleted since the trigger was stored
+                raise NotSupported("no channel")
+            await services.cameras.command(channel, partial(OnvifCamera.goto_preset, token=token))
+        except DeviceError as exc:
+            code = exc.code
+        results.append({"command": "presetGo", "code": code, "message": i18n.text(lang, f"deviceControl.{code}")})
+    return results
 
 
 async def trigger_endpoint(request: Request) -> Response:
     body = await request.body()  # read first, so that an oversized body meets the body limit (413)
-    return ts_json(request, await run_in_threadpool(trigger_event, request, body))
+    answer, trigger = await run_in_threadpool(trigger_event, request, body)
+    if trigger.commands:
+        presets = iter(await go_presets(request, trigger))
+        answer["tasks"] = [next(presets) if command == "presetGo" else {"command": command, **DONE}
+                           for command in trigger.commands]
+    return ts_json(request, answer)
 
 
 routes = [Route("/api/event-videos/trigger", trigger_endpoint, methods=["PUT"])]

@@ -41,6 +41,7 @@ class Trigger:
     comment: Any  # free JSON, None when absent
     commands: list[str]  # the tasks, in order
     backup: Backup | None
+    preset_tokens: tuple[str, ...] = ()  # the presetGo tasks' tokens, in order
 
 
 def channel(value: Any, field: str) -> int:
@@ -84,15 +85,16 @@ def read_backup(task: dict[str, Any], label: str, chid: int) -> Backup:
     return Backup(pre_ms=pre, post_ms=post, chids=chids)
 
 
-def read_tasks(value: Any, chid: int) -> tuple[list[str], Backup | None]:
+def read_tasks(value: Any, chid: int) -> tuple[list[str], Backup | None, tuple[str, ...]]:
     if value is None:
-        return [], None
+        return [], None, ()
     if not isinstance(value, list):
         raise bad_request("tasks must be an array of {\"command\": ...} objects")
     if len(value) > MAX_TASKS:
         raise bad_request(f"tasks has more than {MAX_TASKS} items")
     commands: list[str] = []
     backup: Backup | None = None
+    tokens: list[str] = []
     for i, task in enumerate(value):
         label = f"tasks[{i}]"
         if not isinstance(task, dict):
@@ -104,12 +106,13 @@ def read_tasks(value: Any, chid: int) -> tuple[list[str], Backup | None]:
             token = task.get("token")
             if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
                 raise bad_request(f"{label}.token must be a preset token (text of 1 to {MAX_TOKEN} characters)")
+            tokens.append(token)
         else:
             if backup is not None:
                 raise bad_request(f"{label}: only one eventBackup task is allowed")
             backup = read_backup(task, label, chid)
         commands.append(command)
-    return commands, backup
+    return commands, backup, tuple(tokens)
 
 
 def read_timestamp(value: Any, tz: ZoneInfo, now: int) -> int:
@@ -139,9 +142,9 @@ def read_trigger(body: bytes, tz: ZoneInfo, now: int) -> Trigger:
     title = data.get("title")
     if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE):
         raise bad_request(f"title must be text of at most {MAX_TITLE} characters")
-    commands, backup = read_tasks(data.get("tasks"), chid)
+    commands, backup, tokens = read_tasks(data.get("tasks"), chid)
     return Trigger(chid=chid, ts_ms=read_timestamp(data.get("timestamp"), tz, now), title=title or None,
-                   comment=data.get("comment"), commands=commands, backup=backup)
+                   comment=data.get("comment"), commands=commands, backup=backup, preset_tokens=tokens)
 
 
 def check_channels(trigger: Trigger, existing: set[int]) -> None:

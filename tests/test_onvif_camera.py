@@ -1,0 +1,239 @@
+"""The ONVIF camera client (recorder/onvif/camera.py) against the ONVIF device simulator
+(tests/onvif_sim): what each call told the camera, the capabilities and profiles it read back, and
+the guide's device-control codes for a wrong password, a wrong camera clock, a camera that is down
+or silent, a busy camera, unknown tokens and missing services."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import zeep.exceptions
+from lxml import etree
+
+from recorder.onvif.address import device_address
+from recorder.onvif.camera import (
+    DeviceInfo,
+    OnvifCamera,
+    Profile,
+    aux_command,
+    aux_names,
+    read_scopes,
+)
+from recorder.onvif.errors import (
+    Busy,
+    DeviceError,
+    InvalidParameters,
+    InvalidRequest,
+    InvalidToken,
+    NotReady,
+    NotSupported,
+)
+from recorder.onvif.faults import device_error
+from tests.onvif_sim.server import OnvifSimulator
+
+T = TypeVar("T")
+TER = "http://www.onvif.org/ver10/error"
+ENV = "http://www.w3.org/2003/05/soap-envelope"
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+# --- without a camera -------------------------------------------------------------------------
+
+
+def fault(*subcodes: str, code: str = "Sender") -> zeep.exceptions.Fault:
+    return zeep.exceptions.Fault("it failed", code=f"env:{code}",
+                                 subcodes=[etree.QName(TER, sub) for sub in subcodes])
+
+
+@pytest.mark.parametrize(("subcodes", "kind", "code"), [
+    (("ActionNotSupported",), NotSupported, -2),
+    (("InvalidArgVal", "NoToken"), InvalidToken, -6),
+    (("InvalidArgVal", "NoProfile"), InvalidToken, -6),
+    (("InvalidArgVal",), InvalidParameters, -8),
+    (("InvalidArgVal", "InvalidVelocity"), InvalidParameters, -8),
+    (("NotAuthorized",), NotReady, -3),
+    (("InvalidArgVal", "MovingPTZ"), Busy, -4),
+    (("SomethingElse",), DeviceError, -9),
+])
+def test_soap_faults_map_onto_the_guide_codes(subcodes: tuple[str, ...], kind: type[DeviceError], code: int) -> None:
+    error = device_error(fault(*subcodes), 400)
+    assert type(error) is kind
+    assert error.code == code
+    assert error.device_response_code == 400
+
+
+def test_transport_failures_map_onto_not_ready_or_device_error() -> None:
+    assert type(device_error(TimeoutError())) is NotReady
+    assert type(device_error(ConnectionRefusedError())) is NotReady
+    unauthorized = device_error(zeep.exceptions.TransportError("no", status_code=401))
+    assert (type(unauthorized), unauthorized.device_response_code) == (NotReady, 401)
+    broken = device_error(zeep.exceptions.TransportError("no", status_code=502))
+    assert (type(broken), broken.code, broken.device_response_code) == (DeviceError, -9, 502)
+
+
+def test_device_address() -> None:
+    assert device_address("onvif://127.0.0.1:8000") == ("127.0.0.1", 8000)
+    assert device_address("onvif://cam.local") == ("cam.local", 80)
+    with pytest.raises(InvalidRequest):
+        device_address("rtsp://127.0.0.1:554/x")
+    with pytest.raises(InvalidRequest):
+        device_address("onvif://127.0.0.1:99999")
+
+
+def test_aux_outputs_are_the_command_names() -> None:
+    commands = ["tt:Wiper|On", "tt:Wiper|Off", "tt:IRLamp|On", "tt:IRLamp|Off", "tt:IRLamp|Auto", "Heater"]
+    assert aux_names(commands) == ["tt:Wiper", "tt:IRLamp", "Heater"]
+    assert aux_command(commands, 0, True) == "tt:Wiper|On"
+    assert aux_command(commands, 1, False) == "tt:IRLamp|Off"
+    assert aux_command(commands, 2, True) == "Heater"
+    with pytest.raises(NotSupported):
+        aux_command(commands, 2, False)
+    with pytest.raises(InvalidParameters):
+        aux_command(commands, 3, True)
+
+
+def test_scopes() -> None:
+    info = read_scopes([
+        "onvif://www.onvif.org/type/video_encoder", "onvif://www.onvif.org/type/NVT",
+        "onvif://www.onvif.org/name/Gate%20Cam", "onvif://www.onvif.org/location/city/seoul",
+        "onvif://www.onvif.org/location/country/korea", "onvif://www.onvif.org/hardware/X1",
+    ], DeviceInfo(host="h:1"))
+    assert (info.name, info.city, info.country, info.location, info.device_type, info.host) == (
+        "Gate Cam", "seoul", "korea", "", "NVT", "h:1")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_refused_connection_is_not_ready() -> None:
+    with pytest.raises(NotReady):
+        run(OnvifCamera.connect(f"onvif://127.0.0.1:{free_port()}", "admin", "pw", timeout=2.0))
+
+
+def test_a_silent_camera_is_not_ready_within_the_timeout() -> None:
+    async def silent() -> float:
+        async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(1 << 20)
+            await asyncio.sleep(30)
+
+        server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        started = time.monotonic()
+        try:
+            with pytest.raises(NotReady):
+                await OnvifCamera.connect(f"onvif://127.0.0.1:{port}", "admin", "pw", timeout=0.5)
+            return time.monotonic() - started
+        finally:
+            server.close()
+
+    assert 0.5 <= run(silent()) < 1.5
+
+
+# --- against the simulator ---------------------------------------------------------------------
+
+MAIN = "rtsp://127.0.0.1:9/onvif-main"
+SUB = "rtsp://127.0.0.1:9/onvif-sub"
+PASSWORD = "cam-secret"
+
+
+@pytest.fixture
+def sim() -> Iterator[OnvifSimulator]:
+    simulator = OnvifSimulator(rtsp_main=MAIN, rtsp_sub=SUB, user="admin", password=PASSWORD).start()
+    yield simulator
+    simulator.stop()
+
+
+def with_camera(sim: OnvifSimulator, use: Callable[[OnvifCamera], Awaitable[T]], password: str = PASSWORD,
+                timeout: float = 3.0) -> T:
+    async def session() -> T:
+        camera = await OnvifCamera.connect(sim.url, "admin", password, timeout=timeout)
+        try:
+            return await use(camera)
+        finally:
+            await camera.close()
+
+    return run(session())
+
+
+def test_connect_reads_the_clock_services_and_profiles(sim: OnvifSimulator) -> None:
+    sim.clock_offset = -3 * 3600.0  # three hours behind: digests made on our clock would be refused
+
+    async def use(camera: OnvifCamera) -> list[Profile]:
+        assert abs(camera.clock_offset_s - sim.clock_offset) <= 1.5
+        assert (camera.profile_token, camera.video_source_token) == ("main", "vs0")
+        return await camera.profiles()
+
+    profiles = with_camera(sim, use)
+    assert [(p.token, p.width, p.height, p.encoding, p.stream_uri) for p in profiles] == [
+        ("main", 1920, 1080, "H264", MAIN), ("sub", 640, 360, "H264", SUB)]
+    assert [c.operation for c in sim.calls[:2]] == ["GetSystemDateAndTime", "GetServices"]
+    assert [c.user for c in sim.calls_of("GetStreamUri")] == ["admin", "admin"]
+    assert [c.args["ProfileToken"] for c in sim.calls_of("GetStreamUri")] == ["main", "sub"]
+    assert all(c.fault is None for c in sim.calls)
+
+
+def test_profiles_are_sorted_main_first(sim: OnvifSimulator) -> None:
+    sim.profiles.reverse()  # the camera lists the sub stream first
+    profiles = with_camera(sim, lambda camera: camera.profiles())
+    assert [p.token for p in profiles] == ["main", "sub"]
+
+
+def test_device_info(sim: OnvifSimulator) -> None:
+    info = with_camera(sim, lambda camera: camera.device_info())
+    assert info == DeviceInfo(
+        name="SimCam", location="", city="Seoul", country="Korea",
+        device_type="NetworkVideoTransmitter", host=sim.host, manufacturer=sim.identity.manufacturer,
+        model=sim.identity.model, firmware_version=sim.identity.firmware_version,
+        serial_number=sim.identity.serial_number, hardware_id=sim.identity.hardware_id,
+        mac_address=sim.identity.mac_address)
+
+
+def test_a_wrong_password_is_not_ready(sim: OnvifSimulator) -> None:
+    with pytest.raises(NotReady) as caught:
+        with_camera(sim, lambda camera: camera.profiles(), password="wrong")
+    assert caught.value.code == -3
+    assert any(c.fault is not None and "NotAuthorized" in c.fault for c in sim.calls)
+
+
+def test_a_slow_camera_is_not_ready_at_the_timeout(sim: OnvifSimulator) -> None:
+    sim.delays["GetDeviceInformation"] = 2.0
+
+    async def use(camera: OnvifCamera) -> float:
+        started = time.monotonic()
+        with pytest.raises(NotReady):
+            await camera.device_info()
+        return time.monotonic() - started
+
+    assert 0.5 <= with_camera(sim, use, timeout=0.5) < 1.2
+
+
+def test_a_second_command_while_one_runs_is_busy_at_once(sim: OnvifSimulator) -> None:
+    sim.delays["GetDeviceInformation"] = 0.6
+
+    async def use(camera: OnvifCamera) -> tuple[float, str]:
+        first = asyncio.create_task(camera.device_info())
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        with pytest.raises(Busy) as caught:
+            await camera.profiles()
+        waited = time.monotonic() - started
+        assert caught.value.code == -4
+        info = await first  # the first goes on undisturbed
+        await camera.profiles()  # and the camera takes commands again
+        return waited, info.model
+
+    waited, model = with_camera(sim, use)
+    assert waited < 0.05
+    assert model == sim.identity.model
+    assert len(sim.calls_of("GetDeviceInformation")) == 1

@@ -29,10 +29,13 @@ from recorder.events import ChannelReporter, ChannelStatus, Publish
 from recorder.frames import FrameSampler
 from recorder.index import ClosedSegment
 from recorder.live import LiveStream
+from recorder.onvif.streams import OnvifStreams, StreamUris
 from recorder.pacing import RealTimePacer
 from recorder.reachability import tcp_address, wait_back
 from recorder.segmenter import Segmenter, StreamInfo
 from recorder.source import ChannelSource, open_source, redacted, redacted_text, status_for_error
+from storage.clock import now_ms
+from storage.events import ChannelEvent, ChannelStatusEvent
 
 log = logging.getLogger("tsnvr.recorder")
 
@@ -53,6 +56,10 @@ class Capture:
         self.source = source
         self.config = config
         self.reporter = ChannelReporter(source.chid, publish)
+        self.publish = publish
+        # An ONVIF channel's stream URIs, asked of the camera before each connection.
+        self.onvif = (OnvifStreams(source, config.source_timeout_seconds, self._stream_moved)
+                      if source.is_onvif else None)
         self.on_segment = on_segment
         self.on_abandoned = on_abandoned
         self.on_write_failed = on_write_failed  # (chid, the error): a segment could not be written
@@ -106,7 +113,10 @@ class Capture:
 
     def _wait_before_reconnect(self, seconds: float) -> None:
         """The back-off, cut short when a camera whose port was down starts accepting connections."""
-        address = None if self.source.is_file else tcp_address(self.source.source)
+        if self.onvif is not None:
+            address = self.onvif.device_address
+        else:
+            address = None if self.source.is_file else tcp_address(self.source.source)
         if address is None:
             self._stop.wait(seconds)
         else:
@@ -114,13 +124,14 @@ class Capture:
 
     def _session(self) -> SessionEnd:
         timeout = self.config.source_timeout_seconds
+        source = self.onvif.session_source() if self.onvif is not None else self.source
         started = time.monotonic()
         try:
-            container = open_source(self.source, self.config.data_dir, timeout)
+            container = open_source(source, self.config.data_dir, timeout)
         except (av.FFmpegError, OSError) as exc:
             code = status_for_error(exc, time.monotonic() - started, timeout)
             log.info("cannot open source", extra={"fields": {
-                "chid": self.chid, "url": redacted(self.source.source), "error": redacted_text(str(exc)),
+                "chid": self.chid, "url": redacted(source.source), "error": redacted_text(str(exc)),
                 "status": code}})
             return SessionEnd(code)
         self.sessions += 1
@@ -146,6 +157,9 @@ class Capture:
                 self.packets_written += segmenter.written
                 self.packets_dropped += segmenter.dropped
                 self.reporter.set_recording(False, False)
+
+    def _stream_moved(self, uris: StreamUris) -> None:
+        self.publish(ChannelStatusEvent(ChannelEvent.VIDEO_SRC_MODIFIED, self.chid, now_ms()))
 
     def _write_failed(self, exc: BaseException) -> None:
         if self.on_write_failed is not None:

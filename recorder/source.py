@@ -29,11 +29,18 @@ class ChannelSource:
     uid: str | None = None
     password: str | None = None
     playback: str | None = None  # file channels: "once" or "repeat"
+    device_url: str | None = None  # onvif channels: onvif://host:port (the stream URI is asked of it)
+    substream: bool = False  # onvif channels: analytics may use the camera's sub stream
 
     @classmethod
     def from_channel(cls, channel: Channel) -> ChannelSource:
         return cls(chid=channel.chid, type=channel.type or "rtsp", source=channel.source, tcp=channel.tcp,
-                   uid=channel.uid, password=channel.password, playback=channel.playback)
+                   uid=channel.uid, password=channel.password, playback=channel.playback,
+                   device_url=channel.device_url, substream=channel.substream)
+
+    @property
+    def is_onvif(self) -> bool:
+        return self.type == "onvif" and bool(self.device_url)
 
     @property
     def is_file(self) -> bool:

@@ -1,0 +1,66 @@
+"""ONVIF channels: a channel added through POST /api/channel with a device URL records from the
+stream URI its camera gives over ONVIF (the ONVIF device simulator, tests/onvif_sim, whose profiles
+point at the GStreamer RTSP test server), not from the source stored with it; after a failure the
+camera is asked again, so a stream that moved (an address change) is followed and announced
+(channelStatus videoSrcModified)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from storage.events import ChannelEvent, ChannelStatusEvent
+from storage.models import Segment
+from tests.conftest import ADMIN_AUTH, free_port, make_runtime, wait_until, write_settings
+from tests.needs import needs_rtsp
+from tests.onvif_sim.server import OnvifSimulator
+from tests.rtsp_server import RtspServerProcess, make_h264_clip
+
+USER, PASSWORD = "cam", "s3cret"
+
+
+def segment_sizes(runtime: Any) -> list[tuple[int, int]]:
+    with runtime.db.read() as s:
+        rows = s.exec(select(Segment).where(Segment.chid == 1).order_by(Segment.begin_ms)).all()
+    return [(row.width, row.height) for row in rows]
+
+
+@needs_rtsp
+def test_an_onvif_channel_records_from_the_stream_uri_its_camera_gives(data_dir: Path, tmp_path: Path) -> None:
+    write_settings(data_dir, segment_seconds=1.0, reconnect_max_seconds=0.5, lpr_enabled=False)
+    first = make_h264_clip(tmp_path / "first.mp4", width=640, height=360, seconds=30.0)
+    moved = make_h264_clip(tmp_path / "moved.mp4", width=320, height=240, seconds=30.0)
+    nowhere = f"rtsp://127.0.0.1:{free_port()}/stream1"  # the source stored with the channel: unused
+    with RtspServerProcess(file=first, user=USER, password=PASSWORD) as server, \
+            RtspServerProcess(file=moved, user=USER, password=PASSWORD) as other, \
+            OnvifSimulator(rtsp_main=server.url("file"), rtsp_sub=server.url("live"), user=USER,
+                           password=PASSWORD) as sim:
+        runtime = make_runtime(data_dir)
+        events: list[ChannelStatusEvent] = []
+        runtime.bus.listen(lambda e: events.append(e) if isinstance(e, ChannelStatusEvent) else None)
+        with TestClient(runtime.app) as client:
+            body = {"name": "Gate", "source": nowhere, "uid": USER, "password": PASSWORD,
+                    "device": {"name": "Gate cam", "url": sim.url}}
+            r = client.post(f"/api/channel?auth={ADMIN_AUTH}", content=json.dumps(body).encode(),
+                            headers={"content-type": "application/json"})
+            assert r.status_code == 200 and r.json()["added"][0]["type"] == "onvif"
+
+            wait_until(lambda: (640, 360) in segment_sizes(runtime))
+            asked = sim.calls_of("GetStreamUri")
+            assert [(c.args["ProfileToken"], c.user) for c in asked[:2]] == [("main", USER), ("sub", USER)]
+            capture = runtime.recorder.capture(1)
+            assert capture is not None and capture.onvif is not None
+            assert capture.onvif.uris is not None
+            assert (capture.onvif.uris.main, capture.onvif.uris.sub) == (server.url("file"), server.url("live"))
+            assert not any(e.event == ChannelEvent.VIDEO_SRC_MODIFIED for e in events)
+
+            # The camera's stream moves (as after a reboot with a new address) and the old one ends.
+            sim.set_stream_uri("main", other.url("file"))
+            server.stop()
+            wait_until(lambda: (320, 240) in segment_sizes(runtime))
+            assert capture.onvif.uris.main == other.url("file")
+            assert [e.chid for e in events if e.event == ChannelEvent.VIDEO_SRC_MODIFIED] == [1]

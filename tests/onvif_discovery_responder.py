@@ -1,5 +1,7 @@
 """A WS-Discovery target for tests: answers a unicast Probe on 127.0.0.1 with a ProbeMatch naming
-one ONVIF device (its XAddrs and scopes), as a camera answers on port 3702.
+one ONVIF device (its XAddrs and scopes), as a camera answers on port 3702. With multicast=True it
+joins the group 239.255.255.250:3702 on 127.0.0.1 instead: only ever inside a network namespace a
+test made, where the group reaches nothing else.
 
 It is strict the way a camera is picky: a Probe whose body does not validate against ONVIF's
 ws-discovery.xsd, or whose header lacks the WS-Addressing Action, MessageID or To of a Probe,
@@ -25,7 +27,16 @@ from pathlib import Path
 import onvif
 from lxml import etree
 
-from recorder.onvif.discovery import ANONYMOUS, DISCOVERY_TO, PROBE_ACTION, PROBE_MATCHES_ACTION, SOAP, WSA, WSD
+from recorder.onvif.discovery import (
+    ANONYMOUS,
+    DISCOVERY_TO,
+    MULTICAST,
+    PROBE_ACTION,
+    PROBE_MATCHES_ACTION,
+    SOAP,
+    WSA,
+    WSD,
+)
 
 WSDL_DIR = Path(onvif.__file__).parent / "wsdl"
 TDS = "http://www.onvif.org/ver10/device/wsdl"
@@ -60,14 +71,20 @@ class DiscoveryResponder:
     """One ONVIF device's WS-Discovery side, on a UDP port of 127.0.0.1 (0: any free one)."""
 
     def __init__(self, xaddrs: list[str], scopes: list[str], endpoint: str | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, multicast: bool = False) -> None:
         self.xaddrs = xaddrs
         self.scopes = scopes
         self.endpoint = endpoint or f"urn:uuid:{uuid.uuid4()}"
         self.schema = discovery_schema()
         self.received: list[Received] = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((host, port))
+        if multicast:  # only inside a network namespace of the test's own (see tests/test_camera_cli.py)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((MULTICAST[0], MULTICAST[1]))
+            membership = socket.inet_aton(MULTICAST[0]) + socket.inet_aton(host)
+            self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, membership)
+        else:
+            self.sock.bind((host, port))
         self.sock.settimeout(0.2)
         self.address: tuple[str, int] = self.sock.getsockname()
         self._stop = threading.Event()

@@ -14,9 +14,16 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from sqlmodel import select
 
 from recorder.onvif.discovery import SOAP, WSD, Device, probe, probe_message, read_probe_matches
-from tests.conftest import REPO
+from storage.channel_store import add_channels
+from storage.channels import all_channels
+from storage.db import Database
+from storage.eventlog import ChannelCode, EventType
+from storage.models import Channel, EventLogEntry
+from storage.schema import upgrade
+from tests.conftest import REPO, write_settings
 from tests.onvif_discovery_responder import DiscoveryResponder, discovery_schema
 
 XADDR = "http://127.0.0.1:8123/onvif/device_service"
@@ -122,3 +129,140 @@ def test_discover_with_nobody_answering_says_so(tmp_path: Path):
     assert (done.returncode, done.stdout, done.stderr) == (1, "", "tsnvr: no ONVIF camera answered\n")
     bad = tsnvr("camera", "discover", "--address", "127.0.0.1:notaport", data=tmp_path)
     assert (bad.returncode, bad.stderr) == (2, "tsnvr: bad port in '127.0.0.1:notaport'\n")
+
+
+# --- with the ONVIF simulator ----------------------------------------------------------------------
+
+ASKED = ("GetDeviceInformation", "GetStreamUri")
+MAIN, SUB = "rtsp://127.0.0.1:8554/main", "rtsp://127.0.0.1:8554/sub"
+
+
+@pytest.fixture
+def camera():
+    from tests.onvif_sim.server import OnvifSimulator
+
+    with OnvifSimulator(rtsp_main=MAIN, rtsp_sub=SUB, user="admin", password="cam-secret") as sim:
+        yield sim
+
+
+def stored(data: Path) -> tuple[list[Channel], list[tuple[int, int, int | None, str | None]]]:
+    db = Database(f"sqlite:///{data / 'tsnvr.db'}")
+    try:
+        with db.read() as s:
+            log = [(e.type, e.code, e.chid, e.param) for e in s.exec(select(EventLogEntry).order_by(EventLogEntry.id))]
+        return all_channels(db), log
+    finally:
+        db.dispose()
+
+
+def test_discover_with_credentials_reads_make_model_and_profiles(tmp_path: Path, camera):
+    xaddr = camera.xaddr("device")
+    with DiscoveryResponder([xaddr], list(camera.identity.scopes), endpoint=ENDPOINT) as responder:
+        address = address_of(responder)
+        done = tsnvr("camera", "discover", "--address", address, "--user", "admin", "--password", "cam-secret",
+                     data=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"{xaddr}\tSimCam\tTSNVR-Sim\tSimCam 1080\tmain 1920x1080 H264, sub 640x360 H264\n"
+        as_json = tsnvr("camera", "discover", "--json", "--address", address, "--user", "admin", data=tmp_path,
+                        env={"TSNVR_CAMERA_PASSWORD": "cam-secret"})
+        assert as_json.returncode == 0, as_json.stderr
+        found = json.loads(as_json.stdout)
+        assert [(d["device"], d["make"], d["model"], d["profiles"]) for d in found] == [(camera.url, "TSNVR-Sim",
+            "SimCam 1080", [
+                {"token": "main", "name": "MainStream", "encoding": "H264", "width": 1920, "height": 1080,
+                 "streamUri": MAIN},
+                {"token": "sub", "name": "SubStream", "encoding": "H264", "width": 640, "height": 360,
+                 "streamUri": SUB},
+            ])]
+        refused = tsnvr("camera", "discover", "--address", address, "--user", "admin", "--password", "wrong",
+                        data=tmp_path)
+    # a camera that refuses the credentials is still listed, from its scopes, and says why
+    assert refused.returncode == 0
+    assert refused.stdout == f"{xaddr}\tSimCam\t-\tSimCam1080\t-\n"
+    assert refused.stderr.startswith(f"tsnvr: {xaddr}: ")
+
+
+def test_add_stores_an_onvif_channel_after_asking_the_camera(tmp_path: Path, camera):
+    done = tsnvr("camera", "add", f"127.0.0.1:{camera.port}", "--user", "admin", "--name", "Gate",
+                 data=tmp_path, stdin="cam-secret\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"channel 1 added: Gate, {camera.url}, {MAIN}\n"
+    # connect (the camera's clock, services, profiles), then GetDeviceInformation and the stream URIs
+    assert [(c.operation, c.user, c.fault) for c in camera.calls if c.operation in ASKED] == [
+        ("GetDeviceInformation", "admin", None), ("GetStreamUri", "admin", None), ("GetStreamUri", "admin", None)]
+    channels, log = stored(tmp_path)
+    assert [(c.chid, c.name, c.type, c.source, c.uid, c.password, c.substream, c.device_url, c.device_name, c.tcp)
+            for c in channels] == [(1, "Gate", "onvif", MAIN, "admin", "cam-secret", True, camera.url, "SimCam", True)]
+    assert log == [(int(EventType.CHANNEL), int(ChannelCode.ADDED), 1, json.dumps({"chid": 1, "name": "Gate"}))]
+
+    again = tsnvr("camera", "add", camera.xaddr("device"), "--user", "admin", "--password", "cam-secret",
+                  data=tmp_path)  # the address discover prints names the same device
+    assert (again.returncode, again.stderr) == (2, f"tsnvr: {camera.url} is channel 1 already\n")
+
+
+def test_add_takes_a_chosen_number_the_camera_name_and_the_channel_limit(tmp_path: Path, camera):
+    from tests.onvif_sim.server import OnvifSimulator
+
+    db = Database(f"sqlite:///{tmp_path / 'tsnvr.db'}")
+    upgrade(db)
+    add_channels(db, [Channel(chid=7, name="Yard", type="rtsp", source=SUB)], 64)
+    db.dispose()
+    taken = tsnvr("camera", "add", camera.url, "--user", "admin", "--password", "cam-secret", "--chid", "7",
+                  data=tmp_path)
+    assert (taken.returncode, taken.stderr) == (2, "tsnvr: channel 7 exists already\n")
+    chosen = tsnvr("camera", "add", f"localhost:{camera.port}", "--user", "admin", "--password", "cam-secret",
+                   "--chid", "3", "--no-substream", data=tmp_path)
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout == f"channel 3 added: SimCam, onvif://localhost:{camera.port}, {MAIN}\n"
+    write_settings(tmp_path, max_channels=2)
+    with OnvifSimulator(rtsp_main=SUB, user="admin", password="cam-secret") as second:
+        over = tsnvr("camera", "add", second.url, "--user", "admin", "--password", "cam-secret", data=tmp_path)
+    assert (over.returncode, over.stderr) == (2, "tsnvr: there are 2 channels already (the max_channels setting)\n")
+    assert [(c.chid, c.name, c.type, c.substream) for c in stored(tmp_path)[0]] == [
+        (3, "SimCam", "onvif", False), (7, "Yard", "rtsp", False)]
+
+
+def test_add_refuses_a_camera_that_does_not_answer(tmp_path: Path, camera):
+    wrong = tsnvr("camera", "add", camera.url, "--user", "admin", "--password", "wrong", data=tmp_path)
+    assert wrong.returncode == 3
+    assert wrong.stderr.startswith(f"tsnvr: the camera at {camera.url} did not answer as an ONVIF device: ")
+    camera.stop()
+    down = tsnvr("camera", "add", camera.url, "--user", "admin", "--password", "cam-secret", "--timeout", "2",
+                 data=tmp_path)
+    assert down.returncode == 3
+    assert down.stderr.startswith(f"tsnvr: the camera at {camera.url} did not answer as an ONVIF device: ")
+    bad = tsnvr("camera", "add", "rtsp://127.0.0.1/x", "--user", "admin", "--password", "x", data=tmp_path)
+    assert (bad.returncode, bad.stderr) == (
+        2, "tsnvr: 'rtsp://127.0.0.1/x': write the camera's address as host[:port] or onvif://host:port\n")
+    assert not (tmp_path / "tsnvr.db").exists()  # refused before the database was opened
+
+
+# --- multicast, inside a network namespace of its own ---------------------------------------------
+
+IN_NAMESPACE = """
+import json, subprocess, sys
+subprocess.run(["ip", "link", "set", "lo", "up", "multicast", "on"], check=True)
+subprocess.run(["ip", "route", "add", "224.0.0.0/4", "dev", "lo", "src", "127.0.0.1"], check=True)
+from tests.onvif_discovery_responder import DiscoveryResponder
+xaddr, endpoint, data, *scopes = sys.argv[1:]
+with DiscoveryResponder([xaddr], scopes, endpoint=endpoint, multicast=True) as responder:
+    done = subprocess.run([sys.executable, "-m", "tsnvr", "camera", "discover", "--timeout", "1", "--data", data],
+                          capture_output=True, text=True, timeout=30)
+print(json.dumps({"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+                  "received": [[r.sender[0], r.answered, r.problem] for r in responder.received]}))
+"""
+
+
+def test_discover_probes_the_multicast_group(tmp_path: Path):
+    """In a network namespace (unshare -n, gone with its process) whose only interface is its own
+    loopback, so the probe to 239.255.255.250 reaches the responder and nothing else."""
+    if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a network namespace here (needs root)")
+    done = subprocess.run(["unshare", "-n", sys.executable, "-c", IN_NAMESPACE, XADDR, ENDPOINT, str(tmp_path),
+                           *SCOPES], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["code"], result["stdout"], result["stderr"]) == (
+        0, f"{XADDR}\tGate Camera\t-\tSimCam1080\t-\n", "")
+    # the probe and its repeat (a multicast probe listens the whole timeout), both answered
+    assert result["received"] == [["127.0.0.1", True, ""], ["127.0.0.1", True, ""]]

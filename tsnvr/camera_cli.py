@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -208,6 +209,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_camera(args: argparse.Namespace) -> int:
+    # before onvif is imported: its client module calls logging.basicConfig(level=INFO), which would
+    # print every INFO line (alembic's among them) on standard error
+    logging.basicConfig(level=logging.WARNING)
     try:
         return int(cmd_discover(args) if args.action == "discover" else cmd_add(args))
     except CameraError as exc:

@@ -125,6 +125,8 @@ class Capture:
     def _session(self) -> SessionEnd:
         timeout = self.config.source_timeout_seconds
         source = self.onvif.session_source() if self.onvif is not None else self.source
+        if self._stop.is_set():  # asked to stop while the camera was being asked
+            return SessionEnd(None)
         started = time.monotonic()
         try:
             container = open_source(source, self.config.data_dir, timeout)

@@ -17,8 +17,10 @@ from lxml import etree
 
 from recorder.onvif.address import device_address
 from recorder.onvif.camera import (
+    Caps,
     DeviceInfo,
     OnvifCamera,
+    Preset,
     Profile,
     aux_command,
     aux_names,
@@ -35,6 +37,7 @@ from recorder.onvif.errors import (
 )
 from recorder.onvif.faults import device_error
 from tests.onvif_sim.server import OnvifSimulator
+from tests.onvif_sim.state import Features
 
 T = TypeVar("T")
 TER = "http://www.onvif.org/ver10/error"
@@ -237,3 +240,109 @@ def test_a_second_command_while_one_runs_is_busy_at_once(sim: OnvifSimulator) ->
     assert waited < 0.05
     assert model == sim.identity.model
     assert len(sim.calls_of("GetDeviceInformation")) == 1
+
+
+def test_capabilities_from_the_ptz_node_imaging_options_and_device_io() -> None:
+    commands = ["tt:Wiper|On", "tt:Wiper|Off", "tt:IRLamp|On", "tt:IRLamp|Off", "tt:Heater|On"]
+    with OnvifSimulator(password=PASSWORD, max_presets=24, digital_inputs=3, aux_commands=commands) as sim:
+        caps = with_camera(sim, lambda camera: camera.capabilities())
+    assert caps == Caps(pantilt=True, zoom=True, focus=True, iris=True, home=True, max_preset=24, aux=3,
+                        digital_inputs=3, relay_outputs=2, reboot=True)
+
+
+def test_capabilities_of_a_camera_without_ptz_imaging_or_device_io_service() -> None:
+    features = Features(ptz=False, imaging=False, deviceio=False)
+    with OnvifSimulator(password=PASSWORD, features=features, digital_inputs=1) as sim:
+        caps = with_camera(sim, lambda camera: camera.capabilities())
+        # relays and inputs from the device service (GetRelayOutputs, GetCapabilities' IO)
+        assert caps == Caps(digital_inputs=1, relay_outputs=2, reboot=True)
+        with pytest.raises(NotSupported) as caught:
+            with_camera(sim, lambda camera: camera.move(0.5, 0))
+        assert caught.value.code == -2
+        assert sim.calls_of("ContinuousMove") == []
+
+
+def test_pan_tilt_zoom_and_stop_tell_the_camera_the_velocities(sim: OnvifSimulator) -> None:
+    async def use(camera: OnvifCamera) -> None:
+        await camera.move(0.5, -0.25)
+        assert (sim.ptz.pan_speed, sim.ptz.tilt_speed) == (0.5, -0.25)
+        await camera.zoom(-0.75)
+        assert (sim.ptz.pan_speed, sim.ptz.zoom_speed) == (0.5, -0.75)
+        await camera.move(0, 0)  # pan and tilt stop; the zoom goes on
+        assert (sim.ptz.pan_speed, sim.ptz.tilt_speed, sim.ptz.zoom_speed) == (0.0, 0.0, -0.75)
+        await camera.stop()
+        assert sim.ptz.zoom_speed == 0.0
+        await camera.home()
+        with pytest.raises(InvalidParameters):
+            await camera.move(1.5, 0)
+
+    with_camera(sim, use)
+    moves = sim.calls_of("ContinuousMove")
+    assert [c.args["Velocity"]["PanTilt"] and (c.args["Velocity"]["PanTilt"]["x"], c.args["Velocity"]["PanTilt"]["y"])
+            for c in moves] == [(0.5, -0.25), None]
+    assert moves[1].args["Velocity"]["Zoom"]["x"] == -0.75
+    assert [(c.args["ProfileToken"], c.args["PanTilt"], c.args["Zoom"]) for c in sim.calls_of("Stop")
+            if c.service == "ptz"] == [("main", True, False), ("main", True, True)]
+    assert [c.args["ProfileToken"] for c in sim.calls_of("GotoHomePosition")] == ["main"]
+    assert all(c.fault is None for c in sim.calls)
+
+
+def test_presets_add_rename_go_remove(sim: OnvifSimulator) -> None:
+    async def use(camera: OnvifCamera) -> None:
+        token = await camera.set_preset(name="door")
+        assert await camera.presets() == [Preset(token, "door")]
+        assert await camera.set_preset(token, "gate") == token
+        assert await camera.presets() == [Preset(token, "gate")]
+        await camera.goto_preset(token)
+        with pytest.raises(InvalidToken) as caught:
+            await camera.goto_preset("nope")
+        assert (caught.value.code, caught.value.device_response_code) == (-6, 400)
+        await camera.remove_preset(token)
+        assert await camera.presets() == []
+
+    with_camera(sim, use)
+    assert [c.args["PresetToken"] for c in sim.calls_of("GotoPreset")] == ["1", "nope"]
+    assert [(c.args["PresetName"], c.args["PresetToken"]) for c in sim.calls_of("SetPreset")] == [
+        ("door", None), ("gate", "1")]
+    assert [c.args["PresetToken"] for c in sim.calls_of("RemovePreset")] == ["1"]
+
+
+def test_focus_moves_and_iris_steps(sim: OnvifSimulator) -> None:
+    async def use(camera: OnvifCamera) -> None:
+        await camera.focus(0.3)
+        assert sim.focus.speed == 0.3
+        await camera.stop()  # stops the focus move too
+        assert sim.focus.speed == 0.0
+        await camera.iris(-0.5)  # a twentieth of the -22..0 dB range toward closed
+        assert sim.focus.iris == pytest.approx(-1.1)
+        await camera.iris(1.0)  # open again, no further than fully open
+        assert sim.focus.iris == 0.0
+
+    with_camera(sim, use)
+    assert [c.args["Focus"]["Continuous"]["Speed"] for c in sim.calls_of("Move")] == [0.3]
+    assert [c.args["VideoSourceToken"] for c in sim.calls_of("Stop") if c.service == "imaging"] == ["vs0"]
+    assert [c.args["ImagingSettings"]["Exposure"]["Mode"] for c in sim.calls_of("SetImagingSettings")] == [
+        "MANUAL", "MANUAL"]
+
+
+def test_relays_aux_and_reboot(sim: OnvifSimulator) -> None:
+    async def use(camera: OnvifCamera) -> None:
+        assert [r.token for r in await camera.relays()] == ["relay0", "relay1"]
+        await camera.set_relay("relay1", True)
+        assert [r.active for r in sim.relays] == [False, True]
+        await camera.set_relay("relay1", False)
+        with pytest.raises(InvalidToken):
+            await camera.set_relay("relay9", True)
+        await camera.set_aux(1, False)
+        await camera.set_aux(0, True)
+        with pytest.raises(InvalidParameters):
+            await camera.set_aux(2, True)
+        await camera.reboot()
+
+    with_camera(sim, use)
+    assert [(c.args["RelayOutputToken"], c.args["LogicalState"]) for c in sim.calls_of("SetRelayOutputState")] == [
+        ("relay1", "active"), ("relay1", "inactive"), ("relay9", "active")]
+    assert [r.active for r in sim.relays] == [False, False]
+    assert [c.args["AuxiliaryData"] for c in sim.calls_of("SendAuxiliaryCommand")] == ["tt:IRLamp|Off", "tt:Wiper|On"]
+    assert sim.reboots == 1
+

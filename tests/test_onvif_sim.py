@@ -7,6 +7,7 @@ import asyncio
 import base64
 import datetime as dt
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -250,3 +251,199 @@ def test_pre_auth_operations_need_no_credentials(onvif_sim: OnvifSimulator) -> N
     assert status == 200
     year = dt.datetime.now(dt.UTC).year
     assert f"<ns1:Year>{year}</ns1:Year>" in text or f">{year}</" in text
+
+
+# --- PTZ, imaging, device IO ----------------------------------------------------------------
+
+def test_ptz_moves_presets_home_and_aux(onvif_sim: OnvifSimulator) -> None:
+    async def scenario(camera: ONVIFCamera) -> dict[str, Any]:
+        ptz = await camera.create_ptz_service()
+        node = (await ptz.GetNodes())[0]
+        await ptz.ContinuousMove({"ProfileToken": "main", "Velocity": {"PanTilt": {"x": 0.5, "y": -0.25},
+                                                                       "Zoom": {"x": 0.0}}})
+        moving = await ptz.GetStatus({"ProfileToken": "main"})
+        await ptz.Stop({"ProfileToken": "main"})
+        await ptz.AbsoluteMove({"ProfileToken": "main", "Position": {"PanTilt": {"x": 0.25, "y": 0.5},
+                                                                     "Zoom": {"x": 0.75}}})
+        first = await ptz.SetPreset({"ProfileToken": "main", "PresetName": "Gate"})
+        second = await ptz.SetPreset({"ProfileToken": "main"})
+        await ptz.GotoHomePosition({"ProfileToken": "main"})
+        renamed = await ptz.SetPreset({"ProfileToken": "main", "PresetToken": second, "PresetName": "Home lane"})
+        await ptz.GotoPreset({"ProfileToken": "main", "PresetToken": first})
+        at_preset = await ptz.GetStatus({"ProfileToken": "main"})
+        await ptz.RemovePreset({"ProfileToken": "main", "PresetToken": first})
+        presets = await ptz.GetPresets({"ProfileToken": "main"})
+        aux = await ptz.SendAuxiliaryCommand({"ProfileToken": "main", "AuxiliaryData": "tt:Wiper|On"})
+        with pytest.raises(zeep.exceptions.Fault) as no_token:
+            await ptz.GotoPreset({"ProfileToken": "main", "PresetToken": first})
+        return {
+            "node": (node.token, node.MaximumNumberOfPresets, node.HomeSupported, list(node.AuxiliaryCommands)),
+            "moving": (moving.MoveStatus.PanTilt, moving.MoveStatus.Zoom),
+            "tokens": (first, second, renamed),
+            "at_preset": (at_preset.Position.PanTilt.x, at_preset.Position.PanTilt.y, at_preset.Position.Zoom.x,
+                          at_preset.MoveStatus.PanTilt),
+            "presets": [(preset.token, preset.Name, preset.PTZPosition.PanTilt.x) for preset in presets],
+            "aux": aux,
+            "no_token": [code.localname for code in no_token.value.subcodes],
+        }
+
+    found = run_camera(onvif_sim, scenario)
+    assert found["node"] == ("ptz0", 16, True, ["tt:Wiper|On", "tt:Wiper|Off", "tt:IRLamp|On", "tt:IRLamp|Off"])
+    assert found["moving"] == ("MOVING", "IDLE")
+    assert found["tokens"] == ("1", "2", "2")
+    assert found["at_preset"] == (0.25, 0.5, 0.75, "IDLE")
+    assert found["presets"] == [("2", "Home lane", 0.0)]  # preset 2 was moved to home, then renamed
+    assert found["aux"] == "tt:Wiper|On"
+    assert found["no_token"] == ["InvalidArgVal", "NoToken"]
+    move = onvif_sim.calls_of("ContinuousMove")[0]
+    assert move.args["ProfileToken"] == "main"
+    assert move.args["Velocity"]["PanTilt"] == {"x": 0.5, "y": -0.25, "space": None}
+    assert [call.args["PresetToken"] for call in onvif_sim.calls_of("GotoPreset")] == ["1", "1"]
+    assert [call.fault for call in onvif_sim.calls_of("GotoPreset")] == [None, "Sender/InvalidArgVal/NoToken"]
+    assert onvif_sim.aux_states == {"tt:Wiper": "On"}
+    assert (onvif_sim.ptz.pan, onvif_sim.ptz.tilt, onvif_sim.ptz.zoom) == (0.25, 0.5, 0.75)
+    assert not onvif_sim.ptz.moving
+
+
+def test_continuous_move_moves_until_its_timeout(onvif_sim: OnvifSimulator) -> None:
+    async def scenario(camera: ONVIFCamera) -> None:
+        ptz = await camera.create_ptz_service()
+        await ptz.ContinuousMove({"ProfileToken": "main", "Velocity": {"PanTilt": {"x": 1.0, "y": 0.0}},
+                                  "Timeout": dt.timedelta(seconds=0.2)})
+
+    run_camera(onvif_sim, scenario)
+    onvif_sim.ptz.settle(onvif_sim.ptz.since + 5.0)  # long after the timeout
+    assert not onvif_sim.ptz.moving
+    assert onvif_sim.ptz.pan == pytest.approx(0.2 * onvif_sim.ptz.units_per_second, abs=0.005)
+
+
+def test_too_many_presets_and_duplicate_names(onvif_sim_factory: Callable[..., OnvifSimulator]) -> None:
+    sim = onvif_sim_factory(max_presets=1)
+
+    async def scenario(camera: ONVIFCamera) -> list[list[str]]:
+        ptz = await camera.create_ptz_service()
+        await ptz.SetPreset({"ProfileToken": "sub", "PresetName": "A"})
+        faults = []
+        for request in ({"ProfileToken": "sub"}, {"ProfileToken": "sub", "PresetToken": "1", "PresetName": "A"},
+                        {"ProfileToken": "nope"}):
+            try:
+                await ptz.SetPreset(request)
+                faults.append([])
+            except zeep.exceptions.Fault as fault:
+                faults.append([fault.code, *(code.localname for code in fault.subcodes)])
+        return faults
+
+    assert run_camera(sim, scenario) == [["env:Receiver", "Action", "TooManyPresets"], [],
+                                         ["env:Sender", "InvalidArgVal", "NoProfile"]]
+
+
+def test_imaging_focus_and_iris(onvif_sim: OnvifSimulator) -> None:
+    async def scenario(camera: ONVIFCamera) -> dict[str, Any]:
+        imaging = await camera.create_imaging_service()
+        options = await imaging.GetMoveOptions({"VideoSourceToken": "vs0"})
+        await imaging.Move({"VideoSourceToken": "vs0", "Focus": {"Continuous": {"Speed": -0.5}}})
+        moving = await imaging.GetStatus({"VideoSourceToken": "vs0"})
+        await imaging.Stop({"VideoSourceToken": "vs0"})
+        iris_range = (await imaging.GetOptions({"VideoSourceToken": "vs0"})).Exposure.Iris
+        await imaging.SetImagingSettings({"VideoSourceToken": "vs0",
+                                          "ImagingSettings": {"Exposure": {"Mode": "MANUAL", "Iris": -4.0}}})
+        settings = await imaging.GetImagingSettings({"VideoSourceToken": "vs0"})
+        return {
+            "speed": (options.Continuous.Speed.Min, options.Continuous.Speed.Max),
+            "moving": moving.FocusStatus20.MoveStatus,
+            "iris_range": (iris_range.Min, iris_range.Max),
+            "iris": (settings.Exposure.Mode, settings.Exposure.Iris),
+        }
+
+    assert run_camera(onvif_sim, scenario) == {
+        "speed": (-1.0, 1.0), "moving": "MOVING", "iris_range": (-22.0, 0.0), "iris": ("MANUAL", -4.0)}
+    assert onvif_sim.calls_of("Move")[0].args["Focus"]["Continuous"] == {"Speed": -0.5}
+    assert (onvif_sim.focus.speed, onvif_sim.focus.iris) == (0.0, -4.0)
+
+
+def test_unsupported_features(onvif_sim_factory: Callable[..., OnvifSimulator]) -> None:
+    from tests.onvif_sim import Features
+
+    sim = onvif_sim_factory(features=Features(ptz=False, iris=False, home=False, reboot=False))
+
+    async def scenario(camera: ONVIFCamera) -> dict[str, Any]:
+        device = await camera.create_devicemgmt_service()
+        imaging = await camera.create_imaging_service()
+        capabilities = await device.GetCapabilities({"Category": "All"})
+        faults = {}
+        try:
+            await imaging.SetImagingSettings({"VideoSourceToken": "vs0",
+                                              "ImagingSettings": {"Exposure": {"Mode": "MANUAL", "Iris": 0.0}}})
+        except zeep.exceptions.Fault as fault:
+            faults["iris"] = [code.localname for code in fault.subcodes]
+        try:
+            await device.SystemReboot()
+        except zeep.exceptions.Fault as fault:
+            faults["reboot"] = [code.localname for code in fault.subcodes]
+        options = await imaging.GetOptions({"VideoSourceToken": "vs0"})
+        return {"ptz": capabilities.PTZ, "xaddr": PTZ in camera.xaddrs, "faults": faults,
+                "iris_range": options.Exposure.Iris}
+
+    assert run_camera(sim, scenario) == {"ptz": None, "xaddr": False, "iris_range": None,
+                                         "faults": {"iris": ["InvalidArgVal", "SettingsInvalid"],
+                                                    "reboot": ["ActionNotSupported"]}}
+    status, text = post(sim, "ptz", f'<tptz:GetNodes xmlns:tptz="{PTZ}"/>')
+    assert (status, "ter:ActionNotSupported" in text) == (500, True)
+
+
+def test_relays_digital_inputs_and_reboot(onvif_sim: OnvifSimulator) -> None:
+    async def scenario(camera: ONVIFCamera) -> dict[str, Any]:
+        deviceio = await camera.create_deviceio_service()
+        device = await camera.create_devicemgmt_service()
+        relays = await deviceio.GetRelayOutputs()
+        await deviceio.SetRelayOutputState({"RelayOutputToken": "relay1", "LogicalState": "active"})
+        await device.SetRelayOutputState({"RelayOutputToken": "relay0", "LogicalState": "inactive"})
+        inputs = await deviceio.GetDigitalInputs()
+        capabilities = await deviceio.GetServiceCapabilities()
+        message = await device.SystemReboot()
+        return {"relays": [(relay.token, relay.Properties.Mode) for relay in relays],
+                "inputs": [di.token for di in inputs], "relay_count": capabilities.RelayOutputs,
+                "message": message}
+
+    assert run_camera(onvif_sim, scenario) == {
+        "relays": [("relay0", "Bistable"), ("relay1", "Bistable")], "inputs": ["di0", "di1"], "relay_count": 2,
+        "message": "Rebooting in 0 seconds"}
+    assert [(relay.token, relay.active) for relay in onvif_sim.relays] == [("relay0", False), ("relay1", True)]
+    assert [(call.service, call.args) for call in onvif_sim.calls_of("SetRelayOutputState")] == [
+        ("deviceio", {"RelayOutputToken": "relay1", "LogicalState": "active"}),
+        ("device", {"RelayOutputToken": "relay0", "LogicalState": "inactive"}),
+    ]
+    assert onvif_sim.reboots == 1
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def test_a_busy_operation_delays_only_itself(onvif_sim: OnvifSimulator) -> None:
+    onvif_sim.delays["GotoPreset"] = 1.0
+    body = (f'<tptz:GotoPreset xmlns:tptz="{PTZ}"><tptz:ProfileToken>main</tptz:ProfileToken>'
+            "<tptz:PresetToken>1</tptz:PresetToken></tptz:GotoPreset>")
+    envelope = f'<env:Envelope xmlns:env="{soap.ENV}">{security_header()}<env:Body>{body}</env:Body></env:Envelope>'
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(onvif_sim.xaddr("ptz"), content=envelope.encode(), timeout=0.2,
+                   headers={"Content-Type": "application/soap+xml"})
+    assert post(onvif_sim, "media", GET_PROFILES)[0] == 200  # answered while GotoPreset still waits
+    assert [call.operation for call in onvif_sim.calls] == ["GetProfiles"]
+    wait_for(lambda: len(onvif_sim.calls) == 2)
+    assert onvif_sim.calls[1].operation == "GotoPreset"
+
+
+def test_reboot_with_downtime_goes_down_and_comes_back(onvif_sim_factory: Callable[..., OnvifSimulator]) -> None:
+    sim = onvif_sim_factory(reboot_downtime=0.3)
+    status, _ = post(sim, "device", f'<tds:SystemReboot xmlns:tds="{DEVICE}"/>')
+    assert status == 200
+    wait_for(lambda: not sim.running)
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(sim.xaddr("device"), content=b"")
+    wait_for(lambda: sim.running)
+    assert post(sim, "device", f'<tds:GetSystemDateAndTime xmlns:tds="{DEVICE}"/>', secured=False)[0] == 200
+    assert sim.reboots == 1

@@ -19,6 +19,7 @@ name, "*" for all), clock_offset, profiles' stream URIs (set_stream_uri), reboot
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import http.server
 import threading
@@ -61,7 +62,6 @@ PATHS = {
 }
 PULLPOINT_PATH = "/onvif/pullpoint/"
 MAX_BODY = 1 << 20
-UNITS_PER_SECOND = 0.5  # PTZ position change per second at speed 1
 
 
 def _default_profiles(main: str, sub: str) -> list[StreamProfile]:
@@ -97,7 +97,9 @@ class OnvifSimulator:
         self.relays = [Relay("relay0", "Door"), Relay("relay1", "Light")]
         self.ptz = PtzState()
         self.presets: list[PtzPreset] = []
+        self.aux_states: dict[str, str] = {}  # output (tt:Wiper) -> its last command (On)
         self.focus = FocusState()
+        self.exposure_mode = "AUTO"
         self.reboots = 0
         self.calls: list[Call] = []
         self.lock = threading.RLock()
@@ -105,6 +107,7 @@ class OnvifSimulator:
         self.subscriptions: dict[str, Any] = {}  # events.Subscription by id
         self._nonces: set[tuple[str, bytes]] = set()
         self._server: http.server.ThreadingHTTPServer | None = None
+        self._stopping = False
         self._thread: threading.Thread | None = None
 
     # --- running -----------------------------------------------------------------------------
@@ -121,18 +124,22 @@ class OnvifSimulator:
 
     def stop(self) -> None:
         """The camera goes down: its port refuses connections until start()."""
-        server, self._server = self._server, None
+        server = self._server
         if server is None:
             return
+        self._stopping = True
         with self.changed:
-            self.changed.notify_all()
+            self.changed.notify_all()  # long polls (PullMessages) return now
         server.shutdown()
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._server = None
+        self._stopping = False
 
     @property
     def running(self) -> bool:
+        """True from start() until stop() has closed the port."""
         return self._server is not None
 
     def __enter__(self) -> OnvifSimulator:
@@ -192,6 +199,7 @@ class OnvifSimulator:
         operation_name = ""
         user: str | None = None
         args: dict[str, Any] = {}
+        recorded: int | None = None  # index of this request's Call once the request is read
         try:
             envelope = soap.parse_envelope(data)
             qname = etree.QName(envelope.body_element)
@@ -208,6 +216,7 @@ class OnvifSimulator:
             args = _plain(request)
             self._wait_if_busy(operation.name)
             with self.lock:
+                recorded = len(self.calls)
                 self.calls.append(Call(service, operation.name, args, time.time(), user))
             values = _handler(operation)(self, _Request(request, path))
             answer = operation.answer(values)
@@ -218,9 +227,12 @@ class OnvifSimulator:
             return 200, etree.tostring(answer, xml_declaration=True, encoding="utf-8")
         except Exception as error:
             fault = error if isinstance(error, soap.SoapFault) else _internal_error(error)
+            code = "/".join((fault.code, *fault.subcodes))
             with self.lock:
-                self.calls.append(Call(service, operation_name, args, time.time(), user,
-                                       fault="/".join((fault.code, *fault.subcodes))))
+                if recorded is not None and recorded < len(self.calls):
+                    self.calls[recorded] = dataclasses.replace(self.calls[recorded], fault=code)
+                else:
+                    self.calls.append(Call(service, operation_name, args, time.time(), user, fault=code))
             return fault.http_status, soap.fault_envelope(fault)
 
     def _authenticate(self, operation: str, header: etree._Element | None) -> str | None:

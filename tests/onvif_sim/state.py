@@ -93,31 +93,38 @@ class PtzState:
     pan_speed: float = 0.0
     tilt_speed: float = 0.0
     zoom_speed: float = 0.0
-    since: float = field(default_factory=time.monotonic)  # when the speeds were set
+    since: float = field(default_factory=time.monotonic)  # when the position was last brought up to date
+    until: float | None = None  # a ContinuousMove's Timeout: the speeds fall to 0 then
     home: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    units_per_second: float = 0.5  # position change per second at speed 1
 
     @property
     def moving(self) -> bool:
         return any((self.pan_speed, self.tilt_speed, self.zoom_speed))
 
-    def settle(self, now: float | None = None, units_per_second: float = 1.0) -> None:
-        """Advance the position by the speeds since the last change (positions stay in -1..1,
-        zoom in 0..1)."""
+    def settle(self, now: float | None = None) -> None:
+        """Bring the position up to date with the speeds (pan and tilt stay in -1..1, zoom in 0..1)."""
         now = time.monotonic() if now is None else now
-        elapsed = (now - self.since) * units_per_second
+        end = min(now, self.until) if self.until is not None else now
+        elapsed = max(0.0, end - self.since) * self.units_per_second
         self.pan = _clamp(self.pan + self.pan_speed * elapsed, -1.0, 1.0)
         self.tilt = _clamp(self.tilt + self.tilt_speed * elapsed, -1.0, 1.0)
         self.zoom = _clamp(self.zoom + self.zoom_speed * elapsed, 0.0, 1.0)
         self.since = now
+        if self.until is not None and now >= self.until:
+            self.pan_speed = self.tilt_speed = self.zoom_speed = 0.0
+            self.until = None
 
     def set_speeds(self, pan: float, tilt: float, zoom: float) -> None:
         self.settle()
         self.pan_speed, self.tilt_speed, self.zoom_speed = pan, tilt, zoom
+        self.until = None
 
     def go(self, pan: float, tilt: float, zoom: float) -> None:
         self.settle()
         self.pan, self.tilt, self.zoom = pan, tilt, zoom
         self.pan_speed = self.tilt_speed = self.zoom_speed = 0.0
+        self.until = None
 
 
 @dataclass

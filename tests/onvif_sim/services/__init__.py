@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import device, media
+from . import device, deviceio, imaging, media, ptz
 
 HANDLERS: dict[tuple[str, str], Any] = {}
-for _service, _module in (("device", device), ("media", media)):
+for _service, _module in (
+    ("device", device), ("media", media), ("ptz", ptz), ("imaging", imaging), ("deviceio", deviceio),
+):
     for _name, _handler in _module.HANDLERS.items():
         HANDLERS[(_service, _name)] = _handler

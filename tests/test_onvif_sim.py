@@ -447,3 +447,70 @@ def test_reboot_with_downtime_goes_down_and_comes_back(onvif_sim_factory: Callab
     wait_for(lambda: sim.running)
     assert post(sim, "device", f'<tds:GetSystemDateAndTime xmlns:tds="{DEVICE}"/>', secured=False)[0] == 200
     assert sim.reboots == 1
+
+
+# --- events ------------------------------------------------------------------------------------
+
+def message_items(notification: Any) -> tuple[str, str, dict[str, str]]:
+    """(topic, PropertyOperation, {SimpleItem name: value} of Source and Data) of a notification."""
+    message = notification.Message._value_1
+    items = {item.Name: item.Value for item in message.Source.SimpleItem + message.Data.SimpleItem}
+    return notification.Topic._value_1, message.PropertyOperation, items
+
+
+def test_pull_point_delivers_the_motion_and_tamper_the_test_triggers(onvif_sim: OnvifSimulator) -> None:
+    async def scenario(camera: ONVIFCamera) -> dict[str, Any]:
+        manager = await camera.create_pullpoint_manager(dt.timedelta(seconds=60), lambda: None)
+        pullpoint = manager.get_service()
+        initial = await pullpoint.PullMessages({"MessageLimit": 10, "Timeout": dt.timedelta(seconds=0)})
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.1, onvif_sim.trigger_motion, True)  # arrives while the pull waits
+        motion = await pullpoint.PullMessages({"MessageLimit": 10, "Timeout": dt.timedelta(seconds=5)})
+        onvif_sim.trigger_tamper(True)
+        onvif_sim.trigger_motion(False)
+        both = await pullpoint.PullMessages({"MessageLimit": 1, "Timeout": dt.timedelta(seconds=5)})
+        rest = await pullpoint.PullMessages({"MessageLimit": 10, "Timeout": dt.timedelta(seconds=5)})
+        await manager.shutdown()
+        return {"initial": [message_items(n) for n in initial.NotificationMessage],
+                "motion": [message_items(n) for n in motion.NotificationMessage],
+                "then": [message_items(n) for n in both.NotificationMessage + rest.NotificationMessage]}
+
+    found = run_camera(onvif_sim, scenario)
+    motion_source = {"VideoSourceConfigurationToken": "vsc0", "VideoAnalyticsConfigurationToken": "vac0",
+                     "Rule": "MyMotionDetectorRule"}
+    motion_topic = "tns1:RuleEngine/CellMotionDetector/Motion"
+    tamper_topic = "tns1:VideoSource/GlobalSceneChange/ImagingService"
+    assert found["initial"] == [
+        (motion_topic, "Initialized", motion_source | {"IsMotion": "false"}),
+        (tamper_topic, "Initialized", {"Source": "vs0", "State": "false"}),
+    ]
+    assert found["motion"] == [(motion_topic, "Changed", motion_source | {"IsMotion": "true"})]
+    assert found["then"] == [
+        (tamper_topic, "Changed", {"Source": "vs0", "State": "true"}),
+        (motion_topic, "Changed", motion_source | {"IsMotion": "false"}),
+    ]
+    assert onvif_sim.subscriptions == {}  # the manager's shutdown unsubscribed
+    assert [call.operation for call in onvif_sim.calls if call.service == "pullpoint"][-1] == "Unsubscribe"
+
+
+def test_a_topic_filter_and_an_unknown_subscription(onvif_sim: OnvifSimulator) -> None:
+    body = ('<tev:CreatePullPointSubscription xmlns:tev="http://www.onvif.org/ver10/events/wsdl" '
+            'xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><tev:Filter>'
+            '<wsnt:TopicExpression Dialect="http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet" '
+            'xmlns:tns1="http://www.onvif.org/ver10/topics">tns1:RuleEngine//.</wsnt:TopicExpression>'
+            "</tev:Filter><tev:InitialTerminationTime>PT30S</tev:InitialTerminationTime>"
+            "</tev:CreatePullPointSubscription>")
+    status, text = post(onvif_sim, "events", body)
+    assert status == 200
+    (subscription,) = onvif_sim.subscriptions.values()
+    assert subscription.topics == ("tns1:RuleEngine//.",)
+    assert [n.topic for n in subscription.queue] == ["tns1:RuleEngine/CellMotionDetector/Motion"]
+    assert 29 <= (subscription.termination - onvif_sim.now()).total_seconds() <= 30
+    assert onvif_sim.pullpoint_address(subscription.id) in text
+    pull = ('<tev:PullMessages xmlns:tev="http://www.onvif.org/ver10/events/wsdl"><tev:Timeout>PT0S</tev:Timeout>'
+            "<tev:MessageLimit>5</tev:MessageLimit></tev:PullMessages>")
+    answer = httpx.post(onvif_sim.pullpoint_address("999"), headers={"Content-Type": "application/soap+xml"},
+                        content=(f'<env:Envelope xmlns:env="{soap.ENV}">{security_header()}<env:Body>{pull}'
+                                 "</env:Body></env:Envelope>").encode())
+    assert answer.status_code == 400
+    assert "<env:Value>ter:ResourceUnknown</env:Value>" in answer.text

@@ -33,6 +33,7 @@ from lxml import etree
 from zeep.helpers import serialize_object
 
 from . import schemas, soap
+from .services import events
 from .state import (
     Call,
     Features,
@@ -104,10 +105,12 @@ class OnvifSimulator:
         self.calls: list[Call] = []
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)  # events queued, or the camera stopped
-        self.subscriptions: dict[str, Any] = {}  # events.Subscription by id
+        self.subscriptions: dict[str, events.Subscription] = {}
+        self.motion_active = False
+        self.tamper_active = False
         self._nonces: set[tuple[str, bytes]] = set()
         self._server: http.server.ThreadingHTTPServer | None = None
-        self._stopping = False
+        self.stopping = False
         self._thread: threading.Thread | None = None
 
     # --- running -----------------------------------------------------------------------------
@@ -127,7 +130,7 @@ class OnvifSimulator:
         server = self._server
         if server is None:
             return
-        self._stopping = True
+        self.stopping = True
         with self.changed:
             self.changed.notify_all()  # long polls (PullMessages) return now
         server.shutdown()
@@ -135,7 +138,7 @@ class OnvifSimulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
-        self._stopping = False
+        self.stopping = False
 
     @property
     def running(self) -> bool:
@@ -169,6 +172,21 @@ class OnvifSimulator:
         """The profile's stream is now at this address (after a reboot or an address change)."""
         with self.lock:
             self.profile(profile_token).uri = uri
+
+    def pullpoint_address(self, subscription_id: str) -> str:
+        return f"http://{self.host}{PULLPOINT_PATH}{subscription_id}"
+
+    def trigger_motion(self, active: bool) -> None:
+        """The camera's motion detector changes state: a RuleEngine/CellMotionDetector/Motion event."""
+        with self.lock:
+            self.motion_active = active
+            events.publish(self, events.motion(self, active))
+
+    def trigger_tamper(self, active: bool) -> None:
+        """The scene changed globally (camera moved, covered): VideoSource/GlobalSceneChange/ImagingService."""
+        with self.lock:
+            self.tamper_active = active
+            events.publish(self, events.tamper(self, active))
 
     def profile(self, token: str) -> StreamProfile:
         for profile in self.profiles:
@@ -218,8 +236,8 @@ class OnvifSimulator:
             with self.lock:
                 recorded = len(self.calls)
                 self.calls.append(Call(service, operation.name, args, time.time(), user))
-            values = _handler(operation)(self, _Request(request, path))
-            answer = operation.answer(values)
+            values = _handler(operation)(self, _Request(request, path, envelope.body_element))
+            answer = events.declare_topic_prefix(operation.answer(values))
             body_element = answer.find(f"{{{soap.ENV}}}Body")[0]
             error = schemas.validate(body_element)
             if error is not None:
@@ -256,10 +274,12 @@ class OnvifSimulator:
 
 @dataclass(frozen=True)
 class _Request:
-    """What a handler gets: zeep's object of the request (attribute access) and the path."""
+    """What a handler gets: zeep's object of the request (attribute access), the request's element
+    (for what zeep reads loosely: xs:any content) and the path it was sent to."""
 
     values: Any
     path: str
+    element: etree._Element
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.values, name) if self.values is not None else None

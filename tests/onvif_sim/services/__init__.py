@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import device, deviceio, imaging, media, ptz
+from . import device, deviceio, events, imaging, media, ptz
 
 HANDLERS: dict[tuple[str, str], Any] = {}
 for _service, _module in (
-    ("device", device), ("media", media), ("ptz", ptz), ("imaging", imaging), ("deviceio", deviceio),
+    ("device", device.HANDLERS), ("media", media.HANDLERS), ("ptz", ptz.HANDLERS), ("imaging", imaging.HANDLERS),
+    ("deviceio", deviceio.HANDLERS), ("events", events.HANDLERS), ("pullpoint", events.PULLPOINT_HANDLERS),
 ):
-    for _name, _handler in _module.HANDLERS.items():
+    for _name, _handler in _module.items():
         HANDLERS[(_service, _name)] = _handler

@@ -237,32 +237,76 @@ def test_add_refuses_a_camera_that_does_not_answer(tmp_path: Path, camera):
     assert not (tmp_path / "tsnvr.db").exists()  # refused before the database was opened
 
 
-# --- multicast, inside a network namespace of its own ---------------------------------------------
+# --- multicast, inside network namespaces of the test's own -------------------------------------------
 
-IN_NAMESPACE = """
-import json, subprocess, sys
-subprocess.run(["ip", "link", "set", "lo", "up", "multicast", "on"], check=True)
-subprocess.run(["ip", "route", "add", "224.0.0.0/4", "dev", "lo", "src", "127.0.0.1"], check=True)
+CAMERA_XADDR = "http://10.9.0.2/onvif/device_service"
+CAMERA_ENDPOINT = "urn:uuid:5f2c3c1e-0d0b-4a4f-9c55-2b7a61d0a002"
+CAMERA_SCOPES = ["onvif://www.onvif.org/name/Yard", "onvif://www.onvif.org/hardware/Cam2"]
+
+# A camera on a network of its own: it waits for its link, answers, and at the end says what it got.
+CAMERA = f"""
+import json, sys
+print("in its namespace", flush=True)
+sys.stdin.readline()
 from tests.onvif_discovery_responder import DiscoveryResponder
+with DiscoveryResponder([{CAMERA_XADDR!r}], {CAMERA_SCOPES!r}, endpoint={CAMERA_ENDPOINT!r}, host="10.9.0.2",
+                        multicast=True) as responder:
+    print("ready", flush=True)
+    sys.stdin.readline()
+print(json.dumps([[r.sender[0], r.answered, r.problem] for r in responder.received]), flush=True)
+"""
+
+# The NVR: its loopback carries the multicast route (the default route, for the probe) and one
+# responder; the camera's network is behind a second interface, cam0, a veth to the camera's cam1.
+NVR = f"""
+import json, subprocess, sys, time
+from tests.onvif_discovery_responder import DiscoveryResponder
+def ip(*args, pid=None):
+    subprocess.run([*(["nsenter", "-t", str(pid), "-n"] if pid else []), "ip", *args], check=True)
+ip("link", "set", "lo", "up", "multicast", "on")
+ip("route", "add", "224.0.0.0/4", "dev", "lo", "src", "127.0.0.1")
+camera = subprocess.Popen(["unshare", "-n", sys.executable, "-c", {CAMERA!r}], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True)
+assert camera.stdout.readline() == "in its namespace\\n"
+ip("link", "add", "cam0", "type", "veth", "peer", "name", "cam1", "netns", str(camera.pid))
+ip("addr", "add", "10.9.0.2/24", "dev", "cam1", pid=camera.pid)
+ip("link", "set", "cam1", "up", pid=camera.pid)
+ip("addr", "add", "10.9.0.1/24", "dev", "cam0")
+ip("link", "set", "cam0", "up")
+for _ in range(100):  # until the link has carrier both ways (RUNNING)
+    if "LOWER_UP" in subprocess.run(["ip", "link", "show", "cam0"], capture_output=True, text=True).stdout:
+        break
+    time.sleep(0.02)
+camera.stdin.write("go\\n"); camera.stdin.flush()
+assert camera.stdout.readline() == "ready\\n"
 xaddr, endpoint, data, *scopes = sys.argv[1:]
 with DiscoveryResponder([xaddr], scopes, endpoint=endpoint, multicast=True) as responder:
     done = subprocess.run([sys.executable, "-m", "tsnvr", "camera", "discover", "--timeout", "1", "--data", data],
                           capture_output=True, text=True, timeout=30)
-print(json.dumps({"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
-                  "received": [[r.sender[0], r.answered, r.problem] for r in responder.received]}))
+camera.stdin.write("end\\n"); camera.stdin.flush()
+print(json.dumps({{"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+                  "local": [[r.sender[0], r.answered, r.problem] for r in responder.received],
+                  "camera": json.loads(camera.stdout.readline())}}))
+camera.wait(10)
 """
 
 
-def test_discover_probes_the_multicast_group(tmp_path: Path):
-    """In a network namespace (unshare -n, gone with its process) whose only interface is its own
-    loopback, so the probe to 239.255.255.250 reaches the responder and nothing else."""
+def test_discover_probes_the_multicast_group_on_every_interface(tmp_path: Path):
+    """In network namespaces (unshare -n: each gone with its process) whose only links are their
+    own, so the probes to 239.255.255.250 reach the test's responders and nothing else: one on the
+    NVR's loopback, which has the multicast route, and a camera behind a second interface."""
     if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode != 0:
         pytest.skip("cannot make a network namespace here (needs root)")
-    done = subprocess.run(["unshare", "-n", sys.executable, "-c", IN_NAMESPACE, XADDR, ENDPOINT, str(tmp_path),
-                           *SCOPES], capture_output=True, text=True, cwd=REPO, timeout=60)
+    done = subprocess.run(["unshare", "-n", sys.executable, "-c", NVR, XADDR, ENDPOINT, str(tmp_path), *SCOPES],
+                          capture_output=True, text=True, cwd=REPO, timeout=60)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert (result["code"], result["stdout"], result["stderr"]) == (
-        0, f"{XADDR}\tGate Camera\t-\tSimCam1080\t-\n", "")
-    # the probe and its repeat (a multicast probe listens the whole timeout), both answered
-    assert result["received"] == [["127.0.0.1", True, ""], ["127.0.0.1", True, ""]]
+    assert (result["code"], result["stderr"]) == (0, "")
+    assert result["stdout"] == (f"{CAMERA_XADDR}\tYard\t-\tCam2\t-\n"
+                                f"{XADDR}\tGate Camera\t-\tSimCam1080\t-\n")
+    # the probe and its repeat (a multicast probe listens the whole timeout), each out of both interfaces
+    # the probe and its repeat (a multicast probe listens the whole timeout), each out of both
+    # interfaces, all answered; the source address the kernel picks out of the loopback is one of the NVR's
+    assert [answered for _, answered, _ in result["local"]] == [True, True]
+    assert {sender for sender, _, _ in result["local"]} <= {"127.0.0.1", "10.9.0.1"}
+    assert result["camera"] == [["10.9.0.1", True, ""], ["10.9.0.1", True, ""]]

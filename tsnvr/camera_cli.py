@@ -145,12 +145,17 @@ async def discover(args: argparse.Namespace, password: str | None) -> list[dict[
                 error = exc
         return device_json(device, facts, error)
 
-    return list(await asyncio.gather(*(describe(d) for d in devices)))
+    described = await asyncio.gather(*(describe(d) for d in devices))
+    return sorted(described, key=lambda item: (item["address"], item["endpoint"]))
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
     password = _password(args) if args.user is not None else None
-    found = asyncio.run(discover(args, password))
+    try:
+        found = asyncio.run(discover(args, password))
+    except OSError as exc:
+        print(f"tsnvr: the probe could not be sent: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(found, indent=2, ensure_ascii=False))
     else:

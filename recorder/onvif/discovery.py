@@ -1,8 +1,12 @@
 """Finding ONVIF cameras with WS-Discovery (the 2005/04 version ONVIF uses): a Probe for
 dn:NetworkVideoTransmitter sent over SOAP-over-UDP, and the ProbeMatches that come back.
 
-    found = await probe(timeout=3.0)                          # multicast 239.255.255.250:3702
+    found = await probe(timeout=3.0)                              # multicast 239.255.255.250:3702
     found = await probe(timeout=3.0, address=("10.0.0.7", 3702))   # one host, by unicast
+
+The multicast probe goes out of every interface that is up and carries multicast (an NVR often
+has the cameras on a network of their own, behind a second interface, not the default route's),
+with a TTL of 1: routers do not pass it on.
 
 A multicast probe listens the whole `timeout` (cameras answer after a random delay of up to
 500 ms, and any number may answer); a unicast probe ends at the first answer. Answers are kept
@@ -19,7 +23,9 @@ expansion attacks and never fetches external entities.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import socket
+import struct
 import uuid
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -38,6 +44,8 @@ PROBE_MATCHES_ACTION = f"{WSD}/ProbeMatches"
 DISCOVERY_TO = "urn:schemas-xmlsoap-org:ws:2005:04:discovery"
 ANONYMOUS = f"{WSA}/role/anonymous"
 SCOPE_PREFIX = "onvif://www.onvif.org/"
+SIOCGIFFLAGS = 0x8913  # Linux: an interface's flags
+IFF_UP, IFF_RUNNING, IFF_MULTICAST = 0x1, 0x40, 0x1000
 
 
 @dataclass(frozen=True)
@@ -159,27 +167,77 @@ async def _set_within(event: asyncio.Event, seconds: float) -> bool:
     return True
 
 
+def multicast_interfaces() -> list[int]:
+    """The indexes of the network interfaces that are up and running and carry multicast (a
+    loopback only when multicast was turned on for it); [] where the system does not say."""
+    found = []
+    try:
+        names = socket.if_nameindex()
+        query = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    except OSError:
+        return []
+    with query:
+        for index, name in names:
+            try:
+                answer = fcntl.ioctl(query.fileno(), SIOCGIFFLAGS, struct.pack("16sH22x", name.encode()[:15], 0))
+            except OSError:
+                continue
+            flags = struct.unpack_from("16sH", answer)[1]
+            if flags & IFF_UP and flags & IFF_RUNNING and flags & IFF_MULTICAST:
+                found.append(index)
+    return found
+
+
+def _send_multicast(sock: socket.socket, message: bytes, interfaces: list[int]) -> None:
+    """One copy out of each interface; out of the default route's when none is known or none took it."""
+    sent = False
+    for index in interfaces:
+        # struct ip_mreqn: group (ignored here), local address (any), interface index
+        choice = struct.pack("=4s4si", socket.inet_aton(MULTICAST[0]), bytes(4), index)
+        try:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, choice)
+            sock.sendto(message, MULTICAST)
+            sent = True
+        except OSError:  # an interface without an IPv4 address, or one that just went down
+            continue
+    if not sent:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, bytes(4))
+        sock.sendto(message, MULTICAST)
+
+
 async def probe(timeout: float = 3.0, address: tuple[str, int] | None = None) -> list[Device]:
-    """Send a Probe for ONVIF video transmitters and collect the answers for `timeout` seconds
-    (to the multicast group on the default interface, or by unicast to `address`)."""
+    """Send a Probe for ONVIF video transmitters and collect the answers for `timeout` seconds: to
+    the multicast group out of every interface that carries multicast, or by unicast to `address`.
+    OSError when it cannot be sent at all (no network)."""
     loop = asyncio.get_running_loop()
-    target = address or MULTICAST
-    family = socket.AF_INET6 if ":" in target[0] else socket.AF_INET
+    family = socket.AF_INET6 if address and ":" in address[0] else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
-    sock.setblocking(False)
-    if address is None:
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)  # the local network only
-    sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
-    if address is not None:
-        sock.connect(address)  # so that a closed port's ICMP error ends the wait
+    try:
+        sock.setblocking(False)
+        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+        if address is None:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)  # the local network only
+            interfaces = multicast_interfaces()
+        else:
+            sock.connect(address)  # so that a closed port's ICMP error ends the wait
+    except OSError:
+        sock.close()
+        raise
     message_id = f"uuid:{uuid.uuid4()}"
+    message = probe_message(message_id)
     transport, listener = await loop.create_datagram_endpoint(lambda: _Listener(message_id, address is not None),
                                                               sock=sock)
+
+    def send() -> None:
+        if address is None:
+            _send_multicast(sock, message, interfaces)
+        else:
+            transport.sendto(message)
+
     try:
-        message = probe_message(message_id)
-        transport.sendto(message, None if address else target)
+        send()
         if not await _set_within(listener.done, REPEAT_AFTER_S):
-            transport.sendto(message, None if address else target)
+            send()
             await _set_within(listener.done, timeout - REPEAT_AFTER_S)
     finally:
         transport.close()

@@ -514,3 +514,43 @@ def test_a_topic_filter_and_an_unknown_subscription(onvif_sim: OnvifSimulator) -
                                  "</env:Body></env:Envelope>").encode())
     assert answer.status_code == 400
     assert "<env:Value>ter:ResourceUnknown</env:Value>" in answer.text
+
+
+def test_a_stopped_camera_answers_nothing_on_kept_alive_connections(onvif_sim: OnvifSimulator) -> None:
+    async def scenario(camera: ONVIFCamera) -> list[str]:
+        device = await camera.create_devicemgmt_service()
+        outcomes = [str((await device.GetDeviceInformation()).Model)]
+        onvif_sim.stop()
+        try:
+            await device.GetDeviceInformation()
+            outcomes.append("answered")
+        except Exception as error:  # aiohttp's connection errors, wrapped or not
+            outcomes.append(type(error).__name__)
+        return outcomes
+
+    outcomes = run_camera(onvif_sim, scenario)
+    assert outcomes[0] == "SimCam 1080"
+    assert outcomes[1] != "answered"
+    assert len(onvif_sim.calls_of("GetDeviceInformation")) == 1
+
+
+def test_the_sub_profile_streams_from_the_rtsp_test_server(onvif_sim_factory: Callable[..., OnvifSimulator]) -> None:
+    import av
+
+    from tests.rtsp_server import RtspServerProcess
+
+    with RtspServerProcess() as rtsp:  # /live: 640x360 H.264
+        sim = onvif_sim_factory(rtsp_main="rtsp://127.0.0.1:9/no-main-here", rtsp_sub=rtsp.url("live"))
+
+        async def scenario(camera: ONVIFCamera) -> str:
+            media = await camera.create_media_service()
+            answer = await media.GetStreamUri({
+                "StreamSetup": {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}, "ProfileToken": "sub"})
+            return str(answer.Uri)
+
+        uri = run_camera(sim, scenario)
+        assert uri == rtsp.url("live")
+        with av.open(uri, options={"rtsp_transport": "tcp"}, timeout=5.0) as container:
+            codec = container.streams.video[0].codec_context.name
+            frame = next(container.decode(video=0))
+        assert (codec, frame.width, frame.height) == ("h264", 640, 360)

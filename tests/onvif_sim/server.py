@@ -19,9 +19,12 @@ name, "*" for all), clock_offset, profiles' stream URIs (set_stream_uri), reboot
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import http.server
+import socket
+import sys
 import threading
 import time
 import traceback
@@ -135,6 +138,7 @@ class OnvifSimulator:
             self.changed.notify_all()  # long polls (PullMessages) return now
         server.shutdown()
         server.server_close()
+        server.drop_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
@@ -312,7 +316,32 @@ class _HttpServer(http.server.ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler],
                  simulator: OnvifSimulator) -> None:
         self.simulator = simulator
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Cut the kept-alive connections too: a camera that is down answers nothing on them."""
+        with self.connections_lock:
+            connections = list(self.connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that resets its connection, or writes to connections cut while stopping: expected
+        if not self.simulator.stopping and not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _RequestHandler(http.server.BaseHTTPRequestHandler):

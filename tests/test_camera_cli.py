@@ -25,6 +25,7 @@ from storage.models import Channel, EventLogEntry
 from storage.schema import upgrade
 from tests.conftest import REPO, write_settings
 from tests.onvif_discovery_responder import DiscoveryResponder, discovery_schema
+from tsnvr.camera_cli import CameraError, device_url
 
 XADDR = "http://127.0.0.1:8123/onvif/device_service"
 ENDPOINT = "urn:uuid:5f2c3c1e-0d0b-4a4f-9c55-2b7a61d0a001"
@@ -93,6 +94,30 @@ def test_an_answer_to_another_probe_or_of_another_kind_is_ignored(responder):
     assert read_probe_matches(answer, "uuid:other") == []
     assert read_probe_matches(probe_message("uuid:mine"), "uuid:mine") == []
     assert read_probe_matches(b"<!DOCTYPE x [<!ENTITY a 'aaaa'>]><x>&a;</x>", "uuid:mine") == []
+
+
+# --- the address camera add takes -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("address", "url"), [
+    ("192.168.0.20", "onvif://192.168.0.20:80"),
+    ("cam.local:8080", "onvif://cam.local:8080"),
+    ("onvif://192.168.0.20:81", "onvif://192.168.0.20:81"),
+    ("ONVIF://192.168.0.20", "onvif://192.168.0.20:80"),
+    ("http://192.168.0.20/onvif/device_service", "onvif://192.168.0.20:80"),
+    ("http://192.168.0.20:8899/onvif/device_service", "onvif://192.168.0.20:8899"),
+    ("[fe80::1]:8000", "onvif://[fe80::1]:8000"),
+    ("fe80::1", None),
+    ("192.168.0.20:99999", None),
+    ("192.168.0.20/onvif", None),
+    ("rtsp://192.168.0.20/main", None),
+    ("", None),
+])
+def test_camera_addresses(address: str, url: str | None):
+    if url is None:
+        with pytest.raises(CameraError):
+            device_url(address)
+    else:
+        assert device_url(address) == url
 
 
 # --- tsnvr camera discover ---------------------------------------------------------------------------

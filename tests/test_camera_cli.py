@@ -94,6 +94,11 @@ def test_an_answer_to_another_probe_or_of_another_kind_is_ignored(responder):
     assert read_probe_matches(answer, "uuid:other") == []
     assert read_probe_matches(probe_message("uuid:mine"), "uuid:mine") == []
     assert read_probe_matches(b"<!DOCTYPE x [<!ENTITY a 'aaaa'>]><x>&a;</x>", "uuid:mine") == []
+    assert read_probe_matches(b'<?xml version="1.0" encoding="no-such"?><x/>', "uuid:mine") == []
+    laughs = b"".join(b'<!ENTITY %c "%s">' % (98 + i, b"&%c;" % (97 + i) * 10) for i in range(9))
+    bomb = b'<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">' + laughs + b"]><l>&j;</l>"  # 10 GB expanded
+    assert read_probe_matches(bomb, "uuid:mine") == []  # expat refuses the amplification
+    assert read_probe_matches(answer.replace(b"UTF-8", b"no-such"), "uuid:mine") == []
 
 
 # --- the address camera add takes -----------------------------------------------------------------

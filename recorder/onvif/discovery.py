@@ -121,7 +121,7 @@ def read_probe_matches(data: bytes, message_id: str, sender: str = "") -> list[D
     messages, answers to other probes, malformed XML)."""
     try:
         envelope = ElementTree.fromstring(data)
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, LookupError):  # LookupError: an encoding Python does not know
         return []
     if envelope.tag != f"{{{SOAP}}}Envelope":
         return []

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
@@ -34,6 +34,7 @@ from recorder.pacing import RealTimePacer
 from recorder.reachability import tcp_address, wait_back
 from recorder.segmenter import Segmenter, StreamInfo
 from recorder.source import ChannelSource, open_source, redacted, redacted_text, status_for_error
+from recorder.sub_stream import SubStreamFeed
 from storage.clock import now_ms
 from storage.events import ChannelEvent, ChannelStatusEvent
 
@@ -69,6 +70,8 @@ class Capture:
         self.live = LiveStream(source.chid)
         # Decoded frames for analytics: the supervisor's sampler for this channel outlives captures.
         self.frames = frames if frames is not None else FrameSampler(source.chid)
+        # An ONVIF channel with `substream`: analytics read the camera's sub stream (recorder.sub_stream).
+        self.sub_feed: SubStreamFeed | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"capture-ch{source.chid}", daemon=True)
 
@@ -81,6 +84,9 @@ class Capture:
 
     def request_stop(self) -> None:
         self._stop.set()
+        feed = self.sub_feed
+        if feed is not None:
+            feed.request_stop()
 
     def join(self, timeout: float | None = None) -> bool:
         """True when the thread has ended."""
@@ -109,7 +115,27 @@ class Capture:
                     backoff.reset()
                 self._wait_before_reconnect(backoff.next())
         finally:
+            self._use_sub_stream(None)
             self.reporter.set_recording(False, False)
+
+    def _use_sub_stream(self, uri: str | None) -> None:
+        """Analytics from this sub stream URI (None: from the recorded stream)."""
+        feed = self.sub_feed
+        if feed is not None and feed.uri == uri:
+            return
+        if feed is not None:
+            feed.request_stop()
+            feed.join(2 * self.config.source_timeout_seconds)
+        self.sub_feed = None
+        if uri is not None and not self._stop.is_set():
+            self.sub_feed = SubStreamFeed(replace(self.source, source=uri), self.frames, self.config)
+            self.sub_feed.start()
+
+    def _sub_stream_uri(self) -> str | None:
+        uris = self.onvif.uris if self.onvif is not None else None
+        if uris is None or not self.source.substream or not uris.sub or uris.sub == uris.main:
+            return None
+        return uris.sub
 
     def _wait_before_reconnect(self, seconds: float) -> None:
         """The back-off, cut short when a camera whose port was down starts accepting connections."""
@@ -127,6 +153,8 @@ class Capture:
         source = self.onvif.session_source() if self.onvif is not None else self.source
         if self._stop.is_set():  # asked to stop while the camera was being asked
             return SessionEnd(None)
+        self._use_sub_stream(self._sub_stream_uri())
+        frames = self.frames if self.sub_feed is None else None  # None: the sub stream feeds analytics
         started = time.monotonic()
         try:
             container = open_source(source, self.config.data_dir, timeout)
@@ -147,13 +175,15 @@ class Capture:
                                   self.reporter, self.on_segment, self.on_abandoned, self._on_packet,
                                   self._write_failed)
             self.live.begin(info)
-            self.frames.begin(info)
+            if frames is not None:
+                frames.begin(info)
             try:
                 if self.source.is_file:
                     return self._play_file(container, stream, segmenter)
                 return self._read_live(container, stream, segmenter)
             finally:
-                self.frames.end()
+                if frames is not None:
+                    frames.end()
                 self.live.end()
                 segmenter.close()
                 self.packets_written += segmenter.written
@@ -170,7 +200,8 @@ class Capture:
     def _on_packet(self, packet: Packet, wall_ms: float) -> None:
         """Every packet the segmenter keeps, before it is written: to live video and to analytics."""
         self.live.feed(packet, wall_ms)
-        self.frames.feed(packet, wall_ms)
+        if self.sub_feed is None:
+            self.frames.feed(packet, wall_ms)
 
     def _read_live(self, container: InputContainer, stream: VideoStream, segmenter: Segmenter) -> SessionEnd:
         timeout = self.config.source_timeout_seconds

@@ -23,17 +23,17 @@ from tests.rtsp_server import RtspServerProcess, make_h264_clip
 USER, PASSWORD = "cam", "s3cret"
 
 
-def segment_sizes(runtime: Any) -> list[tuple[int, int]]:
+def segment_sizes(runtime: Any, chid: int = 1) -> list[tuple[int, int]]:
     with runtime.db.read() as s:
-        rows = s.exec(select(Segment).where(Segment.chid == 1).order_by(Segment.begin_ms)).all()
+        rows = s.exec(select(Segment).where(Segment.chid == chid).order_by(Segment.begin_ms)).all()
     return [(row.width, row.height) for row in rows]
 
 
 @needs_rtsp
 def test_an_onvif_channel_records_from_the_stream_uri_its_camera_gives(data_dir: Path, tmp_path: Path) -> None:
     write_settings(data_dir, segment_seconds=1.0, reconnect_max_seconds=0.5, lpr_enabled=False)
-    first = make_h264_clip(tmp_path / "first.mp4", width=640, height=360, seconds=30.0)
-    moved = make_h264_clip(tmp_path / "moved.mp4", width=320, height=240, seconds=30.0)
+    first = make_h264_clip(tmp_path / "first.mp4", width=640, height=360, seconds=8.0)
+    moved = make_h264_clip(tmp_path / "moved.mp4", width=320, height=240, seconds=8.0)
     nowhere = f"rtsp://127.0.0.1:{free_port()}/stream1"  # the source stored with the channel: unused
     with RtspServerProcess(file=first, user=USER, password=PASSWORD) as server, \
             RtspServerProcess(file=moved, user=USER, password=PASSWORD) as other, \
@@ -64,3 +64,32 @@ def test_an_onvif_channel_records_from_the_stream_uri_its_camera_gives(data_dir:
             wait_until(lambda: (320, 240) in segment_sizes(runtime))
             assert capture.onvif.uris.main == other.url("file")
             assert [e.chid for e in events if e.event == ChannelEvent.VIDEO_SRC_MODIFIED] == [1]
+
+
+@needs_rtsp
+def test_analytics_read_the_sub_stream_when_substream_is_on(data_dir: Path, tmp_path: Path) -> None:
+    write_settings(data_dir, segment_seconds=1.0, lpr_enabled=False)
+    clip = make_h264_clip(tmp_path / "main.mp4", width=640, height=360, seconds=8.0)
+    with RtspServerProcess(file=clip, user=USER, password=PASSWORD,
+                           extra_args=("--width", "320", "--height", "240")) as server, \
+            OnvifSimulator(rtsp_main=server.url("file"), rtsp_sub=server.url("live"), user=USER,
+                           password=PASSWORD) as sim:
+        runtime = make_runtime(data_dir)
+        sizes: dict[int, set[tuple[int, int]]] = {1: set(), 2: set()}
+        for chid in (1, 2):
+            runtime.recorder.frame_sampler(chid).attach(
+                lambda frame: sizes[frame.chid].add((frame.width, frame.height)), fps=5)
+        with TestClient(runtime.app) as client:
+            device = {"url": sim.url}
+            body = [{"source": server.url("file"), "uid": USER, "password": PASSWORD, "device": device},
+                    {"source": server.url("file"), "uid": USER, "password": PASSWORD, "device": device,
+                     "substream": False}]
+            r = client.post(f"/api/channel?auth={ADMIN_AUTH}", content=json.dumps(body).encode(),
+                            headers={"content-type": "application/json"})
+            assert [item["substream"] for item in r.json()["added"]] == [True, False]
+            wait_until(lambda: sizes[1] and sizes[2])
+            assert sizes == {1: {(320, 240)}, 2: {(640, 360)}}  # the sub stream's frames; the main's
+            first, second = runtime.recorder.capture(1), runtime.recorder.capture(2)
+            assert first is not None and first.sub_feed is not None and first.sub_feed.uri == server.url("live")
+            assert second is not None and second.sub_feed is None
+            wait_until(lambda: (640, 360) in segment_sizes(runtime, 1))  # channel 1 records the main stream

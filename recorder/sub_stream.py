@@ -1,0 +1,98 @@
+"""The analytics' own connection to a camera's sub stream (an ONVIF channel with `substream`): its
+packets feed the channel's FrameSampler instead of the recorded main stream's, so analytics decode
+a 640-wide picture rather than 1080p. Zones are in logical coordinates (lpr.zones), so the smaller
+picture needs no conversion.
+
+    feed = SubStreamFeed(source_with_the_sub_uri, frames, config)
+    feed.start()     # a thread: connects while a consumer is attached to frames, reconnects with back-off
+    feed.request_stop(); feed.join(timeout)
+
+The FrameSampler takes packets only from the thread that began its run, so while this feed is
+connected the capture's own packets are ignored by it; the capture leaves begin/end to the feed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import av
+
+from recorder.backoff import Backoff
+from recorder.config import RecorderConfig
+from recorder.frames import FrameSampler
+from recorder.segmenter import StreamInfo
+from recorder.source import ChannelSource, open_source, redacted, redacted_text
+
+log = logging.getLogger("tsnvr.recorder")
+
+IDLE_POLL_S = 0.5  # how often an idle feed looks for a consumer
+
+
+class SubStreamFeed:
+    def __init__(self, source: ChannelSource, frames: FrameSampler, config: RecorderConfig) -> None:
+        self.source = source  # source.source: the sub stream's URI
+        self.frames = frames
+        self.config = config
+        self.sessions = 0
+        self.packets = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"substream-ch{source.chid}", daemon=True)
+
+    @property
+    def uri(self) -> str:
+        return self.source.source
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        backoff = Backoff(self.config.reconnect_min_seconds, self.config.reconnect_max_seconds)
+        while not self._stop.is_set():
+            if not self.frames.attached:
+                self._stop.wait(IDLE_POLL_S)
+                continue
+            if self._session():
+                backoff.reset()
+            if not self._stop.is_set() and self.frames.attached:
+                self._stop.wait(backoff.next())
+
+    def _session(self) -> bool:
+        """One connection; True when packets flowed."""
+        timeout = self.config.source_timeout_seconds
+        try:
+            container = open_source(self.source, self.config.data_dir, timeout)
+        except (av.FFmpegError, OSError) as exc:
+            log.info("cannot open sub stream", extra={"fields": {
+                "chid": self.source.chid, "url": redacted(self.uri), "error": redacted_text(str(exc))}})
+            return False
+        streamed = False
+        with container:
+            if not container.streams.video:
+                return False
+            stream = container.streams.video[0]
+            self.sessions += 1
+            self.frames.begin(StreamInfo.of(stream))
+            try:
+                for packet in container.demux(stream):
+                    if self._stop.is_set() or not self.frames.attached:
+                        break
+                    if packet.size == 0 or packet.dts is None:
+                        continue
+                    self.frames.feed(packet, time.time() * 1000)
+                    self.packets += 1
+                    streamed = True
+            except (av.FFmpegError, OSError) as exc:
+                log.info("sub stream failed", extra={"fields": {
+                    "chid": self.source.chid, "error": redacted_text(str(exc))}})
+            finally:
+                self.frames.end()
+        return streamed

@@ -61,6 +61,16 @@ def device_url(address: str) -> str:
     return f"onvif://[{host}]:{port}" if ":" in host else f"onvif://{host}:{port}"
 
 
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 600")
+    return value
+
+
 def _password(args: argparse.Namespace) -> str:
     if args.password is not None:
         return str(args.password)
@@ -229,7 +239,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     actions = camera.add_subparsers(dest="action", required=True)
     discover = actions.add_parser("discover", parents=[common],
                                   help="list the ONVIF cameras that answer a WS-Discovery probe")
-    discover.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for answers (default 3)")
+    discover.add_argument("--timeout", type=seconds, default=3.0, help="seconds to wait for answers (default 3)")
     discover.add_argument("--json", action="store_true", help="print a JSON array")
     discover.add_argument("--address", help="probe this host (IP[:PORT], port 3702 by default) by unicast "
                                             "instead of the local network's multicast group")
@@ -243,5 +253,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--chid", type=positive_int, help="channel number (default: the lowest free one)")
     add.add_argument("--substream", action=argparse.BooleanOptionalAction, default=True,
                      help="analyse the camera's sub stream (default: yes)")
-    add.add_argument("--timeout", type=float, default=5.0, help="seconds the camera has to answer each call")
+    add.add_argument("--timeout", type=seconds, default=5.0, help="seconds the camera has to answer each call")
     camera.set_defaults(func=cmd_camera)

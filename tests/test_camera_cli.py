@@ -160,7 +160,7 @@ def test_discover_with_nobody_answering_says_so(tmp_path: Path):
     bad = tsnvr("camera", "discover", "--address", "127.0.0.1:notaport", data=tmp_path)
     assert (bad.returncode, bad.stderr) == (2, "tsnvr: bad port in '127.0.0.1:notaport'\n")
     never = tsnvr("camera", "discover", "--timeout", "0", data=tmp_path)
-    assert never.returncode == 2 and "'0' is not a number of seconds from 0 to 600" in never.stderr
+    assert never.returncode == 2 and "'0' is not a number of seconds above 0, at most 600" in never.stderr
 
 
 # --- with the ONVIF simulator ----------------------------------------------------------------------

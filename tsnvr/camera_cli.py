@@ -67,7 +67,7 @@ def seconds(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 600")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0, at most 600")
     return value
 
 

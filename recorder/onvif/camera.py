@@ -39,7 +39,7 @@ from onvif import ONVIFCamera, ONVIFService
 from onvif.definition import SERVICES
 
 from recorder.onvif.address import device_address
-from recorder.onvif.errors import Busy, InvalidParameters, NotSupported
+from recorder.onvif.errors import Busy, DeviceError, InvalidParameters, NotSupported
 from recorder.onvif.faults import device_error
 
 IRIS_STEP = 0.1  # of the iris range, per iris command at speed 1
@@ -385,6 +385,8 @@ class OnvifCamera:
         try:
             async with asyncio.timeout(self.timeout):
                 yield
+        except DeviceError:
+            raise
         except Exception as exc:
             raise device_error(exc, self._http_status) from exc
         finally:

@@ -2,17 +2,22 @@
 stream URI its camera gives over ONVIF (the ONVIF device simulator, tests/onvif_sim, whose profiles
 point at the GStreamer RTSP test server), not from the source stored with it; after a failure the
 camera is asked again, so a stream that moved (an address change) is followed and announced
-(channelStatus videoSrcModified)."""
+(channelStatus videoSrcModified); a camera that cannot be asked leaves the last URI it gave (or the
+stored source); with `substream`, analytics decode the sub stream."""
 
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from recorder.onvif.streams import OnvifStreams, StreamUris
+from recorder.source import ChannelSource
 from storage.events import ChannelEvent, ChannelStatusEvent
 from storage.models import Segment
 from tests.conftest import ADMIN_AUTH, free_port, make_runtime, wait_until, write_settings
@@ -93,3 +98,30 @@ def test_analytics_read_the_sub_stream_when_substream_is_on(data_dir: Path, tmp_
             assert first is not None and first.sub_feed is not None and first.sub_feed.uri == server.url("live")
             assert second is not None and second.sub_feed is None
             wait_until(lambda: (640, 360) in segment_sizes(runtime, 1))  # channel 1 records the main stream
+
+
+def test_the_stream_uri_is_asked_again_at_each_connection_and_kept_when_the_camera_is_down() -> None:
+    main, sub, moved = "rtsp://127.0.0.1:9/main", "rtsp://127.0.0.1:9/sub", "rtsp://127.0.0.1:9/moved"
+    stored = "rtsp://127.0.0.1:9/stored"
+    with OnvifSimulator(rtsp_main=main, rtsp_sub=sub, user=USER, password=PASSWORD) as sim:
+        source = ChannelSource(chid=7, type="onvif", source=stored, uid=USER, password=PASSWORD,
+                               device_url=sim.url, substream=True)
+        changes: list[StreamUris] = []
+        streams = OnvifStreams(source, timeout_s=1.0, on_changed=changes.append)
+        assert streams.session_source() == replace(source, source=main)  # credentials added when dialled
+        assert streams.uris == StreamUris(main, sub) and streams.error is None
+        sim.set_stream_uri("main", moved)
+        assert streams.session_source().source == moved
+        assert changes == [StreamUris(moved, sub)]
+        sim.stop()
+        started = time.monotonic()
+        assert streams.session_source().source == moved  # the last URI the camera gave
+        assert time.monotonic() - started < 1.0
+        assert streams.error is not None and streams.error.code == -3
+        never = OnvifStreams(source, timeout_s=1.0)
+        assert never.session_source().source == stored and never.uris is None  # it never answered
+        sim.start()
+        refused = OnvifStreams(replace(source, password="wrong"), timeout_s=1.0)
+        assert refused.session_source().source == stored
+        assert refused.error is not None and refused.error.code == -3
+        assert len(changes) == 1

@@ -493,6 +493,29 @@ def test_pull_point_delivers_the_motion_and_tamper_the_test_triggers(onvif_sim: 
     assert [call.operation for call in onvif_sim.calls if call.service == "pullpoint"][-1] == "Unsubscribe"
 
 
+def test_event_properties_name_the_two_topics(onvif_sim: OnvifSimulator) -> None:
+    async def scenario(camera: ONVIFCamera) -> list[tuple[str, str | None, list[str]]]:
+        events = await camera.create_events_service()
+        properties = await events.GetEventProperties()
+        found = []
+        for root in properties.TopicSet._value_1:
+            for element in root.iter():
+                if element.get("{http://docs.oasis-open.org/wsn/t-1}topic") == "true":
+                    path = [ancestor.tag.split("}")[1] for ancestor in reversed(list(element.iterancestors()))
+                            if ancestor.tag.startswith("{http://www.onvif.org/ver10/topics}")]
+                    description = element.find("{http://www.onvif.org/ver10/schema}MessageDescription")
+                    found.append(("/".join([*path, element.tag.split("}")[1]]), description.get("IsProperty"),
+                                  [item.get("Name") for item in description.iter(
+                                      "{http://www.onvif.org/ver10/schema}SimpleItemDescription")]))
+        return found
+
+    assert run_camera(onvif_sim, scenario) == [
+        ("RuleEngine/CellMotionDetector/Motion", "true",
+         ["VideoSourceConfigurationToken", "VideoAnalyticsConfigurationToken", "Rule", "IsMotion"]),
+        ("VideoSource/GlobalSceneChange/ImagingService", "true", ["Source", "State"]),
+    ]
+
+
 def test_a_topic_filter_and_an_unknown_subscription(onvif_sim: OnvifSimulator) -> None:
     body = ('<tev:CreatePullPointSubscription xmlns:tev="http://www.onvif.org/ver10/events/wsdl" '
             'xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2"><tev:Filter>'

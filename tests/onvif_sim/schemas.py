@@ -60,7 +60,8 @@ class Operation:
 
 @functools.cache
 def _document(filename: str) -> Any:
-    return Document(str(WSDL_DIR / filename), Transport(), settings=Settings(strict=True))
+    # zeep annotates transport as a class, but reads it as an instance
+    return Document(str(WSDL_DIR / filename), Transport(), settings=Settings(strict=True))  # type: ignore[arg-type]
 
 
 @functools.cache

@@ -28,7 +28,6 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +35,7 @@ from lxml import etree
 from zeep.helpers import serialize_object
 
 from . import schemas, soap
-from .services import events
+from .services import HANDLERS, Handler, events
 from .state import (
     Call,
     Features,
@@ -48,8 +47,6 @@ from .state import (
     StreamProfile,
     utc_now,
 )
-
-Handler = Callable[["OnvifSimulator", Any], dict[str, Any]]
 
 # ONVIF core: operations a device answers without authentication (access class PRE_AUTH)
 PRE_AUTH = frozenset({
@@ -112,7 +109,7 @@ class OnvifSimulator:
         self.motion_active = False
         self.tamper_active = False
         self._nonces: set[tuple[str, bytes]] = set()
-        self._server: http.server.ThreadingHTTPServer | None = None
+        self._server: _HttpServer | None = None
         self.stopping = False
         self._thread: threading.Thread | None = None
 
@@ -300,7 +297,6 @@ def _plain(request: Any) -> dict[str, Any]:
 
 
 def _handler(operation: schemas.Operation) -> Handler:
-    from .services import HANDLERS
 
     handler = HANDLERS.get((operation.service, operation.name))
     if handler is None:

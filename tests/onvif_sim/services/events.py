@@ -25,6 +25,7 @@ TT = "http://www.onvif.org/ver10/schema"
 TNS1 = "http://www.onvif.org/ver10/topics"
 WSNT = "http://docs.oasis-open.org/wsn/b-2"
 TEV = "http://www.onvif.org/ver10/events/wsdl"
+WSTOP = "http://docs.oasis-open.org/wsn/t-1"
 CONCRETE_SET = "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet"
 MOTION_TOPIC = "tns1:RuleEngine/CellMotionDetector/Motion"
 TAMPER_TOPIC = "tns1:VideoSource/GlobalSceneChange/ImagingService"
@@ -157,6 +158,39 @@ def get_service_capabilities(sim: OnvifSimulator, request: Any) -> dict[str, Any
     }}
 
 
+def _topic_set() -> etree._Element:
+    """wstop:TopicSet content: the two topics, each with its tt:MessageDescription."""
+    holder = etree.Element(f"{{{WSTOP}}}TopicSet", nsmap={"tns1": TNS1, "wstop": WSTOP, "tt": TT})
+    for topic, source, data in (
+        (MOTION_TOPIC, (("VideoSourceConfigurationToken", "tt:ReferenceToken"),
+                        ("VideoAnalyticsConfigurationToken", "tt:ReferenceToken"), ("Rule", "xs:string")),
+         ("IsMotion", "xs:boolean")),
+        (TAMPER_TOPIC, (("Source", "tt:ReferenceToken"),), ("State", "xs:boolean")),
+    ):
+        parent = holder
+        for name in topic.removeprefix("tns1:").split("/"):
+            found = parent.find(f"{{{TNS1}}}{name}")
+            parent = found if found is not None else etree.SubElement(parent, f"{{{TNS1}}}{name}")
+        parent.set(f"{{{WSTOP}}}topic", "true")
+        description = etree.SubElement(parent, f"{{{TT}}}MessageDescription", IsProperty="true")
+        for part, items in (("Source", source), ("Data", (data,))):
+            element = etree.SubElement(description, f"{{{TT}}}{part}")
+            for name, kind in items:
+                etree.SubElement(element, f"{{{TT}}}SimpleItemDescription", Name=name, Type=kind)
+    return holder
+
+
+def get_event_properties(sim: OnvifSimulator, request: Any) -> dict[str, Any]:
+    return {
+        "TopicNamespaceLocation": ["http://www.onvif.org/onvif/ver10/topics/topicns.xml"],
+        "FixedTopicSet": True,
+        "TopicSet": {"_value_1": list(_topic_set())},
+        "TopicExpressionDialect": [CONCRETE_SET, "http://docs.oasis-open.org/wsn/t-1/TopicExpression/Concrete"],
+        "MessageContentFilterDialect": ["http://www.onvif.org/ver10/tev/messageContentFilter/ItemFilter"],
+        "MessageContentSchemaLocation": ["http://www.onvif.org/onvif/ver10/schema/onvif.xsd"],
+    }
+
+
 def create_pull_point_subscription(sim: OnvifSimulator, request: Any) -> dict[str, Any]:
     expressions = request.element.findall(f"{{{TEV}}}Filter/{{{WSNT}}}TopicExpression")
     if any(expression.get("Dialect") != CONCRETE_SET for expression in expressions):
@@ -237,6 +271,7 @@ def declare_topic_prefix(answer: etree._Element) -> etree._Element:
 HANDLERS = {
     "GetServiceCapabilities": get_service_capabilities,
     "CreatePullPointSubscription": create_pull_point_subscription,
+    "GetEventProperties": get_event_properties,
 }
 PULLPOINT_HANDLERS = {
     "PullMessages": pull_messages,

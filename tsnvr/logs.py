@@ -25,6 +25,7 @@ def configure(level: str = "info", access_log: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.error", "sqlalchemy", "multipart", "alembic"):
+    # onvif-zeep-async talks through httpx, which logs every request at INFO
+    for noisy in ("uvicorn.error", "sqlalchemy", "multipart", "alembic", "httpx", "httpcore", "onvif", "zeep"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     logging.getLogger("uvicorn.access").setLevel(logging.INFO if access_log else logging.WARNING)

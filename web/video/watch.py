@@ -8,7 +8,9 @@ Answers are HTML pages, never JSON, so that an <iframe> always shows something r
   without Remote, or without Playback for recorded video), 429 the form while sign-ins from the
   address are throttled.
 Credentials that came with the request (auth=, login=, HTTP Basic) are handed to the page as
-auth=, because its own requests (/api/vod, /storage, /wsapi/live, HLS) carry no cookie then."""
+auth=, because its own requests (/api/vod, /storage, /wsapi/live, HLS, /api/channel/ptz) carry no
+cookie then. A user with the Control right gets PTZ controls over live video when the channel's
+camera can move (web/video/static/watch-ptz.js asks /api/channel/info?caps)."""
 
 from __future__ import annotations
 
@@ -105,7 +107,7 @@ def watch(request: Request) -> Response:
     except ApiError as exc:
         return html(watch_page.message(lang, i18n.text(lang, "watch.error.badRequest"), exc.message), exc.status)
     try:
-        sign_in_account(request, () if when_ms is None else ("Playback",))
+        account = sign_in_account(request, () if when_ms is None else ("Playback",))
     except ApiError as exc:
         return html(sign_in_form(lang, exc), exc.status, exc.headers)
     channel = get_channel(services.db, chid)
@@ -115,6 +117,7 @@ def watch(request: Request) -> Response:
         chid=chid, title=display_name(chid, channel.name), lang=lang, when_ms=when_ms,
         auth=passed_credentials(request), show_title=show_title, show_play_time=show_play_time,
         transport=transport, share_url=share_url(request), timezone=services.tz.key,
+        control=account.has("Control"),
     )
     return html(watch_page.player(page))
 

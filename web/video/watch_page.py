@@ -29,9 +29,18 @@ SCRIPT_TEXTS = {
     "signInFailed": "watch.signIn.failed",
     "signInThrottled": "watch.signIn.throttled",
     "signInForbidden": "watch.error.forbidden",
+    "ptzUp": "watch.ptz.up",
+    "ptzDown": "watch.ptz.down",
+    "ptzLeft": "watch.ptz.left",
+    "ptzRight": "watch.ptz.right",
+    "ptzZoomIn": "watch.ptz.zoomIn",
+    "ptzZoomOut": "watch.ptz.zoomOut",
+    "ptzHome": "watch.ptz.home",
+    "ptzPresets": "watch.ptz.presets",
 }
 
-PLAYER_SCRIPTS = ("watch.js", "watch-live.js", "watch-recorded.js")  # watch.js first: the others use it
+# watch.js first: the others use it
+PLAYER_SCRIPTS = ("watch.js", "watch-live.js", "watch-recorded.js", "watch-ptz.js")
 SEEK_BUTTONS = (("back60", -60), ("back10", -10), ("forward10", 10), ("forward60", 60))
 
 
@@ -47,6 +56,7 @@ class PlayerPage:
     transport: str  # auto, ws, hls
     share_url: str  # this page's URL without credentials, for "Copy video URL"
     timezone: str  # IANA name: the wall clock shows the server's local time
+    control: bool = False  # the user has the Control right: live video may offer the camera's PTZ
 
 
 def script_json(data: Any) -> str:
@@ -69,6 +79,7 @@ def document(lang: str, title: str, body: str, config: dict[str, Any]) -> str:
 <title>{escape(title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/watch.css">
+<link rel="stylesheet" href="/static/watch-ptz.css">
 </head>
 <body>
 {body}
@@ -94,6 +105,7 @@ def player(page: PlayerPage) -> str:
         "transport": page.transport,
         "shareUrl": page.share_url,
         "timezone": page.timezone,
+        "control": page.control and page.when_ms is None,
         "text": texts(lang),
     }
     seek = ""

@@ -346,3 +346,16 @@ def test_relays_aux_and_reboot(sim: OnvifSimulator) -> None:
     assert [c.args["AuxiliaryData"] for c in sim.calls_of("SendAuxiliaryCommand")] == ["tt:IRLamp|Off", "tt:Wiper|On"]
     assert sim.reboots == 1
 
+
+
+def test_a_camera_that_went_down_is_not_ready(sim: OnvifSimulator) -> None:
+    async def use(camera: OnvifCamera) -> float:
+        await camera.device_info()  # a kept-alive connection to the camera
+        sim.stop()
+        started = time.monotonic()
+        with pytest.raises(NotReady) as caught:
+            await camera.device_info()
+        assert caught.value.code == -3
+        return time.monotonic() - started
+
+    assert with_camera(sim, use, timeout=1.0) < 1.0

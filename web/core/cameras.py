@@ -27,7 +27,7 @@ log = logging.getLogger("tsnvr.cameras")
 
 CAMERA_TIMEOUT_S = 5.0  # each call to a camera: connect, read, command (recorder.onvif bounds it)
 Result = TypeVar("Result")
-Connect = Callable[[str, str, str, float], Awaitable[OnvifCamera]]
+Connect = Callable[[str, str | None, str | None, float], Awaitable[OnvifCamera]]
 
 
 def is_onvif(channel: Channel) -> bool:
@@ -63,7 +63,7 @@ class CameraEntry:
         self.presets = [p for p in self.presets or [] if p.token != token]
 
 
-async def connect_onvif(url: str, user: str, password: str, timeout: float) -> OnvifCamera:
+async def connect_onvif(url: str, user: str | None, password: str | None, timeout: float) -> OnvifCamera:
     return await OnvifCamera.connect(url, user, password, timeout=timeout)
 
 
@@ -108,7 +108,7 @@ class CameraRegistry:
         async with entry.lock:
             if entry.camera is None:
                 url, user, password = entry.address
-                entry.camera = await self._connect(url, user, password, self.timeout)
+                entry.camera = await self._connect(url, user or None, password or None, self.timeout)
                 reload = True
             if reload:
                 try:

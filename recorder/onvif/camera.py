@@ -35,12 +35,11 @@ from typing import Any
 from urllib.parse import unquote
 
 import zeep.exceptions
-from onvif import ONVIFCamera, ONVIFService
-from onvif.definition import SERVICES
 
 from recorder.onvif.address import device_address
 from recorder.onvif.errors import Busy, DeviceError, InvalidParameters, NotSupported
 from recorder.onvif.faults import device_error
+from recorder.onvif.library import SERVICES, ONVIFCamera, ONVIFService
 
 IRIS_STEP = 0.1  # of the iris range, per iris command at speed 1
 SCOPE_PREFIX = "onvif://www.onvif.org/"

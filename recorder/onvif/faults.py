@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import aiohttp
 import zeep.exceptions
-from onvif.exceptions import ONVIFError
 
 from recorder.onvif.errors import Busy, DeviceError, InvalidParameters, InvalidToken, NotReady, NotSupported
+from recorder.onvif.library import ONVIFError
 
 # ONVIF Core spec 5.11 and the service specs: the subcodes a camera nests under env:Sender/env:Receiver.
 NOT_SUPPORTED = frozenset({"ActionNotSupported", "NoImagingForSource", "NoPTZProfile", "NoHomePosition"})

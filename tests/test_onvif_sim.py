@@ -577,3 +577,36 @@ def test_the_sub_profile_streams_from_the_rtsp_test_server(onvif_sim_factory: Ca
             codec = container.streams.video[0].codec_context.name
             frame = next(container.decode(video=0))
         assert (codec, frame.width, frame.height) == ("h264", 640, 360)
+
+
+def test_an_older_camera_without_get_services_is_found_through_get_capabilities(
+        onvif_sim_factory: Callable[..., OnvifSimulator]) -> None:
+    from tests.onvif_sim import Features
+
+    sim = onvif_sim_factory(features=Features(get_services=False, events=False))
+
+    async def scenario(camera: ONVIFCamera) -> dict[str, str]:
+        return dict(camera.xaddrs)
+
+    xaddrs = run_camera(sim, scenario)
+    base = f"http://127.0.0.1:{sim.port}/onvif"
+    # onvif-zeep-async takes the top-level categories it knows from GetCapabilities
+    assert xaddrs == {MEDIA: f"{base}/media_service", PTZ: f"{base}/ptz_service",
+                      "http://www.onvif.org/ver20/imaging/wsdl": f"{base}/imaging_service"}
+    assert [(call.operation, call.fault) for call in sim.calls] == [
+        ("GetServices", "Receiver/ActionNotSupported"), ("GetCapabilities", None)]
+    status, text = post(sim, "device", f'<tds:GetCapabilities xmlns:tds="{DEVICE}"/>', secured=False)
+    assert status == 200
+    assert [f"{base}/{name}_service" in text for name in ("device", "deviceio", "events")] == [True, True, False]
+
+
+def test_an_address_change_moves_every_service(onvif_sim: OnvifSimulator) -> None:
+    old = onvif_sim.xaddr("media")
+    onvif_sim.change_address()
+    assert onvif_sim.xaddr("media") != old
+    with pytest.raises(httpx.ConnectError):
+        httpx.post(old, content=b"")
+    status, text = post(onvif_sim, "device", f'<tds:GetServices xmlns:tds="{DEVICE}"><tds:IncludeCapability>'
+                        "false</tds:IncludeCapability></tds:GetServices>", secured=False)
+    assert status == 200
+    assert (onvif_sim.xaddr("media") in text, old in text) == (True, False)

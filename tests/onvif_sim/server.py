@@ -14,7 +14,8 @@ body element that is an operation of the service at that address, valid against 
 max_clock_skew of the camera's clock (its own time plus clock_offset) for every operation but the
 pre-authentication ones. Answers are written by zeep from the schema types and validated too.
 Knobs: features (services and capabilities present), delays (a busy camera: seconds per operation
-name, "*" for all), clock_offset, profiles' stream URIs (set_stream_uri), reboot_downtime.
+name, "*" for all), clock_offset, profiles' stream URIs (set_stream_uri), change_address,
+reboot_downtime, stop()/start() (camera down), trigger_motion/trigger_tamper (pull-point events).
 """
 
 from __future__ import annotations
@@ -140,6 +141,12 @@ class OnvifSimulator:
             self._thread.join(timeout=5)
         self._server = None
         self.stopping = False
+
+    def change_address(self, port: int = 0) -> None:
+        """The camera moves: down, then up on another port (0: a free one); url and xaddrs follow."""
+        self.stop()
+        self.port = port
+        self.start()
 
     @property
     def running(self) -> bool:

@@ -17,7 +17,6 @@ from starlette.applications import Starlette
 
 from recorder.supervisor import RecorderSupervisor
 from storage import settings as settings_file
-from storage.channels import all_channels
 from storage.db import Database
 from storage.eventlog import EventLog, EventType, SystemCode
 from storage.events import SettingsChangedEvent, SystemEvent
@@ -27,6 +26,7 @@ from storage.settings import Settings, SettingsError
 from tsnvr.analytics import Analytics
 from tsnvr.bus import EventBus
 from tsnvr.channel_names import ChannelNameWatch
+from tsnvr.channel_sync import ChannelListSync
 from tsnvr.database import open_database
 from tsnvr.event_backup import EventBackupScheduler
 from tsnvr.http_limits import BoundedHttpToolsProtocol
@@ -77,6 +77,7 @@ class Runtime:
         self.bus.listen(self.live)
         self.eventlog = EventLog(self.db, on_record=self._on_event_logged)
         self.recorder = RecorderSupervisor(self.db, settings, self.bus.publish, eventlog=self.eventlog)
+        self.channel_sync = ChannelListSync(self.db, self.recorder, self.bus.publish)
         self.analytics = Analytics(self.db, self.recorder, self.bus.publish)
         self.event_backups = EventBackupScheduler(self.db, lambda: self.services.settings, self.eventlog)
         self.services = Services(
@@ -117,7 +118,7 @@ class Runtime:
         # Load the similar-plate index now, off the request path, so the first similarCarNo is fast.
         warm_up = asyncio.create_task(asyncio.to_thread(plate_index(self.db).refresh))
         # Read the ONVIF cameras' caps now, so that channel listings show them before any request.
-        cameras = asyncio.create_task(self.services.cameras.warm_up(await asyncio.to_thread(all_channels, self.db)))
+        cameras = asyncio.create_task(self.services.cameras.warm_up(self.db))
         try:
             yield
         finally:
@@ -158,7 +159,8 @@ class Runtime:
         return changed
 
     async def _watch_settings(self) -> None:
-        """Settings file changes, and channel names changed by `tsnvr channel rename`."""
+        """Settings file changes; channel names changed by `tsnvr channel rename`; channels added or deleted
+        by another process (`tsnvr camera add`)."""
         await asyncio.to_thread(self.channel_names.poll)
         while True:
             await asyncio.sleep(SETTINGS_POLL_S)
@@ -166,8 +168,9 @@ class Runtime:
                 await asyncio.to_thread(self.reload_settings)
             try:
                 await asyncio.to_thread(self.channel_names.poll)
+                await asyncio.to_thread(self.channel_sync.poll)
             except Exception:  # a database hiccup must not end the watch
-                log.exception("channel names not read")
+                log.exception("channel list not read")
 
     def request_restart(self) -> None:
         self.eventlog.record(EventType.SYSTEM, SystemCode.RESTART_REQUESTED)

@@ -225,7 +225,7 @@ class OnvifSimulator:
         operation_name = ""
         user: str | None = None
         args: dict[str, Any] = {}
-        recorded: int | None = None  # index of this request's Call once the request is read
+        recorded: Call | None = None  # this request's Call once the camera acts on it
         try:
             envelope = soap.parse_envelope(data)
             qname = etree.QName(envelope.body_element)
@@ -241,9 +241,9 @@ class OnvifSimulator:
             request = operation.read(envelope.body_element)
             args = _plain(request)
             self._wait_if_busy(operation.name)
+            recorded = Call(service, operation.name, args, time.time(), user)
             with self.lock:
-                recorded = len(self.calls)
-                self.calls.append(Call(service, operation.name, args, time.time(), user))
+                self.calls.append(recorded)
             values = _handler(operation)(self, _Request(request, path, envelope.body_element))
             answer = events.declare_topic_prefix(operation.answer(values))
             body_element = answer.find(f"{{{soap.ENV}}}Body")[0]
@@ -255,9 +255,10 @@ class OnvifSimulator:
             fault = error if isinstance(error, soap.SoapFault) else _internal_error(error)
             code = "/".join((fault.code, *fault.subcodes))
             with self.lock:
-                if recorded is not None and recorded < len(self.calls):
-                    self.calls[recorded] = dataclasses.replace(self.calls[recorded], fault=code)
-                else:
+                index = next((i for i, call in enumerate(self.calls) if call is recorded), None)
+                if index is not None:
+                    self.calls[index] = dataclasses.replace(self.calls[index], fault=code)
+                elif recorded is None:
                     self.calls.append(Call(service, operation_name, args, time.time(), user, fault=code))
             return fault.http_status, soap.fault_envelope(fault)
 

@@ -75,7 +75,8 @@ class Identity:
 @dataclass(frozen=True)
 class Call:
     """One request the camera answered (or refused): its service, operation and parsed arguments
-    (zeep.helpers.serialize_object of the request: dicts, lists, plain values)."""
+    (zeep.helpers.serialize_object of the request: dicts, lists, plain values). A valid request is
+    recorded when the camera acts on it (after its busy delay), a refused one when refused."""
 
     service: str
     operation: str

@@ -359,3 +359,17 @@ def test_a_camera_that_went_down_is_not_ready(sim: OnvifSimulator) -> None:
         return time.monotonic() - started
 
     assert with_camera(sim, use, timeout=1.0) < 1.0
+
+
+def test_an_older_camera_without_get_services_is_found_through_get_capabilities() -> None:
+    with OnvifSimulator(rtsp_main=MAIN, rtsp_sub=SUB, password=PASSWORD,
+                        features=Features(get_services=False)) as sim:
+        async def use(camera: OnvifCamera) -> tuple[list[str], Caps]:
+            await camera.move(0.25, 0.5)
+            return [p.stream_uri for p in await camera.profiles()], await camera.capabilities()
+
+        uris, caps = with_camera(sim, use)
+        assert uris == [MAIN, SUB]
+        assert (caps.pantilt, caps.zoom, caps.focus, caps.relay_outputs) == (True, True, True, 2)
+        assert [c.fault for c in sim.calls_of("GetServices")] == ["Receiver/ActionNotSupported"]
+        assert (sim.ptz.pan_speed, sim.ptz.tilt_speed) == (0.25, 0.5)

@@ -16,7 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from storage.models import Channel
-from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, free_port, make_runtime
+from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, free_port, make_runtime, wait_until
 from tests.onvif_sim.server import OnvifSimulator
 from tests.onvif_sim.state import Features
 from tsnvr.server import Runtime
@@ -381,3 +381,19 @@ def test_a_camera_that_stops_answering_is_not_ready_then_connected_again(cam_nvr
     del sim.delays["GotoHomePosition"]
     assert get(client, "/api/channel/ptz?ch=3&home") == code(0)
     assert cameras.cached(3).camera is not first  # the connection was made again
+
+
+def test_a_channel_added_through_the_api_has_its_caps_read(nvr, onvif_sim):
+    _runtime, client = nvr
+    r = client.post("/api/channel", auth=AUTH, json={
+        "chid": 5, "source": f"rtsp://127.0.0.1:{free_port()}/main", "device": {"url": onvif_sim.url},
+        "uid": onvif_sim.user, "password": onvif_sim.password})
+    assert r.status_code == 200, r.text
+
+    def caps_of_5() -> Any:
+        channels = get(client, "/api/enum", what="channel", caps="")
+        return next(c["caps"] for c in channels if c["chid"] == 5) == SIM_CAPS
+
+    wait_until(caps_of_5, timeout=10)  # read in the background, before any request names the channel
+    assert get(client, "/api/channel/ptz?ch=5&move=0,-1") == code(0)
+    assert calls(onvif_sim, "ContinuousMove")[0]["Velocity"]["PanTilt"] == {"x": 0.0, "y": -1.0, "space": None}

@@ -20,6 +20,8 @@ from typing import TypeVar
 
 from recorder.onvif.camera import Caps, DeviceInfo, OnvifCamera, Preset
 from recorder.onvif.errors import Busy, DeviceError, NotReady, NotSupported
+from storage.channels import all_channels, get_channel
+from storage.db import Database
 from storage.events import ChannelEvent, ChannelStatusEvent, Event
 from storage.models import Channel
 
@@ -74,7 +76,9 @@ class CameraRegistry:
         self._entries: dict[int, CameraEntry] = {}
         self._preset_names: dict[int, dict[str, str]] = {}  # names given through the API, by channel and token
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._closing: set[asyncio.Task[None]] = set()
+        self._db: Database | None = None  # set by warm_up: channels added later are read from it
+        self._closing: set[asyncio.Task[None]] = set()  # connections being closed
+        self._reading: set[asyncio.Task[None]] = set()  # cameras of channels just added, being read
 
     # -- what is known without asking the camera ---------------------------------------------------
 
@@ -156,16 +160,30 @@ class CameraRegistry:
         """Connect when needed, then run `command` (DeviceError carries the guide's code)."""
         return await self.run(await self.connected(channel), command)
 
-    async def warm_up(self, channels: list[Channel]) -> None:
-        """Connect to every ONVIF channel's camera and read its caps (for listings); failures are
-        left for the next request to retry."""
-        async def one(channel: Channel) -> None:
-            try:
-                await self.connected(channel)
-            except DeviceError as exc:
-                log.info("camera not read", extra={"fields": {"chid": channel.chid, "error": str(exc)}})
+    async def warm_up(self, db: Database) -> None:
+        """At start: connect to every ONVIF channel's camera and read its caps (for listings), and
+        from then on to each channel added; failures are left for the next request to retry."""
+        self._loop, self._db = asyncio.get_running_loop(), db
+        channels = await asyncio.to_thread(all_channels, db)
+        await asyncio.gather(*(self._read_quietly(c) for c in channels if is_onvif(c)))
 
-        await asyncio.gather(*(one(c) for c in channels if is_onvif(c)))
+    async def _read_quietly(self, channel: Channel) -> None:
+        try:
+            await self.connected(channel)
+        except DeviceError as exc:
+            log.info("camera not read", extra={"fields": {"chid": channel.chid, "error": str(exc)}})
+
+    async def _added(self, chid: int) -> None:
+        if self._db is not None:
+            channel = await asyncio.to_thread(get_channel, self._db, chid)
+            if channel is not None and is_onvif(channel):
+                await self._read_quietly(channel)
+
+    def _on_added(self, chid: int) -> None:
+        self.forget(chid)
+        task = asyncio.get_running_loop().create_task(self._added(chid))
+        self._reading.add(task)
+        task.add_done_callback(self._reading.discard)
 
     # -- dropping ----------------------------------------------------------------------------------
 
@@ -200,11 +218,16 @@ class CameraRegistry:
             self._entries.pop(event.chid, None)
             self._preset_names.pop(event.chid, None)
             return
+        added = event.event == ChannelEvent.CHANNEL_ADDED
         with contextlib.suppress(RuntimeError):  # the loop has just closed
-            loop.call_soon_threadsafe(self.forget, event.chid)
+            loop.call_soon_threadsafe(self._on_added if added else self.forget, event.chid)
 
     async def close(self) -> None:
         """Close every camera (at shutdown)."""
+        reading = list(self._reading)
+        for task in reading:
+            task.cancel()
+        await asyncio.gather(*reading, return_exceptions=True)
         entries = list(self._entries.values())
         self._entries.clear()
         await asyncio.gather(*(self.disconnect(e) for e in entries), *self._closing)

@@ -397,3 +397,18 @@ def test_a_channel_added_through_the_api_has_its_caps_read(nvr, onvif_sim):
     wait_until(caps_of_5, timeout=10)  # read in the background, before any request names the channel
     assert get(client, "/api/channel/ptz?ch=5&move=0,-1") == code(0)
     assert calls(onvif_sim, "ContinuousMove")[0]["Velocity"]["PanTilt"] == {"x": 0.0, "y": -1.0, "space": None}
+
+
+def test_a_camera_that_goes_down_answers_not_ready_with_its_caps_kept(cam_nvr):
+    sim, client = cam_nvr
+    assert get(client, "/api/channel/ptz?ch=3&home") == code(0)
+    sim.stop()
+    assert get(client, "/api/channel/ptz?ch=3&home") == code(-3)
+    assert get(client, "/api/channel/relay?ch=3&on=relay0") == code(-3)
+    assert get(client, "/api/channel/info", ch="3", caps="", reload="") == [
+        {"chid": 3, "type": "onvif", "caps": SIM_CAPS, **code(-3)}]  # the caps last read
+    assert get(client, "/api/channel/preset?ch=3&reload") == [{"chid": 3, **code(-3)}]
+    sim.start()
+    assert get(client, "/api/channel/ptz?ch=3&home") == code(0)
+    assert len(sim.calls_of("GotoHomePosition")) == 2
+    assert [r.active for r in sim.relays] == [False, False]

@@ -2,11 +2,15 @@
 with what was read from it (caps, device information, presets) kept for the answers that must not
 wait for a camera (/api/enum?what=channel&caps, channelStatus, /api/channel/preset?list).
 
-A camera is connected when first needed (a control command, /api/channel/info, the warm-up at start)
-and again after a command found it gone (NotReady). A channel's entry is dropped, and its connection
-closed, when the channel is removed or added again (its address or credentials may have changed), and
-when its stored address or credentials no longer match the entry's. The registry lives on the web
-server's event loop; the bus may tell it about channels from any thread.
+A camera is connected at start (warm_up), when its channel is added, when a request needs it and
+it is not connected, and again after a command found it gone (NotReady); what fails is left for the
+next request to retry. A channel's entry is dropped, and its connection closed, when the channel is
+removed or added again (its address or credentials may have changed), and when its stored address
+or credentials no longer match the entry's. The registry lives on the web server's event loop; the
+bus may tell it about channels from any thread.
+
+Commands are sent as they come: the camera client answers Busy (-4) at once to a command sent while
+another to the same camera waits for its answer, so nothing queues behind a slow camera.
 """
 
 from __future__ import annotations

@@ -408,3 +408,16 @@ def test_a_camera_that_goes_down_answers_not_ready_with_its_caps_kept(cam_nvr):
     assert get(client, "/api/channel/ptz?ch=3&home") == code(0)
     assert len(sim.calls_of("GotoHomePosition")) == 2
     assert [r.active for r in sim.relays] == [False, False]
+
+
+def test_a_camera_refusing_the_channels_credentials_is_not_ready(onvif_sim, data_dir):
+    runtime = make_runtime(data_dir)
+    with runtime.db.write() as s:
+        channel = onvif_channel(6, onvif_sim)
+        channel.password = "not-" + onvif_sim.password
+        s.add(channel)
+    with TestClient(runtime.app, base_url="http://testserver") as client:
+        assert get(client, "/api/channel/ptz?ch=6&home") == code(-3)
+        assert get(client, "/api/channel/info", ch="6", caps="") == [
+            {"chid": 6, "type": "onvif", "caps": ALL_FALSE, **code(-3)}]
+    assert onvif_sim.calls_of("GotoHomePosition") == []

@@ -187,6 +187,7 @@ def test_info_enum_and_channel_status_show_the_cameras_caps(cam_nvr):
         first = ws.receive_json()
     assert first["event"] == "currentStatus"
     assert [(c["chid"], c["caps"]) for c in first["channel"]] == [(1, ALL_FALSE), (3, SIM_CAPS)]
+    assert [(c["chid"], c["ptzSupported"]) for c in get(client, "/api/vod")] == [(1, False), (3, True)]
 
 
 @pytest.mark.parametrize("query, operation, args", [

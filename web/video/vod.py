@@ -49,7 +49,8 @@ def live_list(request: Request, services: Services, query: Query) -> list[dict[s
     filters = live_filters(query)
     name_only = query.flag("nameonly")
     base = base_url(request)
-    return [live_item(c, base, services.live.video_size(c.chid), name_only=name_only, **filters)
+    return [live_item(c, base, services.live.video_size(c.chid), name_only=name_only, cameras=services.cameras,
+                      **filters)
             for c in all_channels(services.db) if chids is None or c.chid in chids]
 
 
@@ -116,7 +117,8 @@ def recorded_list(request: Request, services: Services, query: Query) -> list[di
     if when_ms is not None and chid is not None and abs(when_ms - now) < LIVE_NEAR_MS and not no_live:
         channel = get_channel(services.db, chid)
         if channel is not None:
-            items.append(live_item(channel, base, services.live.video_size(chid), **live_filters(query)))
+            items.append(live_item(channel, base, services.live.video_size(chid), cameras=services.cameras,
+                                   **live_filters(query)))
     return items
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage.models import Channel, Segment
+from web.core.cameras import CameraRegistry
 from web.core.channel_view import caps, display_name, stream_sources
 from web.core.timefmt import format_ms
 from web.core.urls import encode_all, storage_url
@@ -23,10 +24,11 @@ def recorded_label(width: int, height: int) -> str:
 
 
 def live_item(channel: Channel, base: str, size: tuple[int, int] | None, protocol: str | None = None,
-              stream: str | None = None, name_only: bool = False) -> dict[str, Any]:
+              stream: str | None = None, name_only: bool = False,
+              cameras: CameraRegistry | None = None) -> dict[str, Any]:
     """{"chid", "title", "display", "ptzSupported", "src"}; `src` only the sources of `protocol`
     and `stream` (profile) when given, and left out with name_only."""
-    channel_caps = caps(channel)
+    channel_caps = caps(channel, cameras)
     item: dict[str, Any] = {"chid": channel.chid, "title": channel.name,
                             "display": display_name(channel.chid, channel.name),
                             "ptzSupported": bool(channel_caps["pantilt"] or channel_caps["zoom"])}

@@ -60,6 +60,7 @@ class ChannelCode(IntEnum):
     CONNECTED = 3
     DISCONNECTED = 4
     NAME_CHANGED = 5
+    TAMPER = 6  # the camera reported tampering (ONVIF tamper events; the guide has no topic for it)
 
 
 class RecordingCode(IntEnum):

@@ -25,6 +25,7 @@ from storage.plate_similar import plate_index
 from storage.settings import Settings, SettingsError
 from tsnvr.analytics import Analytics
 from tsnvr.bus import EventBus
+from tsnvr.camera_motion import CameraMotion
 from tsnvr.channel_names import ChannelNameWatch
 from tsnvr.channel_sync import ChannelListSync
 from tsnvr.database import open_database
@@ -78,7 +79,10 @@ class Runtime:
         self.eventlog = EventLog(self.db, on_record=self._on_event_logged)
         self.recorder = RecorderSupervisor(self.db, settings, self.bus.publish, eventlog=self.eventlog)
         self.channel_sync = ChannelListSync(self.db, self.recorder, self.bus.publish)
-        self.analytics = Analytics(self.db, self.recorder, self.bus.publish)
+        # the cameras' own motion events, joined with the motion the analytics decode (motion_source)
+        self.camera_motion = CameraMotion(self.db, self.bus.publish, self.eventlog, lambda: self.services.settings)
+        self.bus.listen(self.camera_motion)
+        self.analytics = Analytics(self.db, self.recorder, self.camera_motion.publish_decoded)
         self.event_backups = EventBackupScheduler(self.db, lambda: self.services.settings, self.eventlog)
         self.services = Services(
             settings=settings,
@@ -119,12 +123,15 @@ class Runtime:
         warm_up = asyncio.create_task(asyncio.to_thread(plate_index(self.db).refresh))
         # Read the ONVIF cameras' caps now, so that channel listings show them before any request.
         cameras = asyncio.create_task(self.services.cameras.warm_up(self.db))
+        camera_motion = asyncio.create_task(self.camera_motion.run())
         try:
             yield
         finally:
             watcher.cancel()
             warm_up.cancel()
             cameras.cancel()
+            camera_motion.cancel()
+            await asyncio.gather(camera_motion, return_exceptions=True)
             await self.services.cameras.close()
             await asyncio.to_thread(self.event_backups.stop)
             await asyncio.to_thread(self.analytics.stop)

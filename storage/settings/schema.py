@@ -8,7 +8,7 @@ inherited here; the rest below. docs/settings.md's tables are made from these de
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -110,6 +110,10 @@ class AnalyticsKeys(BaseModel):
         [], "channels analysed for motion and objects besides those that have a zone, e.g. `[3, 4]`", live=True)
     lpr_fps: Number = setting(4.0, "frames analysed per second on each analysed channel", live=True, gt=0)
     lpr_objects: Flag = setting(True, "detect people and vehicles on analysed channels", live=True)
+    motion_source: Literal["camera", "decoded", "both"] = setting(
+        "both", "where `motionChanges` takes motion from: `camera` (ONVIF cameras' own motion events, by "
+                "pull-point), `decoded` (motion seen in analysed channels' frames) or `both` (motion when either "
+                "says so); see [events.md](events.md#camera-motion)", live=True)
     lpr_motion_threshold: Number = setting(
         0.003, "share of a frame's pixels that must change to count as motion", live=True, ge=0, le=1)
     lpr_track_seconds: Number = setting(

@@ -4,16 +4,21 @@ and logs tamper; MotionJoin joins decoded and camera motion as motion_source say
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+from lxml import etree
 from starlette.testclient import TestClient
 from websockets.sync.client import ClientConnection, connect
 
+from recorder.onvif.events import CameraEvent, PullPoint, classify, read_notification
 from storage.clock import now_ms
 from storage.events import ChannelMotion, Event, MotionChangesEvent
 from storage.models import Channel
@@ -33,6 +38,53 @@ def joined(source: str) -> tuple[MotionJoin, list[list[tuple[int, bool]]]]:
         published.append([(m.chid, m.motion) for m in event.updated])
 
     return MotionJoin(publish, lambda: source), published
+
+
+def test_topics_are_read_as_motion_tamper_or_nothing() -> None:
+    assert classify("tns1:RuleEngine/CellMotionDetector/Motion") == ("motion", "IsMotion")
+    assert classify("tns1:VideoSource/MotionAlarm") == ("motion", "State")
+    assert classify("tns1:VideoSource/GlobalSceneChange/AnalyticsService") == ("tamper", "State")
+    assert classify("tns1:VideoSource/ImageTooBlurry/ImagingService") == ("tamper", "State")
+    assert classify("tns1:RuleEngine/TamperDetector/Tamper") == ("tamper", "IsTamper")
+    assert classify("tns1:Device/Trigger/DigitalInput") is None
+    assert classify("tns1:VideoSource/SignalLoss") is None
+
+
+def test_a_message_zeep_left_as_xml_is_read_too() -> None:
+    tt = "http://www.onvif.org/ver10/schema"
+    message = etree.fromstring(
+        f'<tt:Message xmlns:tt="{tt}" UtcTime="2026-12-06T08:00:00Z" PropertyOperation="Changed">'
+        '<tt:Source><tt:SimpleItem Name="VideoSourceToken" Value="vs0"/></tt:Source>'
+        '<tt:Data><tt:SimpleItem Name="State" Value="true"/></tt:Data></tt:Message>')
+    notification = SimpleNamespace(Topic=SimpleNamespace(_value_1="tns1:VideoSource/MotionAlarm"),
+                                   Message=SimpleNamespace(_value_1=message))
+    assert read_notification(notification) == CameraEvent("motion", True, "tns1:VideoSource/MotionAlarm", False)
+    other = SimpleNamespace(Topic=SimpleNamespace(_value_1="tns1:Device/Trigger/Relay"),
+                            Message=SimpleNamespace(_value_1=message))
+    assert read_notification(other) is None
+
+
+def test_the_subscription_is_renewed_before_it_ends() -> None:
+    async def scenario(sim: OnvifSimulator) -> list[CameraEvent]:
+        events: list[CameraEvent] = []
+        async with PullPoint.open(sim.url, USER, PASSWORD, termination=dt.timedelta(seconds=2)) as pull_point:
+            deadline = asyncio.get_running_loop().time() + 2.5  # past the first termination time
+            while asyncio.get_running_loop().time() < deadline:
+                events += await pull_point.pull(0.5)
+            sim.trigger_motion(True)
+            events += await pull_point.pull(2)
+        return events
+
+    with OnvifSimulator(user=USER, password=PASSWORD) as sim:
+        events = asyncio.run(scenario(sim))
+        renewals = sim.calls_of("Renew")
+        assert len(renewals) >= 2 and all(call.args["TerminationTime"] == "PT2S" for call in renewals)
+        assert not [call for call in sim.calls if call.service == "pullpoint" and call.fault]  # never expired
+        assert sim.subscriptions == {}  # unsubscribed
+    motion = "tns1:RuleEngine/CellMotionDetector/Motion"
+    tamper = "tns1:VideoSource/GlobalSceneChange/ImagingService"
+    assert events == [CameraEvent("motion", False, motion, True), CameraEvent("tamper", False, tamper, True),
+                      CameraEvent("motion", True, motion, False)]
 
 
 def test_both_is_motion_while_either_says_so() -> None:

@@ -106,22 +106,24 @@ class PullPoint:
     """One pull-point subscription on its own connection to the camera (apart from the one control
     commands use, so a long poll never makes a command wait)."""
 
-    def __init__(self, camera: ONVIFCamera, timeout: float) -> None:
+    def __init__(self, camera: ONVIFCamera, timeout: float, termination: dt.timedelta = TERMINATION) -> None:
         self._camera = camera
         self.timeout = timeout
+        self.termination = termination
         self._pull: ONVIFService | None = None
         self._manager: ONVIFService | None = None
         self._renew_at = 0.0  # loop time
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def open(cls, url: str, user: str | None, password: str | None,
-                   timeout: float = 5.0) -> AsyncIterator[PullPoint]:
-        """Connect and subscribe; NotReady when the camera cannot be reached, NotSupported when it
-        has no events service. Unsubscribes and closes on the way out."""
+    async def open(cls, url: str, user: str | None, password: str | None, timeout: float = 5.0,
+                   termination: dt.timedelta = TERMINATION) -> AsyncIterator[PullPoint]:
+        """Connect and subscribe (for `termination`, renewed as it goes); NotReady when the camera
+        cannot be reached, NotSupported when it has no events service. Unsubscribes and closes on the
+        way out."""
         host, port = device_address(url)
         camera = ONVIFCamera(host, port, user or "", password or "", no_cache=True, adjust_time=True)
-        pull_point = cls(camera, timeout)
+        pull_point = cls(camera, timeout, termination)
         try:
             await pull_point._call(pull_point._subscribe())
             yield pull_point
@@ -146,20 +148,20 @@ class PullPoint:
             raise NotSupported("the camera has no events service")
         # onvif-zeep-async's PullPointManager does the subscribing (the subscription's address, cameras
         # with broken relative times); its own renewal timer is not used: pull() renews in turn.
-        manager = await camera.create_pullpoint_manager(TERMINATION, lambda: None)
+        manager = await camera.create_pullpoint_manager(self.termination, lambda: None)
         manager.pause()
         self._pull = manager.get_service()
         self._manager = await camera.create_subscription_service("PullPointSubscription")
-        self._renew_at = asyncio.get_running_loop().time() + TERMINATION.total_seconds() * RENEW_SHARE
+        self._renew_at = asyncio.get_running_loop().time() + self.termination.total_seconds() * RENEW_SHARE
 
     async def _renew(self) -> None:
         assert self._manager is not None
-        answer = await self._manager.Renew(self._camera.get_next_termination_time(TERMINATION))
-        granted = TERMINATION
+        answer = await self._manager.Renew(self._camera.get_next_termination_time(self.termination))
+        granted = self.termination
         current, termination = getattr(answer, "CurrentTime", None), getattr(answer, "TerminationTime", None)
         if isinstance(current, dt.datetime) and isinstance(termination, dt.datetime):
             with contextlib.suppress(TypeError):  # one with and one without a zone
-                granted = min(termination - current, TERMINATION)
+                granted = min(termination - current, self.termination)
         self._renew_at = asyncio.get_running_loop().time() + max(granted.total_seconds() * RENEW_SHARE, 1.0)
 
     async def _call(self, call: Any, extra: float = 0.0) -> Any:
@@ -196,9 +198,12 @@ async def watch(url: str, user: str | None, password: str | None, on_event: Call
                 while True:
                     for event in await pull_point.pull(wait):
                         on_event(event)
-        except DeviceError as exc:
+        except Exception as exc:  # whatever went wrong, the channel's events are wanted again
             on_lost(str(exc))
             delay = backoff.next()
-            log.info("camera events not received", extra={"fields": {"url": url, "error": str(exc),
-                                                                     "retry_s": delay}})
+            fields = {"url": url, "error": str(exc), "retry_s": delay}
+            if isinstance(exc, DeviceError):
+                log.info("camera events not received", extra={"fields": fields})
+            else:
+                log.exception("camera events not read", extra={"fields": fields})
             await asyncio.sleep(delay)

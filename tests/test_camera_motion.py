@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 from websockets.sync.client import ClientConnection, connect
@@ -199,6 +200,19 @@ def test_camera_motion_reaches_subscribers_and_the_subscription_is_made_again(da
                 rows = wait_until(tamper_rows)
                 assert [(row["codeName"], row["param"]) for row in rows] == [
                     ("Camera tamper detected", {"chid": 1, "topic": quote(TAMPER_TOPIC, safe="")})]
+
+                # the channel deleted: its subscription ends (Unsubscribe), and nothing more is said of it
+                sim.trigger_motion(True)
+                assert next_motion(ws) == [{"chid": 1, "motion": True}]
+                before = set(sim.subscriptions)  # the first one too, left when the camera went away
+                r = httpx.delete(f"{server.url}/api/channel/1", auth=("admin", ADMIN_PASSWORD))
+                assert r.status_code == 200
+                wait_until(lambda: [c.operation for c in sim.calls if c.service == "pullpoint"][-1] == "Unsubscribe")
+                assert len(before) == 2 and set(sim.subscriptions) < before and len(sim.subscriptions) == 1
+                sim.trigger_motion(False)
+                time.sleep(1.5)  # a cycle and a half: no motionChanges for the deleted channel
+                with pytest.raises(TimeoutError):
+                    next_motion(ws, 0.1)
         finally:
             server.stop()
     assert "Traceback" not in server.log.read_text()

@@ -41,6 +41,7 @@ RENEW_SHARE = 0.5
 PULL_WAIT_S = 10.0  # a PullMessages waits this long for a message
 MESSAGE_LIMIT = 32
 RETRY_MIN_S, RETRY_MAX_S = 1.0, 30.0
+UNSUBSCRIBE_TIMEOUT_S = 2.0  # a courtesy (the subscription ends by itself): never holds up a shutdown long
 
 Kind = Literal["motion", "tamper"]
 MOTION_TOPICS: dict[tuple[str, ...], str] = {
@@ -177,7 +178,7 @@ class PullPoint:
         try:
             if self._manager is not None:
                 with contextlib.suppress(Exception):
-                    async with asyncio.timeout(self.timeout):
+                    async with asyncio.timeout(min(self.timeout, UNSUBSCRIBE_TIMEOUT_S)):
                         await self._manager.Unsubscribe()
         finally:
             with contextlib.suppress(Exception):

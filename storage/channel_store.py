@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import IntEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
 from storage.clock import now_ms
 from storage.db import Database
-from storage.models import ANY_FREE_CHID, Channel
+from storage.models import ANY_FREE_CHID, Channel, PresetName
 
 
 class AddFailure(IntEnum):
@@ -77,6 +77,8 @@ def delete_channels(db: Database, chids: list[int]) -> tuple[list[Channel], list
                 continue
             s.delete(row)
             deleted.append(row)
+        if deleted:  # the names the server kept for the cameras' presets go with their channels
+            s.exec(delete(PresetName).where(col(PresetName.chid).in_([row.chid for row in deleted])))
     return deleted, missing
 
 

@@ -162,3 +162,13 @@ class EventBackup(SQLModel, table=True):
     size: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     created_ms: int = Field(sa_column=_ms())
     done_ms: int | None = Field(default=None, sa_column=_ms(nullable=True))
+
+
+class PresetName(SQLModel, table=True):
+    """A PTZ preset's name given through /api/channel/preset (the guide: "the preset name is stored in
+    the server instead of the camera"), by channel and the camera's preset token."""
+
+    __tablename__ = "preset_names"
+    chid: int = Field(primary_key=True)
+    token: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=256)

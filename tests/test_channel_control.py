@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 
-from storage.models import Channel
+from storage.models import Channel, PresetName
 from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, free_port, make_runtime, wait_until
 from tests.onvif_sim.server import OnvifSimulator
 from tests.onvif_sim.state import Features
@@ -422,3 +423,20 @@ def test_a_camera_refusing_the_channels_credentials_is_not_ready(onvif_sim, data
         assert get(client, "/api/channel/info", ch="6", caps="") == [
             {"chid": 6, "type": "onvif", "caps": ALL_FALSE, **code(-3)}]
     assert onvif_sim.calls_of("GotoHomePosition") == []
+
+
+def test_preset_names_kept_by_the_server_outlive_a_restart_and_go_with_their_channel(onvif_sim, data_dir):
+    runtime = make_runtime(data_dir)
+    with runtime.db.write() as s:
+        s.add(onvif_channel(3, onvif_sim))
+    with TestClient(runtime.app, base_url="http://testserver") as client:
+        token = get(client, "/api/channel/preset?ch=3&add&name=정문")["token"]
+    assert onvif_sim.presets[0].name != "정문"  # not ASCII: the name is the server's alone
+    restarted = make_runtime(data_dir)
+    with TestClient(restarted.app, base_url="http://testserver") as client:
+        assert get(client, "/api/channel/preset?ch=3&reload") == [
+            {"chid": 3, **code(0), "preset": [{"name": "정문", "token": token}]}]
+        deleted = client.delete("/api/channel/3", auth=AUTH)
+        assert deleted.status_code == 200, deleted.text
+    with restarted.db.read() as s:
+        assert s.exec(select(PresetName)).all() == []

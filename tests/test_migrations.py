@@ -81,11 +81,11 @@ def test_a_new_database_is_created_at_the_newest_revision(url):
     db = Database(url("new"))
     assert schema.upgrade(db) == (None, schema.head())
     assert schema.upgrade(db) == (schema.head(), schema.head())  # idempotent
-    assert revision(db) == schema.head() == "0003"
+    assert revision(db) == schema.head() == "0004"
     assert legacy_version(db) == schema.ALEMBIC_ERA  # tsnvr 0.1.0 refuses a version above 1 as newer
     tables = {row[1] for row in shape(db)}
     assert {"meta", "users", "event_log", "plate_log", "object_log", "channels", "segments",
-            "event_backups", "alembic_version"} <= tables
+            "event_backups", "preset_names", "alembic_version"} <= tables
 
 
 def test_a_database_made_by_tsnvr_0_1_0_is_upgraded_and_keeps_its_rows(url):
@@ -132,8 +132,13 @@ def test_plate_keyword_search_has_a_trigram_index_on_each_kind_of_database(url):
     assert f"Bitmap Index Scan on {plate_fts.TRIGRAM_INDEX}" in plan, plan
 
 
+def after(n: int) -> str:
+    """The revision n after this tsnvr's head."""
+    return f"{int(schema.head()) + n:04d}"
+
+
 def later_revisions(tmp_path: Path, *bodies: tuple[str, str]) -> Path:
-    """A copy of storage/migrations with revisions 0004, 0005, ... (upgrade bodies) after the head."""
+    """A copy of storage/migrations with revisions head+1, head+2, ... (upgrade bodies) after the head."""
     migrations = tmp_path / "migrations"
     shutil.copytree(schema.MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
     previous = schema.head()
@@ -154,14 +159,15 @@ def test_later_revisions_run_once_each_in_order_on_an_existing_database(url, tmp
     migrations = later_revisions(
         tmp_path,
         ("add_note", "    conn.execute(text(\"ALTER TABLE plate_log ADD COLUMN note TEXT DEFAULT 'x'\"))\n"
-                     "    conn.execute(text(\"INSERT INTO meta (key, value) VALUES ('ran', '0004')\"))"),
+                     f"    conn.execute(text(\"INSERT INTO meta (key, value) VALUES ('ran', '{after(1)}')\"))"),
         ("backfill_note", "    conn.execute(text('UPDATE plate_log SET note = plate_key'))\n"
-                          "    conn.execute(text(\"UPDATE meta SET value = value || ',0005' WHERE key = 'ran'\"))"),
+                          "    conn.execute(text(\"UPDATE meta SET value = value || "
+                          f"',{after(2)}' WHERE key = 'ran'\"))"),
     )
-    assert schema.upgrade(db, migrations) == ("0003", "0005")
-    assert schema.upgrade(db, migrations) == ("0005", "0005")  # nothing runs twice
+    assert schema.upgrade(db, migrations) == (schema.head(), after(2))
+    assert schema.upgrade(db, migrations) == (after(2), after(2))  # nothing runs twice
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT value FROM meta WHERE key = 'ran'")).scalar() == "0004,0005"
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'ran'")).scalar() == f"{after(1)},{after(2)}"
         assert conn.execute(text("SELECT plate_no, note FROM plate_log")).all() == [("12가3456", plate_key("12가3456"))]
 
 
@@ -176,7 +182,7 @@ def test_a_failed_revision_leaves_the_database_at_the_previous_one(url, tmp_path
     )
     with pytest.raises(RuntimeError, match="half way"):
         schema.upgrade(db, migrations)
-    assert revision(db) == "0003"  # the pending revisions commit together or not at all
+    assert revision(db) == schema.head()  # the pending revisions commit together or not at all
     with db.engine.connect() as conn:
         assert not {"fine", "half"} & set(columns(conn, "plate_log"))
 
@@ -184,9 +190,9 @@ def test_a_failed_revision_leaves_the_database_at_the_previous_one(url, tmp_path
 def test_a_database_from_a_newer_tsnvr_is_refused(url, tmp_path):
     db = Database(url("newer"))
     schema.upgrade(db, later_revisions(tmp_path, ("future", "    pass")))
-    with pytest.raises(schema.SchemaError, match="revision 0004, newer than this tsnvr knows"):
+    with pytest.raises(schema.SchemaError, match=f"revision {after(1)}, newer than this tsnvr knows"):
         schema.upgrade(db)
-    assert revision(db) == "0004"
+    assert revision(db) == after(1)
 
 
 def test_processes_starting_together_on_a_new_database_take_turns(url):
@@ -198,7 +204,7 @@ def test_processes_starting_together_on_a_new_database_take_turns(url):
                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
     results = [child.communicate(timeout=60) for child in children]
     assert [child.returncode for child in children] == [0] * 4, results
-    assert sorted(out.strip() for out, _ in results) == ["0003", "0003", "0003", "None"]
+    assert sorted(out.strip() for out, _ in results) == [schema.head()] * 3 + ["None"]
     assert revision(Database(target)) == schema.head()
 
 

@@ -191,8 +191,9 @@ class CameraMotion:
             if wanted.get(chid) != address:
                 del self._watches[chid]
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                # wait() rather than `await task` under suppress(CancelledError), which would also
+                # swallow a cancellation of run() itself (the server stopping) and keep it running
+                await asyncio.wait({task})
                 if chid in existing:
                     self.join.camera(chid, False)
                 else:

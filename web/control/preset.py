@@ -73,7 +73,7 @@ async def set_preset(control: ControlRequest, token: str | None) -> dict[str, An
         made = await control.cameras.run(entry, send)
     except DeviceError as exc:
         return {"chid": channel.chid, **device_answer(control, exc)}
-    entry.keep_preset(made, name or made)
+    await control.cameras.name_preset(channel.chid, entry, made, name or made)
     return {"chid": channel.chid, **device_answer(control, None), "token": made, "name": name or made}
 
 
@@ -88,7 +88,7 @@ async def remove_presets(control: ControlRequest) -> dict[str, Any]:
         except DeviceError as exc:
             answers.append(device_answer(control, exc) | {"token": token})
             continue
-        entry.forget_preset(token)
+        await control.cameras.drop_preset(channel.chid, entry, token)
         answers.append(device_answer(control, None) | {"token": token})
     return {"chid": channel.chid, "preset": answers}
 

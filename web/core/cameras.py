@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from recorder.onvif.camera import Caps, DeviceInfo, OnvifCamera, Preset
 from recorder.onvif.errors import Busy, DeviceError, NotReady, NotSupported
+from storage import preset_names
 from storage.channels import all_channels, get_channel
 from storage.db import Database
 from storage.events import ChannelEvent, ChannelStatusEvent, Event
@@ -93,6 +94,17 @@ class CameraRegistry:
     def cached(self, chid: int) -> CameraEntry | None:
         return self._entries.get(chid)
 
+    async def name_preset(self, chid: int, entry: CameraEntry, token: str, name: str) -> None:
+        """Keep a preset's name (given with add or set), in the entry and in the database."""
+        entry.keep_preset(token, name)
+        if self._db is not None:
+            await asyncio.to_thread(preset_names.keep, self._db, chid, token, name)
+
+    async def drop_preset(self, chid: int, entry: CameraEntry, token: str) -> None:
+        entry.forget_preset(token)
+        if self._db is not None:
+            await asyncio.to_thread(preset_names.forget, self._db, chid, [token])
+
     # -- connecting --------------------------------------------------------------------------------
 
     def entry(self, channel: Channel) -> CameraEntry:
@@ -102,7 +114,10 @@ class CameraRegistry:
         if entry is None or entry.address != address_of(channel):
             if entry is not None:
                 self._close_later(entry)
-            names = self._preset_names.setdefault(channel.chid, {})
+            names = self._preset_names.get(channel.chid)
+            if names is None:  # read once per channel: a small read, not worth a thread hop
+                names = self._preset_names[channel.chid] = (
+                    preset_names.names_of(self._db, channel.chid) if self._db is not None else {})
             entry = self._entries[channel.chid] = CameraEntry(address_of(channel), preset_names=names)
         return entry
 

@@ -13,7 +13,7 @@
 // "dialogs": [alert texts], "errors": [console errors, page errors], "timedOut": bool}.
 // CHROMIUM overrides the browser's path (default /usr/bin/chromium).
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [pageUrl, outDir, formJson] = process.argv.slice(2);
 if (!pageUrl || !outDir || !formJson) {
@@ -24,12 +24,7 @@ const form = JSON.parse(formJson);
 const FINISH_TIMEOUT_MS = 90000;
 const CLOSE_WAIT_MS = 3000;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const report = { url: null, form: null, ex4: null, saved: [], dialogs: [], errors: [], timedOut: false };
 const saving = [];
 try {

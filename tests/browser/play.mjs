@@ -9,7 +9,7 @@
 //
 // Sampling starts once the video plays (currentTime > 0), or after 30 s without that, and lasts
 // SECONDS. CHROMIUM overrides the browser's path (default /usr/bin/chromium).
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [url, secondsArg] = process.argv.slice(2);
 if (!url) {
@@ -20,13 +20,7 @@ const seconds = Number(secondsArg || 8);
 const START_TIMEOUT_MS = 30000;
 const SAMPLE_EVERY_MS = 500;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-         '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
 const report = { started: false, startDelayS: null, mode: null, samples: [], errors: [] };
 try {
   const page = await browser.newPage();  // a fresh context: a new, empty profile

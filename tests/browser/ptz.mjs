@@ -14,7 +14,7 @@
 //
 // Requests are reported without their auth= and lang= parameters. CHROMIUM overrides the
 // browser's path (default /usr/bin/chromium).
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const [controlUrl, ...otherUrls] = process.argv.slice(2);
 if (!controlUrl) {
@@ -24,13 +24,7 @@ if (!controlUrl) {
 const HOLD_MS = 300;
 const WAIT_MS = 20000;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-         '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
 const started = Date.now();
 const report = { control: null, others: [], errors: [], timings: {} };
 const mark = (name) => { report.timings[name] = Date.now() - started; };

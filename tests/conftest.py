@@ -9,13 +9,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
@@ -232,3 +235,24 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> Footage:
     """Footage recorded once per session from the real RTSP test server (tests/export_footage.py); a test
     that changes files copies footage.data_dir first."""
     return record_footage(tmp_path_factory.mktemp("footage"))
+
+
+@contextmanager
+def served(runtime: Runtime) -> Iterator[int]:
+    """The runtime's app under uvicorn in a thread (its port): a real server whose runtime the test can
+    reach directly (publish on its bus, change its settings)."""
+    port = free_port()
+    config = uvicorn.Config(runtime.app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
+                            ws_ping_interval=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -8,7 +8,6 @@ import re
 import secrets
 import socket
 import struct
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import sqlalchemy
-import uvicorn
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed
@@ -40,7 +38,7 @@ from storage.events import (
     SystemEvent,
 )
 from storage.models import Channel, EventLogEntry
-from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, LiveServer, free_port, make_runtime, write_settings
+from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, LiveServer, make_runtime, served, write_settings
 from tests.raw_ws import open_subscriber, read_frame
 from tsnvr.cli import main as tsnvr_main
 from web.core.channel_view import DEFAULT_CAPS
@@ -499,26 +497,6 @@ def test_an_event_is_rendered_once_per_distinct_view_not_per_subscriber(client, 
 
 
 # -- real sockets --------------------------------------------------------------------------------
-
-@contextmanager
-def served(runtime) -> Iterator[int]:
-    """The runtime's app under uvicorn in a thread, so the test can publish on its bus directly."""
-    port = free_port()
-    config = uvicorn.Config(runtime.app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
-                            ws_ping_interval=None)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
 
 def open_raw_subscriber(port: int, topics: str) -> socket.socket:
     """A WebSocket client that reads the handshake and its greeting, and then nothing: a receive

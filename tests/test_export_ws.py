@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,7 +22,6 @@ import av
 import httpx
 import pytest
 import pyzipper  # type: ignore[import-untyped]  # ships no type information
-import uvicorn
 from sqlmodel import select
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -31,7 +29,7 @@ from websockets.sync.client import ClientConnection, connect
 import recorder.export.task as task_module
 from storage import users
 from storage.models import EventLogEntry
-from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, b64, free_port, make_runtime, write_settings
+from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, b64, make_runtime, served, write_settings
 from tests.export_footage import Footage
 from tsnvr.server import Runtime
 from web.core.timefmt import format_ms
@@ -48,21 +46,8 @@ def server(footage: Footage, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     shutil.copytree(footage.data_dir, data_dir)
     write_settings(data_dir, export_file_ttl_seconds=TTL_S)
     runtime = make_runtime(data_dir)
-    port = free_port()
-    config = uvicorn.Config(runtime.app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
-                            ws_ping_interval=None)
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    try:
+    with served(runtime) as port:
         yield Server(runtime, port, footage)
-    finally:
-        uv.should_exit = True
-        thread.join(10)
 
 
 class Server:

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from storage.db import Database
 from storage.models import EventBackup, EventLogEntry, Segment
+from storage.served_paths import file_within, path_parts
 
 ROOT = "event-storage"  # below the data directory
 URL_PREFIX = "/event-storage/"  # a backup's URL: this and its path
@@ -139,16 +140,10 @@ def stored_file(storage: Path, relative: str) -> Path | None:
     """The file `relative` (e/...) names inside the event storage's e/ folder, None for anything else:
     a malformed path ('..', '.', empty or hidden parts, a backslash, NUL), one too long for the file system, or
     one leading outside by a symlink."""
-    parts = relative.split("/")
-    if ("\\" in relative or "\x00" in relative or len(parts) < 2 or parts[0] != EVENTS
-            or any(p in ("", ".", "..") or p.startswith(".") for p in parts)):
+    parts = path_parts(relative)
+    if parts is None or len(parts) < 2 or parts[0] != EVENTS:
         return None
-    try:
-        events = (storage / EVENTS).resolve()
-        path = (storage / relative).resolve()
-        return path if path.is_relative_to(events) and path.is_file() else None
-    except OSError:  # a name or path too long (ENAMETOOLONG), a symlink loop, ...
-        return None
+    return file_within(storage / EVENTS, relative[len(EVENTS) + 1:])
 
 
 def used_bytes(storage: Path) -> int:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from storage.served_paths import file_within, path_parts
 from web.core.auth import require_for_file
 from web.core.context import Services
 from web.core.errors import ApiError, bad_request
@@ -23,19 +24,14 @@ MEDIA_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 
 def stored_file(data_dir: Path, relative: str) -> Path:
     """The file `relative` names below one of the served roots; 400 for a malformed path, else 404."""
-    parts = relative.split("/")
-    if "\\" in relative or "\x00" in relative or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+    parts = path_parts(relative)
+    if parts is None:
         raise bad_request("a storage path is folder/.../file, without '..', '.', empty or hidden parts")
     not_found = ApiError(404, f"no stored file {relative!r}")
     if len(parts) < 2 or parts[0] not in SERVED_ROOTS or Path(parts[-1]).suffix.lower() not in MEDIA_TYPES:
         raise not_found
-    root = (data_dir / parts[0]).resolve()
-    path = (data_dir / relative).resolve()  # a symlink may not lead out of its root
-    try:
-        found = path.is_relative_to(root) and path.is_file()
-    except OSError:  # e.g. ENAMETOOLONG: no such file can exist
-        found = False
-    if not found:
+    path = file_within(data_dir / parts[0], "/".join(parts[1:]))  # a symlink may not lead out of its root
+    if path is None:
         raise not_found
     return path
 

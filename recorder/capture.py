@@ -70,7 +70,9 @@ class Capture:
         self.live = LiveStream(source.chid)
         # Decoded frames for analytics: the supervisor's sampler for this channel outlives captures.
         self.frames = frames if frames is not None else FrameSampler(source.chid)
-        # An ONVIF channel with `substream`: analytics read the camera's sub stream (recorder.sub_stream).
+        # An ONVIF camera's sub stream (recorder.sub_stream): the live `sub` profile, and the analytics'
+        # source when the channel has `substream`.
+        self.sub_live = LiveStream(source.chid)
         self.sub_feed: SubStreamFeed | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"capture-ch{source.chid}", daemon=True)
@@ -118,8 +120,25 @@ class Capture:
             self._use_sub_stream(None)
             self.reporter.set_recording(False, False)
 
+    @property
+    def sub_analytics(self) -> bool:
+        """Analytics read the sub stream, not the recorded one."""
+        feed = self.sub_feed
+        return feed is not None and feed.analytics
+
+    def sub_stream_size(self) -> tuple[int, int] | None:
+        """The sub stream's resolution (as streamed, else as the camera's profile says); None when the
+        channel has no sub stream."""
+        feed = self.sub_feed
+        if feed is None:
+            return None
+        if feed.size is not None:
+            return feed.size
+        uris = self.onvif.uris if self.onvif is not None else None
+        return uris.sub_size if uris is not None else None
+
     def _use_sub_stream(self, uri: str | None) -> None:
-        """Analytics from this sub stream URI (None: from the recorded stream)."""
+        """The sub stream from this URI (None: none; analytics from the recorded stream)."""
         feed = self.sub_feed
         if feed is not None and feed.uri == uri:
             return
@@ -128,12 +147,13 @@ class Capture:
             feed.join(2 * self.config.source_timeout_seconds)
         self.sub_feed = None
         if uri is not None and not self._stop.is_set():
-            self.sub_feed = SubStreamFeed(replace(self.source, source=uri), self.frames, self.config)
+            self.sub_feed = SubStreamFeed(replace(self.source, source=uri), self.frames, self.sub_live, self.config,
+                                          analytics=self.source.substream)
             self.sub_feed.start()
 
     def _sub_stream_uri(self) -> str | None:
         uris = self.onvif.uris if self.onvif is not None else None
-        if uris is None or not self.source.substream or not uris.sub or uris.sub == uris.main:
+        if uris is None or not uris.sub or uris.sub == uris.main:
             return None
         return uris.sub
 
@@ -154,7 +174,7 @@ class Capture:
         if self._stop.is_set():  # asked to stop while the camera was being asked
             return SessionEnd(None)
         self._use_sub_stream(self._sub_stream_uri())
-        frames = self.frames if self.sub_feed is None else None  # None: the sub stream feeds analytics
+        frames = None if self.sub_analytics else self.frames  # None: the sub stream feeds analytics
         started = time.monotonic()
         try:
             container = open_source(source, self.config.data_dir, timeout)
@@ -200,7 +220,7 @@ class Capture:
     def _on_packet(self, packet: Packet, wall_ms: float) -> None:
         """Every packet the segmenter keeps, before it is written: to live video and to analytics."""
         self.live.feed(packet, wall_ms)
-        if self.sub_feed is None:
+        if not self.sub_analytics:
             self.frames.feed(packet, wall_ms)
 
     def _read_live(self, container: InputContainer, stream: VideoStream, segmenter: Segmenter) -> SessionEnd:

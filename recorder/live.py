@@ -149,11 +149,11 @@ class LiveStream:
             frame = (bytes(packet), packet.pts, dts, bool(packet.is_keyframe), wall_ms)
             self._gop.append(frame)
             if self._muxer is None:
-                if not self._wanted():
+                if not self.wanted():
                     return
                 self._start_muxer(info)
                 return  # the GOP so far, this packet included, went through the new muxer
-            if not self._wanted():
+            if not self.wanted():
                 self._stop_muxer()
                 self._segments.clear()  # stale by the time anyone asks again
                 self._inits.clear()
@@ -166,7 +166,8 @@ class LiveStream:
             self._info = None
             self._gop.clear()
 
-    def _wanted(self) -> bool:
+    def wanted(self) -> bool:
+        """Someone watches: a WebSocket viewer, or an HLS request within idle_seconds."""
         return bool(self._viewers) or time.monotonic() - self._touched < self.idle_seconds
 
     def _start_muxer(self, info: StreamInfo) -> None:

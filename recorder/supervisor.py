@@ -105,9 +105,19 @@ class RecorderSupervisor:
         with self._lock:
             return self._captures.get(chid)
 
-    def live_stream(self, chid: int) -> LiveStream | None:
+    def live_stream(self, chid: int, profile: str = "main") -> LiveStream | None:
+        """The channel's live stream of `profile` ("main", or "sub" for an ONVIF camera's sub stream)."""
         capture = self.capture(chid)
-        return capture.live if capture is not None else None
+        if capture is None:
+            return None
+        if profile == "sub":
+            return capture.sub_live if capture.sub_feed is not None else None
+        return capture.live if profile == "main" else None
+
+    def sub_stream_size(self, chid: int) -> tuple[int, int] | None:
+        """The resolution of the channel's live sub stream; None when it has none."""
+        capture = self.capture(chid)
+        return capture.sub_stream_size() if capture is not None else None
 
     def frame_sampler(self, chid: int) -> FrameSampler:
         """The channel's decoded frames for analytics: one sampler per chid, made on first use and

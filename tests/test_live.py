@@ -157,6 +157,7 @@ def test_hls_needs_credentials_and_a_known_channel(recording):
     assert refused.status_code == 401
     assert refused.headers["www-authenticate"] == 'Basic realm="tsnvr"'
     assert client.get(f"/live/ch9main/index.m3u8?auth={ADMIN_AUTH}").status_code == 404
+    assert client.get(f"/live/ch2sub/index.m3u8?auth={ADMIN_AUTH}").status_code == 404  # an RTSP channel has none
     assert client.get(f"/live/ch2main/999999.m4s?auth={ADMIN_AUTH}").status_code == 404
     assert client.get(f"/live/ch2main/init-77.mp4?auth={ADMIN_AUTH}").status_code == 404
 
@@ -184,7 +185,9 @@ def test_websocket_refusals_close_with_a_reason(recording):
     client = recording
     for url, reason in [("/wsapi/live?ch=2", "authentication required"),
                         (f"/wsapi/live?auth={ADMIN_AUTH}", "ch is required"),
-                        (f"/wsapi/live?ch=8&auth={ADMIN_AUTH}", "no live stream for channel 8")]:
+                        (f"/wsapi/live?ch=8&auth={ADMIN_AUTH}", "no live main stream for channel 8"),
+                        (f"/wsapi/live?ch=2&stream=sub&auth={ADMIN_AUTH}", "no live sub stream for channel 2"),
+                        (f"/wsapi/live?ch=2&stream=third&auth={ADMIN_AUTH}", "stream is main or sub")]:
         with client.websocket_connect(url) as ws:
             message = ws.receive()
             assert message["type"] == "websocket.close"

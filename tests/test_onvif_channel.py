@@ -7,12 +7,15 @@ stored source); with `substream`, analytics decode the sub stream."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import av
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -96,7 +99,7 @@ def test_analytics_read_the_sub_stream_when_substream_is_on(data_dir: Path, tmp_
             assert sizes == {1: {(320, 240)}, 2: {(640, 360)}}  # the sub stream's frames; the main's
             first, second = runtime.recorder.capture(1), runtime.recorder.capture(2)
             assert first is not None and first.sub_feed is not None and first.sub_feed.uri == server.url("live")
-            assert second is not None and second.sub_feed is None
+            assert second is not None and second.sub_feed is not None and not second.sub_feed.analytics  # live only
             wait_until(lambda: (640, 360) in segment_sizes(runtime, 1))  # channel 1 records the main stream
 
 
@@ -109,10 +112,10 @@ def test_the_stream_uri_is_asked_again_at_each_connection_and_kept_when_the_came
         changes: list[StreamUris] = []
         streams = OnvifStreams(source, timeout_s=1.0, on_changed=changes.append)
         assert streams.session_source() == replace(source, source=main)  # credentials added when dialled
-        assert streams.uris == StreamUris(main, sub) and streams.error is None
+        assert streams.uris == StreamUris(main, sub, (640, 360)) and streams.error is None
         sim.set_stream_uri("main", moved)
         assert streams.session_source().source == moved
-        assert changes == [StreamUris(moved, sub)]
+        assert changes == [StreamUris(moved, sub, (640, 360))]
         sim.stop()
         started = time.monotonic()
         assert streams.session_source().source == moved  # the last URI the camera gave
@@ -125,3 +128,64 @@ def test_the_stream_uri_is_asked_again_at_each_connection_and_kept_when_the_came
         assert refused.session_source().source == stored
         assert refused.error is not None and refused.error.code == -3
         assert len(changes) == 1
+
+
+def hls_frame_sizes(client: TestClient, name: str) -> set[tuple[int, int]]:
+    """The sizes of the frames of a live playlist's first listed segment, decoded."""
+    auth = f"?auth={ADMIN_AUTH}"
+    playlist = client.get(f"/live/{name}/index.m3u8{auth}")
+    assert playlist.status_code == 200, playlist.text
+    init = re.findall(r'#EXT-X-MAP:URI="([^"]+)"', playlist.text)[0]
+    media = [line for line in playlist.text.splitlines() if line and not line.startswith("#")][0]
+    data = client.get(f"/live/{name}/{init}").content + client.get(f"/live/{name}/{media}").content
+    with av.open(io.BytesIO(data)) as container:
+        return {(frame.width, frame.height) for frame in container.decode(video=0)}
+
+
+@needs_rtsp
+def test_the_sub_profile_is_listed_and_served_live_beside_the_main(data_dir: Path, tmp_path: Path) -> None:
+    write_settings(data_dir, segment_seconds=1.0, lpr_enabled=False)
+    clip = make_h264_clip(tmp_path / "main.mp4", width=640, height=360, seconds=8.0)
+    with RtspServerProcess(file=clip, user=USER, password=PASSWORD,
+                           extra_args=("--width", "320", "--height", "240")) as server, \
+            OnvifSimulator(rtsp_main=server.url("file"), rtsp_sub=server.url("live"), user=USER,
+                           password=PASSWORD) as sim:
+        sim.profiles[1].width, sim.profiles[1].height = 352, 288  # what the camera says; it streams 320x240
+        runtime = make_runtime(data_dir)
+        with TestClient(runtime.app) as client:
+            body = {"name": "Gate", "source": server.url("file"), "uid": USER, "password": PASSWORD,
+                    "device": {"url": sim.url}, "substream": False}
+            r = client.post(f"/api/channel?auth={ADMIN_AUTH}", content=json.dumps(body).encode(),
+                            headers={"content-type": "application/json"})
+            assert r.status_code == 200
+            base = "http://testserver"
+
+            def listed() -> list[dict[str, Any]]:
+                channels = client.get(f"/api/enum?what=channel&staticSrc&auth={ADMIN_AUTH}").json()
+                return channels[0]["src"]
+
+            wait_until(lambda: len(listed()) == 2)
+            # Nobody watched the sub stream yet and analytics do not read it: the profile's resolution.
+            assert listed() == [
+                {"protocol": "hls", "profile": "main", "src": base + "/live/ch1main/index.m3u8",
+                 "type": "application/x-mpegurl", "label": "360p", "size": [640, 360]},
+                {"protocol": "hls", "profile": "sub", "src": base + "/live/ch1sub/index.m3u8",
+                 "type": "application/x-mpegurl", "label": "QVGA", "size": [352, 288]}]
+            capture = runtime.recorder.capture(1)
+            assert capture is not None and capture.sub_feed is not None and capture.sub_feed.sessions == 0
+
+            assert hls_frame_sizes(client, "ch1sub") == {(320, 240)}  # watching it connects the feed
+            assert hls_frame_sizes(client, "ch1main") == {(640, 360)}
+            sub = {"protocol": "hls", "profile": "sub", "src": base + "/live/ch1sub/index.m3u8",
+                   "type": "application/x-mpegurl", "label": "QVGA", "size": [320, 240]}  # as streamed now
+            assert listed()[1] == sub
+            vod = client.get(f"/api/vod?stream=sub&auth={ADMIN_AUTH}").json()
+            assert [(item["chid"], item["src"]) for item in vod] == [(1, [sub])]
+            assert [s["profile"] for s in client.get(f"/api/vod?auth={ADMIN_AUTH}").json()[0]["src"]] == ["main", "sub"]
+
+            with client.websocket_connect(f"/wsapi/live?ch=1&stream=sub&auth={ADMIN_AUTH}") as ws:
+                header = json.loads(ws.receive_text())
+                assert (header["width"], header["height"]) == (320, 240)
+                assert ws.receive_bytes()[4:8] == b"ftyp"
+            # the sub stream is not recorded: every segment is the main stream's
+            assert set(segment_sizes(runtime)) == {(640, 360)}

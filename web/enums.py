@@ -38,7 +38,8 @@ def channel_list(request: Request, services: Services, query: Query) -> list[dic
     for channel in all_channels(services.db):
         item = channel_view.summary(channel)
         if with_src:
-            item["src"] = channel_view.stream_sources(channel, base, services.live.video_size(channel.chid))
+            item["src"] = channel_view.stream_sources(channel, base, services.live.video_size(channel.chid),
+                                                      services.sub_stream_size(channel.chid))
         if with_caps:
             item["caps"] = channel_view.caps(channel, services.cameras)
         out.append(item)

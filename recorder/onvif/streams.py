@@ -3,7 +3,7 @@ ONVIF (GetStreamUri) with the channel's credentials, for the capture thread.
 
     streams = OnvifStreams(source, timeout_s=5.0)
     session_source = streams.session_source()   # before each connection: the camera asked again
-    streams.uris                                # the latest answer: main, sub (analytics)
+    streams.uris                                # the latest answer: main, sub (live sub, analytics)
 
 The capture asks before every connection, so a camera that rebooted or changed its stream address
 is followed when the capture reconnects after the failure that caused. When the camera cannot be
@@ -33,13 +33,18 @@ log = logging.getLogger("tsnvr.recorder")
 class StreamUris:
     main: str
     sub: str | None = None  # the second profile's, when the camera has one
+    sub_size: tuple[int, int] | None = None  # its encoder's resolution, when the camera gives it
 
     @classmethod
     def of(cls, profiles: list[Profile]) -> StreamUris:
         """From profiles sorted main first."""
         if not profiles:
             raise NotSupported("the camera has no media profile with video")
-        return cls(profiles[0].stream_uri, profiles[1].stream_uri if len(profiles) > 1 else None)
+        if len(profiles) < 2:
+            return cls(profiles[0].stream_uri)
+        sub = profiles[1]
+        size = (sub.width, sub.height) if sub.width > 0 and sub.height > 0 else None
+        return cls(profiles[0].stream_uri, sub.stream_uri, size)
 
 
 async def read_stream_uris(device_url: str, uid: str | None, password: str | None, timeout_s: float) -> StreamUris:

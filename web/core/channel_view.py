@@ -61,15 +61,21 @@ def hls_path(chid: int, profile: str = "main") -> str:
     return f"/live/ch{chid}{profile}/index.m3u8"
 
 
-def stream_sources(channel: Channel, base: str, size: tuple[int, int] | None = None) -> list[dict[str, Any]]:
-    """Live stream list (staticSrc / src): the HLS playlist the recorder makes from the camera's
-    packets, once the recorder has reported the stream (`size`); before that nothing serves it."""
-    return live_sources(channel.chid, base, size)
+def stream_sources(channel: Channel, base: str, size: tuple[int, int] | None = None,
+                   sub_size: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    """Live stream list (staticSrc / src): the HLS playlists the recorder makes from the camera's
+    packets: "main" once the recorder has reported the recorded stream (`size`), and "sub" for an
+    ONVIF camera's sub stream (`sub_size`); before that nothing serves them."""
+    return live_sources(channel.chid, base, size, sub_size)
 
 
-def live_sources(chid: int, base: str, size: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+def live_sources(chid: int, base: str, size: tuple[int, int] | None = None,
+                 sub_size: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     """stream_sources for a channel known by its number."""
-    if not size:
-        return []
-    return [{"protocol": "hls", "profile": "main", "src": base + hls_path(chid),
-             "type": "application/x-mpegurl", "label": resolution_label(*size), "size": [size[0], size[1]]}]
+    out = []
+    for profile, known in (("main", size), ("sub", sub_size)):
+        if known:
+            out.append({"protocol": "hls", "profile": profile, "src": base + hls_path(chid, profile),
+                        "type": "application/x-mpegurl", "label": resolution_label(*known),
+                        "size": [known[0], known[1]]})
+    return out

@@ -61,8 +61,12 @@ class ChannelControl(Protocol):
 
     def remove(self, chid: int) -> None: ...
 
-    def live_stream(self, chid: int) -> Any:
-        """The channel's recorder.live.LiveStream (HLS and WebSocket fMP4), None when not recording."""
+    def live_stream(self, chid: int, profile: str = "main") -> Any:
+        """The channel's recorder.live.LiveStream (HLS and WebSocket fMP4) of profile "main" or "sub";
+        None when not recording, or when the channel has no such stream."""
+
+    def sub_stream_size(self, chid: int) -> tuple[int, int] | None:
+        """The resolution of the channel's live sub stream; None when it has none."""
 
 
 class EventBackupQueue(Protocol):
@@ -91,6 +95,11 @@ class Services:
         self.titles = ChannelTitles(self.db)
         self.bus.listen(self.titles)
         self.bus.listen(self.cameras)
+
+    def sub_stream_size(self, chid: int) -> tuple[int, int] | None:
+        """The resolution of the channel's live sub stream (an ONVIF camera's second profile); None
+        when there is none."""
+        return self.recorder.sub_stream_size(chid) if self.recorder is not None else None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -98,7 +98,8 @@ class EventRenderer:
         """The channel's live streams; none for a channel that does not exist."""
         if self.services.titles.title(chid) is None:
             return []
-        return live_sources(chid, self.view.base, self.services.live.video_size(chid))
+        return live_sources(chid, self.view.base, self.services.live.video_size(chid),
+                            self.services.sub_stream_size(chid))
 
     # -- the first message of stateful topics ---------------------------------------------------
 
@@ -123,7 +124,8 @@ class EventRenderer:
         live = self.services.live
         items = [
             {**summary(c), "status": self.status(live.channel_status(c.chid)), "caps": caps(c, self.services.cameras),
-             "src": live_sources(c.chid, self.view.base, live.video_size(c.chid))}
+             "src": live_sources(c.chid, self.view.base, live.video_size(c.chid),
+                                 self.services.sub_stream_size(c.chid))}
             for c in self.watched_channels()
         ]
         return {"timestamp": self.time(now_ms()), "topic": "channelStatus", "event": "currentStatus",

@@ -1,5 +1,6 @@
-"""Live HLS: /live/ch{N}main/index.m3u8, its init segments and its media segments (fMP4, one
-camera GOP each), made by recorder.live from the packets being recorded.
+"""Live HLS: /live/ch{N}main/index.m3u8 (and /live/ch{N}sub/... for an ONVIF camera's sub stream), its
+init segments and its media segments (fMP4, one camera GOP each), made by recorder.live from the
+packets being recorded (or, for sub, read from the camera while someone watches).
 
 Like every file-style resource, these take a session cookie, HTTP Basic or auth= (right: Remote).
 A playlist asked for with auth= lists its segments with the same auth=, because a player has no
@@ -28,7 +29,7 @@ from web.core.errors import ApiError
 PLAYLIST_WAIT_S = 10.0
 POLL_S = 0.05
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
-NAME = re.compile(r"ch(\d{1,6})(main)")
+NAME = re.compile(r"ch(\d{1,6})(main|sub)")
 
 
 async def watched_stream(request: Request) -> LiveStream:
@@ -38,7 +39,7 @@ async def watched_stream(request: Request) -> LiveStream:
     match = NAME.fullmatch(request.path_params["name"])
     stream = None
     if match and services.recorder is not None:
-        stream = services.recorder.live_stream(int(match[1]))
+        stream = services.recorder.live_stream(int(match[1]), match[2])
     if stream is None:
         raise ApiError(404, f"no live stream {request.path_params['name']!r}")
     stream.touch()

@@ -1,4 +1,5 @@
-"""/wsapi/live?ch=N: low-latency live video for MediaSource, frame by frame.
+"""/wsapi/live?ch=N[&stream=sub]: low-latency live video for MediaSource, frame by frame (the main
+stream, or an ONVIF camera's sub stream).
 
 The socket authenticates like /wsapi/subscribeEvents (auth=, Basic, the cookie or session=;
 right: Remote). Then the server sends a text message {"mime", "width", "height"}, a binary init
@@ -31,9 +32,12 @@ def requested_stream(ws: WebSocket, services: Services) -> LiveStream:
         chid = whole_number(ch)  # not isdigit() and int(): "²" passes the one and fails the other
     except NotWholeNumber:
         raise Refused("ch is required: a channel number") from None
-    stream = services.recorder.live_stream(chid) if services.recorder is not None else None
+    profile = ws.query_params.get("stream", "main").lower()
+    if profile not in ("main", "sub"):
+        raise Refused("stream is main or sub")
+    stream = services.recorder.live_stream(chid, profile) if services.recorder is not None else None
     if stream is None:
-        raise Refused(f"no live stream for channel {ch}")
+        raise Refused(f"no live {profile} stream for channel {ch}")
     return stream
 
 

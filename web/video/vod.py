@@ -50,7 +50,7 @@ def live_list(request: Request, services: Services, query: Query) -> list[dict[s
     name_only = query.flag("nameonly")
     base = base_url(request)
     return [live_item(c, base, services.live.video_size(c.chid), name_only=name_only, cameras=services.cameras,
-                      **filters)
+                      sub_size=services.sub_stream_size(c.chid), **filters)
             for c in all_channels(services.db) if chids is None or c.chid in chids]
 
 
@@ -118,7 +118,7 @@ def recorded_list(request: Request, services: Services, query: Query) -> list[di
         channel = get_channel(services.db, chid)
         if channel is not None:
             items.append(live_item(channel, base, services.live.video_size(chid), cameras=services.cameras,
-                                   **live_filters(query)))
+                                   sub_size=services.sub_stream_size(chid), **live_filters(query)))
     return items
 
 

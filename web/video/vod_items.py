@@ -25,15 +25,16 @@ def recorded_label(width: int, height: int) -> str:
 
 def live_item(channel: Channel, base: str, size: tuple[int, int] | None, protocol: str | None = None,
               stream: str | None = None, name_only: bool = False,
-              cameras: CameraRegistry | None = None) -> dict[str, Any]:
+              cameras: CameraRegistry | None = None, sub_size: tuple[int, int] | None = None) -> dict[str, Any]:
     """{"chid", "title", "display", "ptzSupported", "src"}; `src` only the sources of `protocol`
-    and `stream` (profile) when given, and left out with name_only."""
+    and `stream` (profile) when given, and left out with name_only. `size`, `sub_size`: the
+    resolutions of the live main and sub streams, None for a stream not served."""
     channel_caps = caps(channel, cameras)
     item: dict[str, Any] = {"chid": channel.chid, "title": channel.name,
                             "display": display_name(channel.chid, channel.name),
                             "ptzSupported": bool(channel_caps["pantilt"] or channel_caps["zoom"])}
     if not name_only:
-        item["src"] = [source for source in stream_sources(channel, base, size)
+        item["src"] = [source for source in stream_sources(channel, base, size, sub_size)
                        if (protocol is None or source["protocol"] == protocol.lower())
                        and (stream is None or source["profile"] == stream.lower())]
     return item

@@ -117,7 +117,7 @@ def formats_for(regions: Iterable[str] = (), patterns: Iterable[str] = ()) -> li
         for each in AUTO_REGIONS if auto else (code,):
             if each not in REGIONS:
                 raise FormatError(f"unknown plate region {region!r} (known: {known_regions()})")
-            for name, pattern in REGIONS[each]:
+            for name, pattern, _ in REGIONS[each]:
                 fmt = PlateFormat.parse(name, pattern)
                 add(replace(fmt, blind_ok=False) if auto else fmt)
     for i, pattern in enumerate(p for p in patterns if p.strip()):

@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from lpr.charset import is_digit, is_hangul, is_letter
 from lpr.plate_reader import CharRead
@@ -82,14 +83,22 @@ class PlateFormat:
             raise FormatError(f"plate format {pattern!r}: 1 to 16 characters")
         return cls(name, pattern, tuple(slots))
 
-    @property
+    @cached_property
     def min_length(self) -> int:
         return sum(1 for _, optional in self.slots if not optional)
 
-    @property
+    @cached_property
     def fixed(self) -> bool:
         """Every slot required and none Hangul: the format explains a read of its own length only."""
         return all(not optional and kind != "H" for kind, optional in self.slots)
+
+    @cached_property
+    def hangul_slots(self) -> int:
+        return sum(1 for kind, _ in self.slots if kind == "H")
+
+    @cached_property
+    def loose_slots(self) -> int:
+        return sum(1 for kind, _ in self.slots if kind == "A")
 
 
 def known_regions() -> str:
@@ -199,10 +208,10 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
         if any(o is None for o in picked):
             return None
         chosen = [o for o in picked if o is not None]
-        loose = LOOSE_SLOT * sum(1 for kind, _ in fmt.slots if kind == "A")
+        loose = LOOSE_SLOT * fmt.loose_slots
         return FormatMatch("".join(o[0] for o in chosen), [o[2] for o in chosen], fmt.name,
                            sum(o[1] for o in chosen), loose)
-    blind_slots = sum(1 for kind, _ in fmt.slots if kind == "H") if not hangul_readable else 0
+    blind_slots = 0 if hangul_readable else fmt.hangul_slots
     if blind_slots and not fmt.blind_ok:
         return None
     if n < fmt.min_length - blind_slots or n > m + blind_slots:

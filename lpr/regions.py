@@ -61,15 +61,35 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # AB-1234
     "LV": (("LV", "LL-N{1,4}", "AB1234"),),
     # sidecodes 4 to 14 (1978 onwards)
-    "NL": (("NL-4", "LL-NN-LL", "AB12CD"), ("NL-5", "LL-LL-NN", "ABCD12"), ("NL-6", "NN-LL-LL", "12ABCD"), ("NL-7", "NN-LLL-N", "12ABC3"),
-           ("NL-8", "N-LLL-NN", "1ABC23"), ("NL-9", "LL-NNN-L", "AB123C"), ("NL-10", "L-NNN-LL", "A123BC"), ("NL-11", "LLL-NN-L", "ABC12D"),
-           ("NL-12", "L-NN-LLL", "A12BCD"), ("NL-13", "N-LL-NNN", "1AB234"), ("NL-14", "NNN-LL-N", "123AB4")),
+    "NL": (
+        ("NL-4", "LL-NN-LL", "AB12CD"),
+        ("NL-5", "LL-LL-NN", "ABCD12"),
+        ("NL-6", "NN-LL-LL", "12ABCD"),
+        ("NL-7", "NN-LLL-N", "12ABC3"),
+        ("NL-8", "N-LLL-NN", "1ABC23"),
+        ("NL-9", "LL-NNN-L", "AB123C"),
+        ("NL-10", "L-NNN-LL", "A123BC"),
+        ("NL-11", "LLL-NN-L", "ABC12D"),
+        ("NL-12", "L-NN-LLL", "A12BCD"),
+        ("NL-13", "N-LL-NNN", "1AB234"),
+        ("NL-14", "NNN-LL-N", "123AB4"),
+    ),
     # AB 12345
     "NO": (("NO", "LL NNNNN", "AB12345"),),
     # district LL or LLL, then a serial whose common forms are these
-    "PL": (("PL", "LL NNNNN", "WA12345"), ("PL-4", "LL NNNNL", "WA1234K"), ("PL-3", "LLL NNNN", "WPR1234"), ("PL-3L", "LLL NNNLL", "KRA123AB")),
+    "PL": (
+        ("PL", "LL NNNNN", "WA12345"),
+        ("PL-4", "LL NNNNL", "WA1234K"),
+        ("PL-3", "LLL NNNN", "WPR1234"),
+        ("PL-3L", "LLL NNNLL", "KRA123AB"),
+    ),
     # 2020: AB-12-CD; 2005: 12-AB-34; 1992: 12-34-AB; 1937: AB-12-34
-    "PT": (("PT", "LL-NN-LL", "AB12CD"), ("PT-2005", "NN-LL-NN", "12AB34"), ("PT-1992", "NN-NN-LL", "1234AB"), ("PT-1937", "LL-NN-NN", "AB1234")),
+    "PT": (
+        ("PT", "LL-NN-LL", "AB12CD"),
+        ("PT-2005", "NN-LL-NN", "12AB34"),
+        ("PT-1992", "NN-NN-LL", "1234AB"),
+        ("PT-1937", "LL-NN-NN", "AB1234"),
+    ),
     # county L{1,2} (B: Bucharest), two digits (three in Bucharest), three letters (CJ 12 ABC)
     "RO": (("RO", "L{1,2} N{2,3} LLL", "CJ12ABC"),),
     # ABC 123; since 2019 the last may be a letter: ABC 12D
@@ -119,7 +139,11 @@ US_STATES: dict[str, tuple[Format, ...]] = {
     "MT": (("US-MT", FREE_US, "112345A"),),  # county-coded: 1-12345A
     "NC": (("US-NC", "LLL NNNN", "ABC1234"),),
     "ND": (("US-ND", "NNN LLL", "123ABC"),),
-    "NE": (("US-NE", "LLL NNN", "ABC123"), ("US-NE-county", FREE_US, "1A2345")),  # county-coded outside the largest counties
+    # county-coded outside the largest counties
+    "NE": (
+        ("US-NE", "LLL NNN", "ABC123"),
+        ("US-NE-county", FREE_US, "1A2345"),
+    ),
     "NH": (("US-NH", "NNN NNNN", "1234567"),),
     "NJ": (("US-NJ", "LNN LLL", "A12BCD"),),
     "NM": (("US-NM", FREE_US, "ABC123"),),  # mixed series
@@ -149,7 +173,11 @@ OTHER: dict[str, tuple[Format, ...]] = {
     # Argentina: 1995-2016 LLL NNN; Mercosul since 2016 LL NNN LL
     "AR": (("AR", "LLL NNN", "ABC123"), ("AR-Mercosul", "LL NNN LL", "AB123CD")),
     # South Korea: 12가3456, since 2019 123가4567; old regional two-line plates 서울 12 가 3456
-    "KR": (("KR", "NN H NNNN", "12가3456"), ("KR-3", "NNN H NNNN", "123가4567"), ("KR-regional", "HH NN H NNNN", "서울12가3456")),
+    "KR": (
+        ("KR", "NN H NNNN", "12가3456"),
+        ("KR-3", "NNN H NNNN", "123가4567"),
+        ("KR-regional", "HH NN H NNNN", "서울12가3456"),
+    ),
 }
 
 AUTO = "auto"

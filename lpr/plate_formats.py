@@ -17,6 +17,7 @@ it would beat every format that settles a look-alike; with it, a format that fix
 where a loose one does not wins when the look-alikes it needs are together at least about 1/e^(0.8 n) as
 probable as what was read. The read as it was competes too, as a format that fixes nothing: a format that
 needs improbable look-alikes (a Czech 1T43213 under the Slovak LL NNN LL) leaves the read as it was.
+A character the recogniser thought might be a separator (SEPARATOR_MIN) may be left out to fit a format.
 On a tie the earlier format wins: `auto` (lpr.regions.AUTO_REGIONS) tries every region's formats.
 """
 
@@ -28,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from lpr.charset import is_digit, is_hangul, is_letter
+from lpr.charset import SEPARATOR, is_digit, is_hangul, is_letter
 from lpr.plate_reader import CharRead
 from lpr.regions import AUTO, AUTO_REGIONS, REGIONS
 
@@ -153,6 +154,9 @@ MIN_PROB = 1e-4  # floor for a look-alike's probability: the format, not the rec
 # saw: mostly one look-alike (가 as 7, 나 as L), sometimes none or two. Without the difference, "123가4567"
 # would be explained as well by NN H NNNN (12, then 3 and 7 as the syllable) as by NNN H NNNN.
 UNREADABLE_HANGUL_PROB = {1: 0.5, 0: 0.1, 2: 0.1}
+# A read character the recogniser also gave a separator this much (a seal or sticker between a plate's groups
+# read as 8) may be left out where a format needs one character less, at the separator's probability.
+SEPARATOR_MIN = 0.05
 
 
 def _best_option(char: CharRead, kind: str, alphabet: str, hangul_readable: bool) -> Option | None:
@@ -183,8 +187,17 @@ def _best_option(char: CharRead, kind: str, alphabet: str, hangul_readable: bool
     return best
 
 
+def _separator(char: CharRead, alphabet: str) -> Option | None:
+    """The read character as a separator the recogniser took for a character (a sticker, a seal or the
+    dash between groups read as 8 or 1), if it gave the separator SEPARATOR_MIN or more."""
+    index = alphabet.find(SEPARATOR)
+    p = float(char.probs[index]) if index >= 0 else 0.0
+    return (SEPARATOR, math.log(p), p) if p >= SEPARATOR_MIN else None
+
+
 def _options(chars: Sequence[CharRead], alphabet: str, hangul_readable: bool) -> list[dict[str, Option | None]]:
-    return [{kind: _best_option(c, kind, alphabet, hangul_readable) for kind in "LNAH"} for c in chars]
+    return [{**{kind: _best_option(c, kind, alphabet, hangul_readable) for kind in "LNAH"},
+             SEPARATOR: _separator(c, alphabet)} for c in chars]
 
 
 def _read_log(row: dict[str, Option | None]) -> float:
@@ -201,9 +214,10 @@ def match_format(chars: Sequence[CharRead], fmt: PlateFormat, alphabet: str,
 
 def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_readable: bool) -> FormatMatch | None:
     n, m = len(options), len(fmt.slots)
-    if fmt.fixed:
-        if n != m:
-            return None
+    separators = sum(1 for row in options if row[SEPARATOR] is not None)
+    if fmt.fixed and not (m <= n <= m + separators):
+        return None
+    if fmt.fixed and n == m:
         picked = [options[i][kind] for i, (kind, _) in enumerate(fmt.slots)]
         if any(o is None for o in picked):
             return None
@@ -214,7 +228,7 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
     blind_slots = 0 if hangul_readable else fmt.hangul_slots
     if blind_slots and not fmt.blind_ok:
         return None
-    if n < fmt.min_length - blind_slots or n > m + blind_slots:
+    if n < fmt.min_length - blind_slots or n > m + blind_slots + separators:
         return None
     neg = -math.inf
     # best[i][j]: score of explaining chars[:i] with slots[:j]; back pointers rebuild the text
@@ -229,6 +243,7 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
             here = best[i][j]
             if here == neg:
                 continue
+            _drop_separator(options, best, back, i, j)
             if optional and here > best[i][j + 1]:  # skip an optional slot
                 best[i][j + 1] = here
                 back[(i, j + 1)] = (i, j, "", 1.0, 0.0, 0.0)
@@ -248,6 +263,9 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
                 if option is not None and here + option[1] - loose > best[i + 1][j + 1]:
                     best[i + 1][j + 1] = here + option[1] - loose
                     back[(i + 1, j + 1)] = (i, j, option[0], option[2], option[1], loose)
+    for i in range(n):
+        if best[i][m] != neg:
+            _drop_separator(options, best, back, i, m)
     if best[n][m] == neg:
         return None
     text, scores = [], []
@@ -262,6 +280,15 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
         looseness += step_loose
         i, j = pi, pj
     return FormatMatch("".join(reversed(text)), list(reversed(scores)), fmt.name, log_prob, looseness)
+
+
+def _drop_separator(options: list[dict[str, Option | None]], best: list[list[float]],
+                    back: dict[tuple[int, int], tuple[int, int, str, float, float, float]], i: int, j: int) -> None:
+    """Explain read character i as a separator, at the recogniser's probability for one, in no slot."""
+    sep = options[i][SEPARATOR] if i < len(options) else None
+    if sep is not None and best[i][j] + sep[1] > best[i + 1][j]:
+        best[i + 1][j] = best[i][j] + sep[1]
+        back[(i + 1, j)] = (i, j, "", 1.0, sep[1], 0.0)
 
 
 def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphabet: str,

@@ -87,6 +87,15 @@ def test_a_plate_of_another_country_stays_as_read_when_its_look_alikes_are_impro
     assert settle(chars("RK0S9AN", {3: ("5", 0.3)}), ["SK"]) == ("RK059AN", "SK")
 
 
+def test_a_character_the_recogniser_half_took_for_a_separator_may_be_left_out_to_fit_a_format():
+    # the inspection seal between a Czech plate's groups read as an 8, with the separator second: 4B4 0262
+    assert settle(chars("4B480262", {3: ("-", 0.24)}), ["CZ"]) == ("4B40262", "CZ")
+    assert settle(chars("4B480262", {3: ("-", 0.24)}), ["auto"]) == ("4B40262", "CZ")
+    # an 8 the recogniser was sure of stays: the read fits no Czech format, nor does auto change its length
+    assert settle(chars("4B480262"), ["CZ"]) == ("4B480262", None)
+    assert settle(chars("4B480262"), ["auto"])[0] == "4B480262"
+
+
 # --- auto ---------------------------------------------------------------------------------------------------
 
 def test_auto_prefers_a_format_that_fixes_the_classes_over_a_loose_one():

@@ -112,12 +112,14 @@ def formats_for(regions: Iterable[str] = (), patterns: Iterable[str] = ()) -> li
     """The formats of region codes (auto, BR, EU, DE, US, US-CA, KR... see lpr.regions) plus custom patterns.
     A pattern several regions share is kept once, under the first region's name."""
     out: list[PlateFormat] = []
-    seen: set[tuple[tuple[str, bool], ...]] = set()
+    seen: dict[tuple[tuple[str, bool], ...], int] = {}
 
     def add(fmt: PlateFormat) -> None:
         if fmt.slots not in seen:
-            seen.add(fmt.slots)
+            seen[fmt.slots] = len(out)
             out.append(fmt)
+        elif fmt.blind_ok:  # KR named besides auto: its H slots take what a Hangul-blind recogniser saw
+            out[seen[fmt.slots]] = replace(out[seen[fmt.slots]], blind_ok=True)
 
     for region in regions:
         code = region.strip().upper()
@@ -141,7 +143,7 @@ class FormatMatch:
     char_scores: list[float]
     format: str | None  # None: no format matched, the read as it was
     log_prob: float  # the read's log probability under the format (what the recogniser supports)
-    looseness: float = field(default=0.0)  # what the format's free slots and length cost on top
+    looseness: float = field(default=0.0)  # what the format's free places cost on top
 
     @property
     def score(self) -> float:

@@ -127,6 +127,8 @@ def test_auto_leaves_hangul_to_a_recogniser_that_reads_it():
     assert "?" not in settle(chars("4B480262"), ["auto"], hangul=False)[0]
     # ... but KR set explicitly still marks the syllable's place, and a Hangul read fits auto's KR formats
     assert settle(chars("1273456"), ["KR"], hangul=False) == ("12?3456", "KR")
+    assert settle(chars("12374567"), ["auto"], hangul=False) == ("12374567", "US")
+    assert settle(chars("12374567"), ["auto", "KR"], hangul=False) == ("123?4567", "KR-3")
     assert settle(chars("12가3456"), ["auto"]) == ("12가3456", "KR")
 
 

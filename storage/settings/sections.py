@@ -94,9 +94,11 @@ class LprEngineSettings(Section):
         "", "folder for those copies; empty: the server uses `DIR/models`, and `tsnvr lpr read` uses "
             "`$XDG_CACHE_HOME/tsnvr/models`, else `~/.cache/tsnvr/models`", live=True)
     regions: Texts = setting(
-        [], "plate formats to prefer, by region: `BR`, `EU`, `DE`, `FR`, `US`, `KR`, ...", live=True)
+        ["auto"], "plate formats that settle look-alike characters, by region: `auto` (every region, the best "
+                  "fit wins), `BR`, `EU`, `DE`, `SK`, `US`, `US-CA`, `KR`, ... (docs/lpr-formats.md); `[]` for "
+                  "none", live=True)
     plate_patterns: Texts = setting(
-        [], "your own plate formats, e.g. `\"LLL NNNN\"` (`L` a letter, `N` a digit)", live=True)
+        [], "your own plate formats, e.g. `\"LLL NNNN\"` (`L` a letter, `N` a digit, `A` either)", live=True)
     require_format: Flag = setting(False, "drop reads that match none of the formats", live=True)
     plate_confidence: Number = setting(0.25, "plate detector score a plate needs", live=True, ge=0, le=1)
     object_confidence: Number = setting(

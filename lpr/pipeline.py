@@ -19,6 +19,7 @@ import numpy as np
 
 from lpr import colors
 from lpr.arrays import Floats, Picture
+from lpr.char_band import band_crop, read_band
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.models import resolve
@@ -169,12 +170,13 @@ class LprEngine:
         quads = [box_quad(detection.box)]
         if detection.from_mask:
             quads.append(detection.quad)
-        crops = [trim_side_bands(rectify(image, q, *CROP_PAD)) for q in quads]
+        banded = [band_crop(image, q, *CROP_PAD) for q in quads]
         stretch = self.config.ocr_stretch or [1.0]
-        single = combine([self.reader.read(c, s) for c in crops for s in stretch])
+        single = combine([read_band(self.reader, c, band, s) for c, band in banded for s in stretch])
         width, height = quad_size(detection.quad)
         if width >= TWO_LINE_ASPECT * height:
             return single, 1
+        crops = [c for c, _ in banded]
         double = self._read_two_lines(crops, stretch)
         if double is not None and self._better_in_two_lines(single, double):
             return double, 2

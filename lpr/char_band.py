@@ -1,12 +1,14 @@
-"""The plate's character band: the run of characters of one height on one line, found as ink blobs in a crop,
-and the crop cut to it.
+"""The plate's character band: the run of characters of one height on one line, found as ink blobs in a crop.
 
-A plate crop holds more than the registration: the plate's frame, the EU blue band with its country code, coats
-of arms and stickers between the groups, dealer text on the frame. The recogniser reads whatever looks like
-text, so "RK-828AG" with a coat of arms before it reads "ORK828AG". The characters share a height, a topline
-and a baseline, and stand at most about a character apart; marks that do not are not part of the number. A
-crop is cut to its band (with a margin) and the marks between its characters are painted over with the
-plate's background; a crop without a clear band is read as it is.
+A plate crop holds more than the registration: the plate's frame, coats of arms and stickers before the number
+or between its groups, dealer text on the frame. The recogniser reads whatever looks like text: "RK-828AG"
+with a coat of arms before it reads "ORK828AG", "4B4-0262" with two round stickers between the groups
+"4B480262". The characters share a height, a topline and a baseline and stand at most about a character
+apart; the band is the longest run of blobs that do. Ink on the band's line that surely is no character is a
+mark, and a character the recogniser reads where a mark stands (the column of its CTC peak nearer the mark than
+any character) is dropped. The crop itself is left as it is (a recogniser reads a cut or painted crop
+differently, and not always better), except where the band runs into an end of it: the detection then cut the
+plate short, and the crop goes on to the band's end. A crop without a band is read as it is.
 """
 
 from __future__ import annotations
@@ -29,15 +31,17 @@ HEIGHT_TOLERANCE = 0.2  # band characters' heights within this share of the band
 LINE_TOLERANCE = 0.18  # a character's top and bottom within this share of the band height of the band's lines
 MAX_GAP = 1.6  # characters of one band stand at most this many band heights apart (a group gap with a sticker)
 MIN_CHARS = 3  # fewer blobs of one height are no band
+MIN_BAND_PIXELS = 12  # characters lower than this are too coarse for their blobs to tell a mark from a letter
 MAX_ASPECT = 1.3  # a seed blob is at most this wide for its height (wider: characters run together, a bar)
-# Ink between two characters is a character of its own (a Hangul syllable in strokes, a letter broken by the
-# binarisation) when, all its pieces together, it spans the band from topline to baseline in the characters'
-# colour; else it is a mark (a sticker, a coat of arms, a hyphen) and is painted over.
-MARK_SPAN = 0.8
-PIECE_SPAN = 0.6  # a sign whose tallest piece is shorter than this share of the band height is in pieces
-INK_COLOUR_DISTANCE = 20.0  # distance in Lab's colour plane (a, b) beyond which a sign is in another colour
-MARGIN = 0.2  # band heights kept beyond the first and last character
+MARK_SPAN = 0.8  # a sign lower than this share of the band height is a mark (see _settle)
+PIECE_SPAN = 0.6  # a sign whose tallest piece is lower than this share of the band height is in pieces
+INK_COLOUR_DISTANCE = 20.0  # distance in Lab's colour plane (a, b) beyond which a piece is in another colour
+MARK_SIZE = 0.3  # a mark lower than this share of the band height is read as nothing (a hyphen, a speck)
+STRIP = 0.1  # band heights above the topline and below the baseline that still belong to the band's line
+DUST = 0.12  # pieces smaller than this many band heights both ways are specks
 OPEN_END = 0.3  # a character within this many band heights of the crop's edge: the plate may go on
+EXTEND = 0.5  # share of the plate's width looked at beyond an open end
+MARGIN = 0.2  # band heights kept beyond the band's ends where the crop goes on
 
 
 @dataclass(frozen=True)
@@ -73,13 +77,7 @@ class Band:
     left: int = 0  # the columns of the band's characters, those not found as blobs of their own included
     right: int = 0
     marks: list[Blob] = field(default_factory=list)  # ink on the band's line that is not a character
-    signs: list[Blob] = field(default_factory=list)  # the characters' columns, those grown into included
-
-    def top_at(self, x: float) -> float:
-        return self.top[0] + self.top[1] * x
-
-    def base_at(self, x: float) -> float:
-        return self.base[0] + self.base[1] * x
+    signs: list[Blob] = field(default_factory=list)  # the characters, those found on the line after included
 
 
 def binarise(grey: NDArray[np.uint8], dark_ink: bool) -> NDArray[np.uint8]:
@@ -97,19 +95,24 @@ def without_rules(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
     rows = ink.shape[0]
     across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (rows, 1)))
     down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(0.95 * rows))))
-    return cast(NDArray[np.uint8], ink & ~(across | down))
+    return cast(NDArray[np.uint8], ink & ~(np.asarray(across) | np.asarray(down)))
 
 
 def blobs(ink: NDArray[np.uint8]) -> tuple[list[Blob], NDArray[np.int32]]:
+    """The connected pieces of ink (8-connected), and the image of their labels (piece i is label i + 1)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    return [Blob(int(s[0]), int(s[1]), int(s[2]), int(s[3])) for s in stats[1:count]], labels
+    return ([Blob(int(s[0]), int(s[1]), int(s[2]), int(s[3])) for s in stats[1:count]],
+            cast(NDArray[np.int32], labels))
 
 
 def _fit(xs: list[float], ys: list[float]) -> Line:
+    """The least-squares line through the points (level through their median when they are too few)."""
     if len(xs) < 3 or max(xs) - min(xs) < 1:
         return float(np.median(ys)), 0.0
-    slope, intercept = np.polyfit(xs, ys, 1)
-    return float(intercept), float(slope)
+    x, y = np.asarray(xs), np.asarray(ys)
+    dx = x - x.mean()
+    slope = float((dx * (y - y.mean())).sum() / (dx * dx).sum())
+    return float(y.mean() - slope * x.mean()), slope
 
 
 def _chains(members: list[Blob], height: float) -> list[list[Blob]]:
@@ -148,24 +151,26 @@ def _grow(seed: Blob, pool: list[Blob]) -> list[Blob]:
 
 def find_band(crop: Picture) -> Band | None:
     """The plate's character band in a BGR crop, or None when no run of at least MIN_CHARS blobs agrees."""
-    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    grey = cast(NDArray[np.uint8], cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))
     rows = grey.shape[0]
-    best: tuple[list[Blob], bool, NDArray[np.uint8]] | None = None
-    for dark in (_dark_ink(grey),):
-        ink = binarise(grey, dark)
-        found, _ = blobs(without_rules(ink))
-        sized = [b for b in found if MIN_HEIGHT * rows <= b.h <= MAX_HEIGHT * rows]
-        tried: set[Blob] = set()
-        for seed in sorted((b for b in sized if b.w <= MAX_ASPECT * b.h), key=lambda b: -b.h):
-            if seed in tried:
-                continue
-            members = _grow(seed, sized)
-            tried.update(members)
-            if len(members) >= MIN_CHARS and (best is None or _rank(members) > _rank(best[0])):
-                best = members, dark, ink
-    if best is None:
+    dark = _dark_ink(grey)
+    ink = binarise(grey, dark)
+    found, _ = blobs(without_rules(ink))
+    sized = [b for b in found if MIN_HEIGHT * rows <= b.h <= MAX_HEIGHT * rows]
+    best: list[Blob] = []
+    tried: set[Blob] = set()
+    for seed in sorted((b for b in sized if b.w <= MAX_ASPECT * b.h), key=lambda b: -b.h):
+        if seed in tried:
+            continue
+        members = _grow(seed, sized)
+        tried.update(members)
+        if len(members) >= MIN_CHARS and (not best or _rank(members) > _rank(best)):
+            best = members
+    if not best:
         return None
-    members, dark, ink = best
+    members = best
+    if np.median([b.h for b in members]) < MIN_BAND_PIXELS:
+        return None
     members.sort(key=lambda b: b.x)
     xs = [b.cx for b in members]
     band = Band(members, float(np.median([b.h for b in members])), _fit(xs, [float(b.y) for b in members]),
@@ -189,25 +194,21 @@ def _rank(members: list[Blob]) -> float:
     return len(members) * float(np.median([b.h for b in members]))
 
 
-DEBUG = False
-STRIP = 0.1  # band heights above the topline and below the baseline that still belong to the band's line
-DUST = 0.12  # pieces smaller than this many band heights both ways are specks
-
-
 def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     """The band's extent and its marks, from the ink on its line (the pieces of ink inside the strip between
     its topline and baseline, grouped into stacks of overlapping columns: one sign each).
 
     Only what is surely no character is a mark: a sign that does not span the line (a hyphen, a sticker, a
-    coat of arms, a country code in small print), or one in pieces none of which spans the line, in another
-    colour than the characters (a coat of arms above a country code); beyond the band's ends, any sign in such
-    pieces (a Hangul syllable in strokes stands between characters, never at the end of a one-line plate).
-    Everything else (a character the blobs missed, one touching the frame, the frame's edge) stays, and the
-    band's extent reaches to the last of it."""
+    coat of arms, a country code in small print), or one in pieces none of which spans the line, with a piece
+    in another colour than the characters (a coat of arms above a country code; each piece on its own, as the
+    red and green of two stickers average to grey); beyond the band's ends, any sign in such pieces (a Hangul
+    syllable in strokes stands between characters, never at the end of a one-line plate). Everything else (a
+    character the blobs missed, one touching the frame, the frame's edge) is a sign, and the band's extent
+    reaches to the last of them."""
     h = band.height
-    cols = np.arange(crop.shape[1])
-    top = np.clip(np.round(band.top_at(cols) - STRIP * h), 0, crop.shape[0]).astype(int)
-    base = np.clip(np.round(band.base_at(cols) + STRIP * h), 0, crop.shape[0]).astype(int)
+    cols = np.arange(crop.shape[1], dtype=np.float32)
+    top = np.clip(np.round(band.top[0] + band.top[1] * cols - STRIP * h), 0, crop.shape[0]).astype(int)
+    base = np.clip(np.round(band.base[0] + band.base[1] * cols + STRIP * h), 0, crop.shape[0]).astype(int)
     rows = np.arange(crop.shape[0])[:, None]
     strip = ((rows >= top[None, :]) & (rows < base[None, :])).astype(np.uint8)
     pieces, labels = blobs(ink & strip)
@@ -216,7 +217,10 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
         return
     ab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)[:, :, 1:].astype(np.float32)
     spans = [(b.x, b.right) for b in band.chars]
-    colours = {b: ab[labels == i].mean(0) for b, i in ids.items()}
+    flat = labels.ravel()
+    counts = np.maximum(np.bincount(flat, minlength=len(pieces) + 1), 1)
+    means = np.stack([np.bincount(flat, ab[:, :, k].ravel(), len(pieces) + 1) / counts for k in (0, 1)], 1)
+    colours = {b: means[i] for b, i in ids.items()}
 
     def holds_char(b: Blob) -> bool:
         return any(min(b.right, x1) - max(b.x, x0) >= 0.5 * (x1 - x0) for x0, x1 in spans)
@@ -230,7 +234,6 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
         if holds_char(box):
             continue
         inside = left <= box.x and box.right <= right
-        # (each piece on its own: the red and green of a sticker average to grey)
         foreign = ink_colour is None or max(_distance(colours[b], ink_colour) for b in stack) > INK_COLOUR_DISTANCE
         tallest = max(b.h for b in stack)
         if box.h < MARK_SPAN * h or (tallest < PIECE_SPAN * h and (foreign or not inside)):
@@ -279,9 +282,6 @@ def cut(crop: Picture, band: Band, left: bool = True, right: bool = True) -> Pic
     return crop[:, x0:x1]
 
 
-EXTEND = 0.5  # share of the plate's width looked at beyond an open end
-
-
 def band_crop(image: Picture, quad: Floats, pad_x: float, pad_y: float) -> tuple[Picture, Band | None]:
     """The plate in `quad` with any blue side band cut off (lpr.plate_crop), and its character band. When the
     band runs into an end of the crop without a side band (a detection that cut the plate short), the crop
@@ -322,9 +322,6 @@ def char_columns(probs: Floats, alphabet: str, width: int) -> list[float]:
             out.append((label, (peak + 0.5) * width / steps))
         t = end + 1
     return [x for label, x in out if alphabet[label - 1] != SEPARATOR]
-
-
-MARK_SIZE = 0.3  # a mark lower than this share of the band height is read as nothing (a hyphen, a speck)
 
 
 def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:

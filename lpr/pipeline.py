@@ -23,7 +23,6 @@ from lpr.char_band import band_crop, read_band
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.models import resolve
-from lpr.plate_crop import rectify, trim_side_bands
 from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_reader import LineRead, PlateReader, combine
@@ -67,7 +66,7 @@ class DetectedObject:
 @dataclass
 class PlateRead:
     text: str
-    score: float  # 0-100: mean of the characters' scores
+    score: float  # 0-100: how sure the read is (read_score)
     box: Box  # the plate in image pixels
     char_scores: list[float]  # 0-100, one per character of `text`
     quad: list[tuple[float, float]]  # the plate's corners (tl, tr, br, bl)
@@ -224,7 +223,7 @@ class LprEngine:
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
             char_scores = [round(100 * s, 1) for s in match.char_scores]
-            score = round(float(np.mean(char_scores)), 1) if char_scores else 0.0
+            score = read_score(match.char_scores, bool(self.formats) and match.format is None)
             if score < cfg.min_score:
                 continue
             read = PlateRead(text, score, xywh(detection.box), char_scores,
@@ -235,6 +234,20 @@ class LprEngine:
                 continue
             out.append(read)
         return out
+
+
+# A read no configured format explains has more often a character too many or too few than one that fits.
+NO_FORMAT = 0.7
+
+
+def read_score(char_probs: list[float], unexplained: bool = False) -> float:
+    """How sure a read is, 0-100: the recogniser's probability that every character is right (the product of
+    theirs: one doubtful character makes the plate doubtful, however sure the others are), lowered when formats
+    are configured and none explains the read."""
+    if not char_probs:
+        return 0.0
+    sure = math.exp(sum(math.log(max(p, 1e-9)) for p in char_probs))
+    return round(100 * sure * (NO_FORMAT if unexplained else 1.0), 1)
 
 
 def configured_formats(config: LprConfig) -> list[PlateFormat]:

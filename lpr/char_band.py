@@ -98,11 +98,15 @@ def without_rules(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return cast(NDArray[np.uint8], ink & ~(np.asarray(across) | np.asarray(down)))
 
 
-def blobs(ink: NDArray[np.uint8]) -> tuple[list[Blob], NDArray[np.int32]]:
-    """The connected pieces of ink (8-connected), and the image of their labels (piece i is label i + 1)."""
+def blobs(ink: NDArray[np.uint8], min_height: float = 0,
+          min_side: float = 0) -> tuple[dict[Blob, int], NDArray[np.int32]]:
+    """The connected pieces of ink (8-connected) at least `min_height` high and `min_side` wide or high, each
+    with its label in the image of labels that comes with them."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    return ([Blob(int(s[0]), int(s[1]), int(s[2]), int(s[3])) for s in stats[1:count]],
-            cast(NDArray[np.int32], labels))
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    keep = np.flatnonzero((h >= min_height) & ((w >= min_side) | (h >= min_side)))
+    pieces = {Blob(*(int(v) for v in stats[i, :4])): int(i) for i in keep if i > 0}
+    return pieces, cast(NDArray[np.int32], labels)
 
 
 def _fit(xs: list[float], ys: list[float]) -> Line:
@@ -155,8 +159,8 @@ def find_band(crop: Picture) -> Band | None:
     rows = grey.shape[0]
     dark = _dark_ink(grey)
     ink = binarise(grey, dark)
-    found, _ = blobs(without_rules(ink))
-    sized = [b for b in found if MIN_HEIGHT * rows <= b.h <= MAX_HEIGHT * rows]
+    found, _ = blobs(without_rules(ink), MIN_HEIGHT * rows)
+    sized = [b for b in found if b.h <= MAX_HEIGHT * rows]
     best: list[Blob] = []
     tried: set[Blob] = set()
     for seed in sorted((b for b in sized if b.w <= MAX_ASPECT * b.h), key=lambda b: -b.h):
@@ -211,16 +215,16 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     base = np.clip(np.round(band.base[0] + band.base[1] * cols + STRIP * h), 0, crop.shape[0]).astype(int)
     rows = np.arange(crop.shape[0])[:, None]
     strip = ((rows >= top[None, :]) & (rows < base[None, :])).astype(np.uint8)
-    pieces, labels = blobs(ink & strip)
-    ids = {b: i + 1 for i, b in enumerate(pieces) if b.w >= DUST * h or b.h >= DUST * h}
+    ids, labels = blobs(ink & strip, 0, DUST * h)
     if not ids:
         return
-    ab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)[:, :, 1:].astype(np.float32)
-    spans = [(b.x, b.right) for b in band.chars]
+    # each piece's mean colour, in Lab's colour plane (a, b)
     flat = labels.ravel()
-    counts = np.maximum(np.bincount(flat, minlength=len(pieces) + 1), 1)
-    means = np.stack([np.bincount(flat, ab[:, :, k].ravel(), len(pieces) + 1) / counts for k in (0, 1)], 1)
-    colours = {b: means[i] for b, i in ids.items()}
+    counts = np.maximum(np.bincount(flat), 1)
+    bgr = np.stack([np.bincount(flat, crop[:, :, k].ravel(), len(counts)) / counts for k in range(3)], 1)
+    lab = cv2.cvtColor((bgr[None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[0]
+    colours = {b: lab[i, 1:] for b, i in ids.items()}
+    spans = [(b.x, b.right) for b in band.chars]
 
     def holds_char(b: Blob) -> bool:
         return any(min(b.right, x1) - max(b.x, x0) >= 0.5 * (x1 - x0) for x0, x1 in spans)

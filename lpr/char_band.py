@@ -33,6 +33,7 @@ MAX_GAP = 1.6  # characters of one band stand at most this many band heights apa
 MIN_CHARS = 3  # fewer blobs of one height are no band
 MIN_BAND_PIXELS = 12  # characters lower than this are too coarse for their blobs to tell a mark from a letter
 MAX_ASPECT = 1.3  # a seed blob is at most this wide for its height (wider: characters run together, a bar)
+MAX_RUN = 2.0  # a band blob is at most this wide for its height (two or three characters run together)
 MARK_SPAN = 0.8  # a sign lower than this share of the band height is a mark (see _settle)
 PIECE_SPAN = 0.6  # a sign whose tallest piece is lower than this share of the band height is in pieces
 INK_COLOUR_DISTANCE = 20.0  # distance in Lab's colour plane (a, b) beyond which a piece is in another colour
@@ -41,7 +42,7 @@ STRIP = 0.1  # band heights above the topline and below the baseline that still 
 DUST = 0.12  # pieces smaller than this many band heights both ways are specks
 OPEN_END = 0.3  # a character within this many band heights of the crop's edge: the plate may go on
 EXTEND = 0.5  # share of the plate's width looked at beyond an open end
-MARGIN = 0.2  # band heights kept beyond the band's ends where the crop goes on
+MARGIN = 0.5  # band heights kept beyond the band's ends where the crop goes on
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def find_band(crop: Picture) -> Band | None:
     dark = _dark_ink(grey)
     ink = binarise(grey, dark)
     found, _ = blobs(without_rules(ink), MIN_HEIGHT * rows)
-    sized = [b for b in found if b.h <= MAX_HEIGHT * rows]
+    sized = [b for b in found if b.h <= MAX_HEIGHT * rows and b.w <= MAX_RUN * b.h]
     best: list[Blob] = []
     tried: set[Blob] = set()
     for seed in sorted((b for b in sized if b.w <= MAX_ASPECT * b.h), key=lambda b: -b.h):
@@ -245,7 +246,8 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
         else:
             kept.append(box)
     for box in kept:
-        left, right = min(left, box.x), max(right, box.right)
+        if box.w <= MAX_ASPECT * h:  # (wider: the frame, the car beyond it; a sign, but no character)
+            left, right = min(left, box.x), max(right, box.right)
     band.left, band.right = left, right
     band.signs = sorted(band.chars + kept, key=lambda b: b.x)
     band.marks = marks

@@ -5,9 +5,12 @@ a crop with no band. The reads use the real recogniser."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from lpr.char_band import find_band
 from lpr.config import LprConfig
@@ -155,6 +158,21 @@ def test_a_sign_in_strokes_between_characters_in_their_colour_is_kept():
     band = find_band(plate)
     assert band is not None and not band.marks
     assert any(s.x >= x + 10 and s.right <= x + 70 for s in band.signs)
+
+
+KOREAN_FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf")  # Debian's fonts-nanum
+
+
+@pytest.mark.skipif(not KOREAN_FONT.is_file(), reason="fonts-nanum is not installed")
+@pytest.mark.parametrize("text", ["12가3456", "34노5678", "123주4567", "78모1234"])
+def test_no_stroke_of_a_hangul_syllable_is_a_mark(text: str):
+    image = Image.new("RGB", (560, 120), (PAPER,) * 3)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((2, 2, 557, 117), outline=INK, width=3)
+    draw.text((30, 12), text, font=ImageFont.truetype(str(KOREAN_FONT), 80), fill=INK)
+    band = find_band(np.array(image)[:, :, ::-1].copy())
+    assert band is not None and len(band.chars) >= 6
+    assert band.marks == []
 
 
 def test_a_crop_without_a_band_is_read_as_it_is(engine: LprEngine):

@@ -236,7 +236,9 @@ class LprEngine:
         return out
 
 
-# A read no configured format explains has more often a character too many or too few than one that fits.
+# A read none of the installation's formats explains may have a character too many or too few; but a plate
+# from elsewhere or a vanity plate fits none either (on the EU photos with the EU formats, the four reads that
+# fit none were right), so the score is only lowered, never halved.
 NO_FORMAT = 0.7
 
 

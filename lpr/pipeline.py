@@ -26,7 +26,7 @@ from lpr.plate_crop import rectify, trim_side_bands
 from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_reader import LineRead, PlateReader, combine
-from lpr.quantize import cached_int8
+from lpr.quantize import cached_copy
 from lpr.two_line import split_lines
 from lpr.vehicle_detector import HUMAN, VEHICLE, ObjectDetector
 
@@ -97,7 +97,8 @@ class LprEngine:
     @property
     def plate_detector(self) -> PlateDetector:
         if self._plates is None:
-            self._plates = PlateDetector(self._detector_path("lpr_plate_model", self.config.plate_model),
+            self._plates = PlateDetector(self._detector_path("lpr_plate_model", self.config.plate_model,
+                                                             self.config.plate_input_size),
                                          self.config.threads, self.config.plate_confidence)
         return self._plates
 
@@ -116,13 +117,11 @@ class LprEngine:
                                            self.config.threads, self.config.object_confidence)
         return self._objects
 
-    def _detector_path(self, setting: str, configured: str) -> Path:
+    def _detector_path(self, setting: str, configured: str, input_size: int = 0) -> Path:
         path = resolve(setting, configured)
-        if not self.config.quantize:
-            return path
-        # (a file that cannot be quantised is used as it is, and then fails to load with its setting's name)
+        # (a file that cannot be copied is used as it is, and then fails to load with its setting's name)
         cache = Path(self.config.cache_dir).expanduser() if self.config.cache_dir else None
-        return cached_int8(path, cache) or path
+        return cached_copy(path, cache, self.config.quantize, input_size) or path
 
     def load(self, objects: bool = True) -> None:
         """Load the models now (raises ModelError at once instead of at the first picture)."""
@@ -171,7 +170,7 @@ class LprEngine:
             quads.append(detection.quad)
         crops = [trim_side_bands(rectify(image, q, *CROP_PAD)) for q in quads]
         stretch = self.config.ocr_stretch or [1.0]
-        single = combine([self.reader.read(c, s) for c in crops for s in stretch])
+        single = self.reader.read_crops(crops, stretch)
         width, height = quad_size(detection.quad)
         if width >= TWO_LINE_ASPECT * height:
             return single, 1

@@ -202,7 +202,7 @@ class Stages:
         self._open: list[str] = []
         detector = engine.plate_detector
         model = detector.model
-        model.letterbox = _Timed(model.letterbox, self, "detector: preprocess")
+        model.letterbox = _Timed(model.letterbox, self, "detector: preprocess")  # type: ignore[method-assign]
         model.session = _Timed(model.session, self, "detector: ONNX run", "run")
         engine._plates = _Timed(detector, self, "detector")  # type: ignore[assignment]
         reader = engine.reader

@@ -100,8 +100,8 @@ class LprEngineSettings(Section):
     require_format: Flag = setting(False, "drop reads that match none of the formats", live=True)
     plate_confidence: Number = setting(0.25, "plate detector score a plate needs", live=True, ge=0, le=1)
     plate_input_size: Whole = setting(
-        640, "plate detector input, in pixels a side (a multiple of 32): smaller is faster and misses more "
-             "small plates; `0` keeps the model's own", live=True, ge=0, multiple_of=32)
+        448, "plate detector input, in pixels a side (a multiple of 32): smaller is faster and misses more "
+             "small plates; `0` keeps the model's own (640 for the default model)", live=True, ge=0, multiple_of=32)
     object_confidence: Number = setting(
         0.35, "object detector score a person or vehicle needs", live=True, ge=0, le=1)
     min_score: Number = setting(40.0, "plate reads scoring less are dropped", live=True, ge=0, le=100)

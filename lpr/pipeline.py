@@ -100,6 +100,7 @@ class LprEngine:
             self._plates = PlateDetector(self._detector_path("lpr_plate_model", self.config.plate_model,
                                                              self.config.plate_input_size),
                                          self.config.threads, self.config.plate_confidence)
+            self._plates.model.rect = self.config.rect_input
         return self._plates
 
     @property
@@ -115,6 +116,7 @@ class LprEngine:
         if self._objects is None:
             self._objects = ObjectDetector(self._detector_path("lpr_object_model", self.config.object_model),
                                            self.config.threads, self.config.object_confidence)
+            self._objects.model.rect = self.config.rect_input
         return self._objects
 
     def _detector_path(self, setting: str, configured: str, input_size: int = 0) -> Path:

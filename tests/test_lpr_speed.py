@@ -97,3 +97,20 @@ def test_a_plate_read_unsure_is_read_from_every_crop_and_stretch(reader: PlateRe
     finally:
         reader.session = counting.session
     assert counting.runs == 4
+
+
+def test_with_rect_inputs_a_wide_frame_is_padded_only_to_a_multiple_of_32_and_its_plate_found(tmp_path: Path):
+    copy = cached_copy(resolve("lpr_plate_model", ""), tmp_path, int8=False, input_size=448)
+    assert copy is not None
+    detector = PlateDetector(copy, threads=1)
+    detector.model.rect = True
+    visible = [i for i in range(demo.FRAMES) if demo.plate_box(i) is not None]
+    index = visible[len(visible) // 2]
+    frame = demo_frame(index)
+    assert frame.shape[:2] == (720, 1280) and detector.model.input_shape(frame) == (256, 448)
+    found = detector(frame)
+    assert found, "no plate with the rect input"
+    box = found[0].box
+    got = (int(box[0]), int(box[1]), int(box[2] - box[0]), int(box[3] - box[1]))
+    assert iou(got, xywh(demo.plate_box(index))) > 0.6
+    assert list(detector.model._shaped) == [(256, 448)]

@@ -203,7 +203,13 @@ class Stages:
         detector = engine.plate_detector
         model = detector.model
         model.letterbox = _Timed(model.letterbox, self, "detector: preprocess")  # type: ignore[method-assign]
-        model.session = _Timed(model.session, self, "detector: ONNX run", "run")
+        shaped = getattr(model, "session_for", None)  # the session for an input shape, made on first use
+        if shaped is None:  # an engine from before rect inputs (to compare with): one session
+            model.session = _Timed(model.session, self, "detector: ONNX run", "run")
+        else:
+            model.session_for = lambda h, w: _Timed(  # type: ignore[method-assign]
+                _Timed(shaped, self, "detector: model copy for a new input shape")(h, w), self,
+                "detector: ONNX run", "run")
         engine._plates = _Timed(detector, self, "detector")  # type: ignore[assignment]
         reader = engine.reader
         reader.session = _Timed(reader.session, self, self._next_pass, "run")
@@ -242,7 +248,8 @@ class Stages:
 
     def medians(self) -> dict[str, float]:
         """The median of every stage over the photos (a pass: over the photos that had it)."""
-        order = ["detector: preprocess", "detector: ONNX run", "detector", "crops",
+        order = ["detector: preprocess", "detector: model copy for a new input shape", "detector: ONNX run",
+                 "detector", "crops",
                  *[f"recogniser pass {n}: ONNX run" for n in range(1, SHOWN_PASSES + 1)],
                  f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs", "reading", "formats", "other"]
         out = {}

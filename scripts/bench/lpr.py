@@ -498,6 +498,11 @@ def main(argv: list[str] | None = None) -> int:
             print(note)
         for s in summaries:
             print_summary(s)
+            ours = next((o for o in summaries if o["name"] == s["name"].replace(" reference", " engine")), None)
+            if s["name"].endswith(" reference") and ours is not None:
+                print(f"  ratio engine/reference: exact {ours['exact'] / max(s['exact'], 1e-9):.2f}x, "
+                      f"median time {ours['median_ms'] / s['median_ms']:.2f}x "
+                      f"(cpu {ours['median_cpu_ms'] / s['median_cpu_ms']:.2f}x)")
         if stream:
             print(f"1080p25 H.264 stream ({sets[0][0]} photos), {stream[0]['frames']} frames, decoding and "
                   "objects + plates on every frame, 1 thread:")

@@ -213,8 +213,9 @@ class Stages:
         engine._plates = _Timed(detector, self, "detector")  # type: ignore[assignment]
         reader = engine.reader
         reader.session = _Timed(reader.session, self, self._next_pass, "run")
-        engine.read_line = _Timed(engine.read_line, self, "reading")  # type: ignore[method-assign]
-        engine._match = _Timed(engine._match, self, "formats")  # type: ignore[method-assign]
+        for method, stage in (("read_line", "reading"), ("_match", "formats")):
+            if hasattr(engine, method):  # (an engine that reads otherwise: its time stays in "other")
+                setattr(engine, method, _Timed(getattr(engine, method), self, stage))
         self._patches = [mock.patch.object(pipeline, name, _Timed(getattr(pipeline, name), self, "crops"))
                          for name in ("rectify", "trim_side_bands") if hasattr(pipeline, name)]
 

@@ -11,6 +11,7 @@ model raises lpr.models.ModelError naming its setting.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,8 @@ from lpr.geometry import box_quad, quad_size, xywh
 from lpr.models import resolve
 from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
-from lpr.plate_reader import LineRead, PlateReader, combine
-from lpr.quantize import cached_int8
+from lpr.plate_reader import LineRead, PlateReader, combine, sure_first
+from lpr.quantize import cached_copy
 from lpr.two_line import split_lines
 from lpr.vehicle_detector import HUMAN, VEHICLE, ObjectDetector
 
@@ -97,8 +98,10 @@ class LprEngine:
     @property
     def plate_detector(self) -> PlateDetector:
         if self._plates is None:
-            self._plates = PlateDetector(self._detector_path("lpr_plate_model", self.config.plate_model),
+            self._plates = PlateDetector(self._detector_path("lpr_plate_model", self.config.plate_model,
+                                                             self.config.plate_input_size),
                                          self.config.threads, self.config.plate_confidence)
+            self._plates.model.rect = self.config.rect_input
         return self._plates
 
     @property
@@ -114,15 +117,14 @@ class LprEngine:
         if self._objects is None:
             self._objects = ObjectDetector(self._detector_path("lpr_object_model", self.config.object_model),
                                            self.config.threads, self.config.object_confidence)
+            self._objects.model.rect = self.config.rect_input
         return self._objects
 
-    def _detector_path(self, setting: str, configured: str) -> Path:
+    def _detector_path(self, setting: str, configured: str, input_size: int = 0) -> Path:
         path = resolve(setting, configured)
-        if not self.config.quantize:
-            return path
-        # (a file that cannot be quantised is used as it is, and then fails to load with its setting's name)
+        # (a file that cannot be copied is used as it is, and then fails to load with its setting's name)
         cache = Path(self.config.cache_dir).expanduser() if self.config.cache_dir else None
-        return cached_int8(path, cache) or path
+        return cached_copy(path, cache, self.config.quantize, input_size) or path
 
     def load(self, objects: bool = True) -> None:
         """Load the models now (raises ModelError at once instead of at the first picture)."""
@@ -171,7 +173,8 @@ class LprEngine:
             quads.append(detection.quad)
         banded = [band_crop(image, q, *CROP_PAD) for q in quads]
         stretch = self.config.ocr_stretch or [1.0]
-        single = combine([read_band(self.reader, c, band, s) for c, band in banded for s in stretch])
+        single = sure_first([functools.partial(read_band, self.reader, c, band, s)
+                             for c, band in banded for s in stretch])
         width, height = quad_size(detection.quad)
         if width >= TWO_LINE_ASPECT * height:
             return single, 1

@@ -1,0 +1,137 @@
+"""One plate text from every read of a track.
+
+Each read is evidence about each character of the plate. A read that says `c` with probability q is taken as
+the word of a recogniser that is right with probability q and otherwise says any of the other symbols alike,
+so it adds log(q (K - 1) / (1 - q)) to the log-odds of `c` (K: the symbols a plate may hold). The plate's
+character at each position is the one with the most summed evidence. Reads are weighed by how sure they
+were, not counted: one sure read outweighs two unsure ones.
+
+The frames of one car are not independent views (the same dirt, the same bolt, the same font), so ten
+agreeing reads are not ten times the evidence: a character's probability, for its score and for the formats,
+is the softmax of its evidence per read that voted there (the characters no read said sharing the rest). A
+vote of agreeing reads is as sure as they are, one of disagreeing reads less so, and the vote of a single
+read is that read.
+
+Reads do not all have the plate's length: a frame takes a screw of the plate's frame for an O or an I, or
+loses a character at an edge. The plate's length is the length most reads have. A read one or two characters
+longer or shorter is placed where it agrees with those reads (its extra edge characters dropped, its missing
+ones abstaining) and then votes like them; a read that cannot be placed counts against every character. The
+plate formats are then applied to the voted characters, their vote as the recogniser's probabilities, as they
+are to the characters of a single read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lpr.charset import LATIN
+from lpr.pipeline import PlateRead
+from lpr.plate_formats import TO_DIGIT, TO_LETTER, UNKNOWN, PlateFormat, apply_formats
+from lpr.plate_reader import CharRead
+
+SYMBOLS = len(LATIN)  # what a recogniser that is wrong may have said instead
+SUREST = 0.999  # a character probability of 1.0 would be endless evidence
+MAX_EDGE = 2  # characters a read may have gained or lost at the plate's edges and still be placed
+ELSEWHERE = ""  # the tally key of reads that could not be placed: the plate is something else
+
+
+@dataclass(frozen=True)
+class Vote:
+    text: str
+    score: float  # 0-100: the mean probability of the voted characters, given the evidence per read
+    reads: int  # reads of the winning length
+
+
+def evidence(score: float) -> float:
+    """The log-odds a read character of `score` (0-100) adds to the character it says (0 for a guess)."""
+    q = min(max(score / 100, 1e-6), SUREST)
+    return max(0.0, math.log(q * (SYMBOLS - 1) / (1 - q)))
+
+
+Tally = dict[str, float]  # character -> summed evidence at one position
+
+
+def posterior(tally: Tally, voters: int, symbols: str) -> list[float]:
+    """The probability of each of `symbols` at a position where `voters` reads voted (the symbols no read said
+    have no evidence)."""
+    said = {c: e / max(1, voters) for c, e in tally.items()}
+    unsaid = max(0, SYMBOLS - sum(1 for c in said if c != ELSEWHERE))
+    top = max([0.0, *said.values()])
+    total = sum(math.exp(e - top) for e in said.values()) + unsaid * math.exp(-top)
+    return [math.exp(said.get(s, 0.0) - top) / total for s in symbols]
+
+
+def winner(tally: Tally) -> str:
+    said = {c: e for c, e in tally.items() if c != ELSEWHERE}
+    return max(sorted(said), key=lambda c: said[c]) if said else UNKNOWN
+
+
+def plate_length(reads: Sequence[PlateRead]) -> int:
+    """The length most reads have; a tie goes to the length more reads match a format with, then to the surer."""
+    count = Counter(len(r.text) for r in reads)
+    formatted = Counter(len(r.text) for r in reads if r.format is not None)
+    sure: dict[int, float] = defaultdict(float)
+    for r in reads:
+        sure[len(r.text)] += r.score
+    return max(count, key=lambda n: (count[n], formatted[n], sure[n], n))
+
+
+def placement(read: PlateRead, consensus: str) -> int | None:
+    """Where a read of another length agrees best with the consensus: the plate position of its first
+    character (negative: it has extra characters before the plate); None if it agrees nowhere well enough."""
+    extra = len(read.text) - len(consensus)
+    if extra == 0 or abs(extra) > MAX_EDGE:
+        return None
+    best: tuple[int, int] | None = None  # (mismatches, offset)
+    for offset in range(min(0, -extra), max(0, -extra) + 1):
+        pairs = [(c, consensus[i + offset]) for i, c in enumerate(read.text) if 0 <= i + offset < len(consensus)]
+        wrong = sum(1 for a, b in pairs if a != b)
+        if wrong <= len(pairs) // 4 and (best is None or wrong < best[0]):
+            best = (wrong, offset)
+    return None if best is None else best[1]
+
+
+def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vote:
+    """One plate text from several reads of the same plate; `formats` settle look-alikes in the result."""
+    if not reads:
+        return Vote("", 0.0, 0)
+    length = plate_length(reads)
+    same = [r for r in reads if len(r.text) == length]
+    tallies: list[Tally] = [defaultdict(float) for _ in range(length)]
+    voters = [0] * length
+
+    def add(read: PlateRead, offset: int) -> None:
+        for i, (char, score) in enumerate(zip(read.text, read.char_scores, strict=True)):
+            if 0 <= i + offset < length:
+                tallies[i + offset][char] += evidence(score)
+                voters[i + offset] += 1
+
+    for read in same:
+        add(read, 0)
+    consensus = "".join(winner(t) for t in tallies)
+    for read in reads:
+        if len(read.text) == length:
+            continue
+        offset = placement(read, consensus)
+        if offset is not None:
+            add(read, offset)
+        else:
+            for position, tally in enumerate(tallies):
+                tally[ELSEWHERE] += evidence(read.score)
+                voters[position] += 1
+
+    seen = {c for r in reads for c in r.text}
+    symbols = "".join(sorted(seen | set(LATIN) | set("".join(TO_DIGIT.values())) | set("".join(TO_LETTER.values()))))
+    chars = []
+    for tally, count in zip(tallies, voters, strict=True):
+        probs = np.array(posterior(tally, count, symbols), np.float32)
+        char = winner(tally)
+        chars.append(CharRead(char, float(probs[symbols.index(char)]) if char in symbols else 0.0, probs))
+    match = apply_formats(chars, formats, symbols, hangul_readable=UNKNOWN not in seen)
+    scores = [100 * s for s in match.char_scores]
+    return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, len(same))

@@ -148,6 +148,7 @@ class Outcome:
     singles: list[str | None]
     voted: str | None
     best: str | None  # the track's best-scoring read
+    score: float = 0.0  # the vote's
     reads: list[str] = field(default_factory=list)  # the track's reads, in order
 
 
@@ -165,7 +166,8 @@ def vote_clip(plate: str, frames: list[Frame], formats: list[PlateFormat]) -> Ou
     if track is None or count == 0:
         return Outcome(plate, singles, None, None)
     best = max(track.reads, key=lambda r: r.score)
-    return Outcome(plate, singles, track.vote(formats).text, best.text, [r.text for r in track.reads])
+    result = track.vote(formats)
+    return Outcome(plate, singles, result.text, best.text, result.score, [r.text for r in track.reads])
 
 
 def summary(name: str, outcomes: list[Outcome]) -> dict[str, object]:
@@ -225,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             outcomes.append(outcome)
             if outcome.voted != outcome.plate:
                 misses.append(f"{folder.name}/{sample.path.name}: {sample.plate} voted {outcome.voted} "
+                              f"(score {outcome.score})"
                               f"from {' '.join(outcome.reads) or 'no reads'}")
         name = f"{folder.name} ({','.join(regions) or 'generic'})"
         summaries.append({**summary(name, outcomes),

@@ -31,7 +31,7 @@ import numpy as np
 
 from lpr.charset import LATIN
 from lpr.pipeline import PlateRead
-from lpr.plate_formats import TO_DIGIT, TO_LETTER, UNKNOWN, PlateFormat, apply_formats
+from lpr.plate_formats import UNKNOWN, PlateFormat, apply_formats
 from lpr.plate_reader import CharRead
 
 SYMBOLS = len(LATIN)  # what a recogniser that is wrong may have said instead
@@ -72,13 +72,28 @@ def winner(tally: Tally) -> str:
 
 
 def plate_length(reads: Sequence[PlateRead]) -> int:
-    """The length most reads have; a tie goes to the length more reads match a format with, then to the surer."""
+    """The length most reads have. A tie goes to the length nearest the other reads' (of "ORK828AG", "K828AG"
+    and "RK828AG", the middle one), then to the one more reads match a format with, then to the surer."""
     count = Counter(len(r.text) for r in reads)
     formatted = Counter(len(r.text) for r in reads if r.format is not None)
     sure: dict[int, float] = defaultdict(float)
     for r in reads:
         sure[len(r.text)] += r.score
-    return max(count, key=lambda n: (count[n], formatted[n], sure[n], n))
+
+    def distance(length: int) -> int:
+        return sum(abs(len(r.text) - length) for r in reads)
+
+    return max(count, key=lambda n: (count[n], -distance(n), formatted[n], sure[n], n))
+
+
+def tally_of(reads: Sequence[PlateRead], length: int) -> tuple[list[Tally], list[int]]:
+    """The evidence for each character at each position from the reads of `length`, and their number."""
+    tallies: list[Tally] = [defaultdict(float) for _ in range(length)]
+    for read in reads:
+        if len(read.text) == length:
+            for i, (char, score) in enumerate(zip(read.text, read.char_scores, strict=True)):
+                tallies[i][char] += evidence(score)
+    return tallies, [sum(1 for r in reads if len(r.text) == length)] * length
 
 
 def placement(read: PlateRead, consensus: str) -> int | None:
@@ -91,6 +106,7 @@ def placement(read: PlateRead, consensus: str) -> int | None:
     for offset in range(min(0, -extra), max(0, -extra) + 1):
         pairs = [(c, consensus[i + offset]) for i, c in enumerate(read.text) if 0 <= i + offset < len(consensus)]
         wrong = sum(1 for a, b in pairs if a != b)
+        # besides its edge, a read may misread one character in four and still be this plate
         if wrong <= len(pairs) // 4 and (best is None or wrong < best[0]):
             best = (wrong, offset)
     return None if best is None else best[1]
@@ -101,37 +117,30 @@ def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vot
     if not reads:
         return Vote("", 0.0, 0)
     length = plate_length(reads)
-    same = [r for r in reads if len(r.text) == length]
-    tallies: list[Tally] = [defaultdict(float) for _ in range(length)]
-    voters = [0] * length
-
-    def add(read: PlateRead, offset: int) -> None:
-        for i, (char, score) in enumerate(zip(read.text, read.char_scores, strict=True)):
-            if 0 <= i + offset < length:
-                tallies[i + offset][char] += evidence(score)
-                voters[i + offset] += 1
-
-    for read in same:
-        add(read, 0)
+    tallies, voters = tally_of(reads, length)
     consensus = "".join(winner(t) for t in tallies)
     for read in reads:
         if len(read.text) == length:
             continue
         offset = placement(read, consensus)
         if offset is not None:
-            add(read, offset)
+            for i, (char, score) in enumerate(zip(read.text, read.char_scores, strict=True)):
+                if 0 <= i + offset < length:
+                    tallies[i + offset][char] += evidence(score)
+                    voters[i + offset] += 1
         else:
             for position, tally in enumerate(tallies):
                 tally[ELSEWHERE] += evidence(read.score)
                 voters[position] += 1
 
     seen = {c for r in reads for c in r.text}
-    symbols = "".join(sorted(seen | set(LATIN) | set("".join(TO_DIGIT.values())) | set("".join(TO_LETTER.values()))))
+    symbols = "".join(sorted(seen | set(LATIN)))  # LATIN: the formats may ask for any look-alike
     chars = []
     for tally, count in zip(tallies, voters, strict=True):
         probs = np.array(posterior(tally, count, symbols), np.float32)
         char = winner(tally)
-        chars.append(CharRead(char, float(probs[symbols.index(char)]) if char in symbols else 0.0, probs))
+        chars.append(CharRead(char, float(probs[symbols.index(char)]), probs))
     match = apply_formats(chars, formats, symbols, hangul_readable=UNKNOWN not in seen)
     scores = [100 * s for s in match.char_scores]
-    return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, len(same))
+    same = sum(1 for r in reads if len(r.text) == length)
+    return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, same)

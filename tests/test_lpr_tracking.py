@@ -45,6 +45,8 @@ def test_a_read_with_an_extra_edge_character_is_aligned_and_votes():
     result = vote([read("RK828AG"), unsure("RK820AG", 4, 95), read("ORK828AG")])
     assert (result.text, result.reads) == ("RK828AG", 2)
     assert vote([read("RK828AG"), unsure("RK820AG", 4, 95), read("RK828AGI")]).text == "RK828AG"
+    # one read of each length: the one the two others can be placed at
+    assert vote([read("ORK828AG"), read("K828AG"), read("RK828AG")]).text == "RK828AG"
 
 
 def test_a_read_that_lost_an_edge_character_does_not_outvote_two_full_reads():

@@ -3,8 +3,8 @@
 Each labelled photo of a development set (NAME.txt: `file x y width height PLATE`) becomes a short clip, as a
 camera would see the car approach: the plate starts smaller (START_SCALE of its size) and off its place, and
 grows and moves into the photo as it is over the clip; each frame gets its own bit of blur, sensor noise and
-JPEG compression. The engine reads every frame (onnxruntime on one thread), the LPR worker's plate tracker
-follows the plates, and the track at the labelled plate is voted with the engine's formats.
+JPEG compression. The engine reads the frames (onnxruntime on one thread), the LPR worker's plate tracker
+follows the plates, and the track at the labelled plate is voted with the engine's formats (lpr/plate_vote.py).
 
 Per set it prints the single-frame exact % (the read at the labelled plate, mean over all frames), the voted
 exact % (per clip), the gain, and for comparison the exact % of each track's best-scoring read.
@@ -13,7 +13,8 @@ exact % (per clip), the gain, and for comparison the exact % of each track's bes
                                                 [--regions BR] [--misses]
 
 The engine reads 5 of the 10 frames of each clip by default (the LPR worker, too, analyses only some of a
-camera's frames), which keeps a run over both sets to a few minutes; `--analyse 10` reads them all.
+camera's frames), which keeps a run over both sets to about 5 minutes of one core; `--analyse 10` reads
+them all.
 
 `--reads FILE` keeps every frame's reads in FILE (JSON) and reuses them when it exists, so the vote can be
 measured again without reading the frames again.

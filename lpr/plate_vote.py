@@ -45,6 +45,7 @@ class Vote:
     text: str
     score: float  # 0-100: the mean probability of the voted characters, given the evidence per read
     reads: int  # reads of the winning length
+    length: int = 0  # that length (the text's may differ: a Hangul-blind read's syllable)
 
 
 def evidence(score: float) -> float:
@@ -69,21 +70,6 @@ def posterior(tally: Tally, voters: int, symbols: str) -> list[float]:
 def winner(tally: Tally) -> str:
     said = {c: e for c, e in tally.items() if c != ELSEWHERE}
     return max(sorted(said), key=lambda c: said[c]) if said else UNKNOWN
-
-
-def plate_length(reads: Sequence[PlateRead]) -> int:
-    """The length most reads have. A tie goes to the length nearest the other reads' (of "ORK828AG", "K828AG"
-    and "RK828AG", the middle one), then to the one more reads match a format with, then to the surer."""
-    count = Counter(len(r.text) for r in reads)
-    formatted = Counter(len(r.text) for r in reads if r.format is not None)
-    sure: dict[int, float] = defaultdict(float)
-    for r in reads:
-        sure[len(r.text)] += r.score
-
-    def distance(length: int) -> int:
-        return sum(abs(len(r.text) - length) for r in reads)
-
-    return max(count, key=lambda n: (count[n], -distance(n), formatted[n], sure[n], n))
 
 
 def tally_of(reads: Sequence[PlateRead], length: int) -> tuple[list[Tally], list[int]]:
@@ -113,10 +99,21 @@ def placement(read: PlateRead, consensus: str) -> int | None:
 
 
 def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vote:
-    """One plate text from several reads of the same plate; `formats` settle look-alikes in the result."""
+    """One plate text from several reads of the same plate; `formats` settle look-alikes in the result.
+
+    The plate's length is the length most reads have. A tie goes to the length whose vote agrees best (a
+    character the reads of one length disagree on is likely one they made up), then to the length nearest
+    the other reads' (of "ORK828AG", "K828AG" and "RK828AG", the middle one), then to the longer."""
     if not reads:
         return Vote("", 0.0, 0)
-    length = plate_length(reads)
+    count = Counter(len(r.text) for r in reads)
+    most = max(count.values())
+    votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] == most]
+    return max(votes, key=lambda v: (v.score, -sum(abs(len(r.text) - v.length) for r in reads), v.length))
+
+
+def vote_at(reads: Sequence[PlateRead], length: int, formats: Sequence[PlateFormat]) -> Vote:
+    """The vote of the reads for a plate of `length` characters."""
     tallies, voters = tally_of(reads, length)
     consensus = "".join(winner(t) for t in tallies)
     for read in reads:
@@ -143,4 +140,4 @@ def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vot
     match = apply_formats(chars, formats, symbols, hangul_readable=UNKNOWN not in seen)
     scores = [100 * s for s in match.char_scores]
     same = sum(1 for r in reads if len(r.text) == length)
-    return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, same)
+    return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, same, length)

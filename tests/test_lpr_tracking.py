@@ -45,8 +45,10 @@ def test_a_read_with_an_extra_edge_character_is_aligned_and_votes():
     result = vote([read("RK828AG"), unsure("RK820AG", 4, 95), read("ORK828AG")])
     assert (result.text, result.reads) == ("RK828AG", 2)
     assert vote([read("RK828AG"), unsure("RK820AG", 4, 95), read("RK828AGI")]).text == "RK828AG"
-    # one read of each length: the one the two others can be placed at
+    # one read of each length: the middle one
     assert vote([read("ORK828AG"), read("K828AG"), read("RK828AG")]).text == "RK828AG"
+    # as many reads with a stutter as without: the stuttered character is a different one in each
+    assert vote([read("RK3346AL"), read("RK346AL"), read("RK8346AL"), read("RK346AL")]).text == "RK346AL"
 
 
 def test_a_read_that_lost_an_edge_character_does_not_outvote_two_full_reads():

@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             outcomes.append(outcome)
             if outcome.voted != outcome.plate:
                 misses.append(f"{folder.name}/{sample.path.name}: {sample.plate} voted {outcome.voted} "
-                              f"(score {outcome.score})"
+                              f"(score {outcome.score}) "
                               f"from {' '.join(outcome.reads) or 'no reads'}")
         name = f"{folder.name} ({','.join(regions) or 'generic'})"
         summaries.append({**summary(name, outcomes),

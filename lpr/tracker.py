@@ -2,8 +2,8 @@
 
 A plate track is one car's plate inside one zone: reads are joined to the open track of their zone
 whose plate is nearest (or whose text is the same), and a track that has not been seen for `gap_ms`
-is closed: the car has left. Its text is a vote over every read of the track, character by
-character, weighted by the recogniser's confidence, so one blurred frame does not decide the plate.
+is closed: the car has left. Its text is a vote over every read of the track (lpr.plate_vote), so one
+blurred frame does not decide the plate.
 
 The gap is counted in the channel's own frame time, and a track must also have been missed in
 MIN_MISSES analysed frames: a machine that analyses slowly sees a car less often, and must not
@@ -17,15 +17,14 @@ most; a track is confirmed (and reported, once) after `confirm_hits` sightings.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-import numpy as np
-
 from lpr.arrays import Picture
 from lpr.pipeline import DetectedObject, PlateRead
+from lpr.plate_formats import PlateFormat
+from lpr.plate_vote import Vote, vote
 from lpr.snapshots import crop
 from lpr.zones import centre
 
@@ -60,31 +59,6 @@ def greedy(pairs: list[tuple[float, int, Track]]) -> dict[int, Track]:
     return matched
 
 
-@dataclass(frozen=True)
-class Vote:
-    text: str
-    score: float  # 0-100: the mean confidence of the winning characters, lowered where reads disagree
-    reads: int  # reads of the winning length
-
-
-def vote(reads: list[PlateRead]) -> Vote:
-    """One plate text from several reads of the same plate."""
-    by_length: dict[int, float] = defaultdict(float)
-    for read in reads:
-        by_length[len(read.text)] += read.score
-    length = max(by_length, key=lambda n: (by_length[n], n))
-    same = [r for r in reads if len(r.text) == length]
-    chars, scores = [], []
-    for position in range(length):
-        tally: dict[str, float] = defaultdict(float)
-        for read in same:
-            tally[read.text[position]] += read.char_scores[position]
-        winner = max(tally, key=lambda c: tally[c])
-        chars.append(winner)
-        scores.append(tally[winner] / len(same))
-    return Vote("".join(chars), round(float(np.mean(scores)), 1) if scores else 0.0, len(same))
-
-
 @dataclass
 class PlateTrack(Generic[ZoneT]):
     id: int
@@ -108,8 +82,9 @@ class PlateTrack(Generic[ZoneT]):
         if self.best is None or read.score > self.best.score:
             self.best, self.best_frame = read, frame
 
-    def vote(self) -> Vote:
-        return vote(self.reads)
+    def vote(self, formats: Sequence[PlateFormat] = ()) -> Vote:
+        """The track's plate: the vote over its reads, settled by the engine's `formats`."""
+        return vote(self.reads, formats)
 
     def representative(self, text: str) -> int:
         """The index of the read whose crop and box stand for the track: of the reads that say the voted

@@ -6,14 +6,20 @@ import numpy as np
 
 from lpr.motion import MotionDetector
 from lpr.pipeline import DetectedObject, PlateRead
+from lpr.plate_formats import formats_for
 from lpr.tracker import ObjectTracker, PlateTracker, vote
 
 FRAME = np.zeros((720, 1280, 3), np.uint8)
 
 
-def read(text: str, x: int, scores: list[float] | None = None, y: int = 400) -> PlateRead:
+def read(text: str, x: int = 0, scores: list[float] | None = None, y: int = 400) -> PlateRead:
     char_scores = scores or [90.0] * len(text)
     return PlateRead(text, float(np.mean(char_scores)), (x, y, 120, 30), char_scores, [], 90.0)
+
+
+def unsure(text: str, position: int, score: float, rest: float = 90.0) -> PlateRead:
+    """A read sure of every character but the one at `position`."""
+    return read(text, scores=[score if i == position else rest for i in range(len(text))])
 
 
 def test_the_vote_settles_each_character_by_confidence():
@@ -21,8 +27,58 @@ def test_the_vote_settles_each_character_by_confidence():
              read("ABC1284", 0, [90, 90, 90, 90, 90, 30, 90]), read("ABC123", 0, [99] * 6)]
     result = vote(reads)
     assert (result.text, result.reads) == ("ABC1234", 3)
-    # position 2: B 90+90 of 3 reads; position 6: 3 90+90 of 3 reads; the others 90
-    assert result.score == round((5 * 90 + 2 * 60) / 7, 1)
+    # the short read votes too (it lost its last character), so where two reads disagree the other three agree
+    assert 85 < result.score < 90
+
+
+def test_the_vote_weighs_reads_by_log_probability_not_by_count_nor_by_summed_scores():
+    # one read sure of its 2 (99) against two unsure of a Z (60 each): 99 < 60 + 60, but 0.99 is 66 to 1 against
+    # a wrong glyph and 0.6 only 1.5 to 1
+    assert vote([unsure("ABC1234", 4, 99), unsure("ABC1Z34", 4, 60), unsure("ABC1Z34", 4, 60)]).text == "ABC1234"
+    # ...while three of them are surer together than the one
+    assert vote([unsure("ABC1234", 4, 99)] + [unsure("ABC1Z34", 4, 60)] * 3).text == "ABC1Z34"
+
+
+def test_a_read_with_an_extra_edge_character_is_aligned_and_votes():
+    assert vote([read("RK828AG"), read("ORK828AG"), read("RK828AG")]).text == "RK828AG"
+    # the frame's bolt read as O is dropped, and its 8 settles the character the two others disagree on
+    result = vote([read("RK828AG"), unsure("RK820AG", 4, 95), read("ORK828AG")])
+    assert (result.text, result.reads) == ("RK828AG", 2)
+    assert vote([read("RK828AG"), unsure("RK820AG", 4, 95), read("RK828AGI")]).text == "RK828AG"
+    # one read of each length: the middle one
+    assert vote([read("ORK828AG"), read("K828AG"), read("RK828AG")]).text == "RK828AG"
+    # as many reads with a stutter as without: the stuttered character is a different one in each
+    assert vote([read("RK3346AL"), read("RK346AL"), read("RK8346AL"), read("RK346AL")]).text == "RK346AL"
+
+
+def test_a_read_that_lost_an_edge_character_does_not_outvote_two_full_reads():
+    full = read("RK828AG", scores=[45.0] * 7)
+    assert vote([full, read("K828AG", scores=[99.0] * 6), full]).text == "RK828AG"
+    # and it still votes on the characters it has: its 2 against the full reads' unsure 7
+    assert vote([unsure("RK878AG", 4, 40), read("K828AG"), unsure("RK828AG", 4, 50)]).text == "RK828AG"
+
+
+def test_the_plate_formats_settle_look_alikes_in_the_voted_text():
+    reads = [unsure("ABCO234", 3, 60), unsure("ABC0234", 3, 55), unsure("ABCO234", 3, 50)]
+    assert vote(reads).text == "ABCO234"
+    assert vote(reads, formats_for(["BR"])).text == "ABC0234"  # LLL NNNN: a digit there
+    tracker = PlateTracker(gap_ms=600)
+    for i, r in enumerate(reads):
+        r.box = (100 + 50 * i, 400, 120, 30)
+        tracker.update(250 * i, [(r, "gate")], FRAME)
+    [track] = tracker.close(0, everything=True)
+    assert track.vote(formats_for(["BR"])).text == "ABC0234"
+
+
+def test_the_score_is_the_reads_confidence_when_they_agree_and_less_when_they_do_not():
+    assert vote([read("ABC1234")]).score == 90.0
+    assert vote([read("ABC1234")] * 5).score == 90.0  # frames of one car are not independent witnesses
+    # agreeing with a sure read makes two unsure ones surer: more than their mean score, 79.7
+    assert vote([read("ABC1234", scores=[70.0] * 7)] * 2 + [read("ABC1234", scores=[99.0] * 7)]).score > 85
+    split = vote([read("ABC1234")] * 3 + [unsure("ABC1284", 5, 90)]).score
+    assert 80 < split < 90
+    assert vote([read("ABC1234")] * 4 + [read("XY98")]).score < split  # a read that fits nowhere disagrees
+    assert vote([]) == vote([]) and vote([]).text == ""
 
 
 def test_a_moving_plate_is_one_track_until_it_is_missed_long_enough():

@@ -34,6 +34,7 @@ MIN_CHARS = 3  # fewer blobs of one height are no band
 MIN_BAND_PIXELS = 12  # characters lower than this are too coarse for their blobs to tell a mark from a letter
 MAX_ASPECT = 1.3  # a seed blob is at most this wide for its height (wider: characters run together, a bar)
 MAX_RUN = 2.0  # a band blob is at most this wide for its height (two or three characters run together)
+MIN_WIDTH = 0.25  # a sign narrower than this share of the band height is no character (the frame's edge)
 MARK_SPAN = 0.8  # a sign lower than this share of the band height is a mark (see _settle)
 PIECE_SPAN = 0.6  # a sign whose tallest piece is lower than this share of the band height is in pieces
 INK_COLOUR_DISTANCE = 20.0  # distance in Lab's colour plane (a, b) beyond which a piece is in another colour
@@ -332,17 +333,37 @@ def char_columns(probs: Floats, alphabet: str, width: int) -> list[float]:
 
 def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:
     """The read without the characters read on the band's marks: those whose column is nearer the middle of a
-    mark (of a size the recogniser could take for a character) than of any character."""
+    mark (of a size the recogniser could take for a character) than of any sign, the nearest first, and never
+    more of them than the read has characters beyond those the band's signs show. A CTC peak often stands at a
+    character's edge rather than its middle, nearer a hyphen or a sliver of ink beside it than its own middle:
+    a drop that left fewer characters than the band shows would drop a real one (never make a good read
+    worse)."""
     marks = [m.cx for m in band.marks if m.h >= MARK_SIZE * band.height]
-    if not marks:
+    spare = len(line.chars) - characters(band)
+    if not marks or spare <= 0:
         return line
     signs = [c.cx for c in band.signs]
 
-    def on_mark(x: float) -> bool:
-        return min(abs(x - m) for m in marks) < min((abs(x - c) for c in signs), default=np.inf)
+    def lead(x: float) -> float:
+        """How much nearer the nearest mark the column is than the nearest sign (positive: on a mark)."""
+        return min((abs(x - c) for c in signs), default=np.inf) - min(abs(x - m) for m in marks)
 
-    kept = [c for c, x in zip(line.chars, columns, strict=True) if not on_mark(x)]
-    return LineRead(kept, line.alphabet) if len(kept) < len(line.chars) else line
+    on_marks = sorted((i for i, x in enumerate(columns) if lead(x) > 0), key=lambda i: -lead(columns[i]))
+    dropped = set(on_marks[:spare])
+    if not dropped:
+        return line
+    return LineRead([c for i, c in enumerate(line.chars) if i not in dropped], line.alphabet)
+
+
+def characters(band: Band) -> int:
+    """How many characters the band's signs show: one a sign, or as many as fit in a sign of characters run
+    together; none for a sign too narrow for any character (the frame's edge), too wide (the frame, the car
+    beyond it) or running through the band's line above and below it (the plate's edge and what is beyond)."""
+    h = band.height
+    single = [s.w for s in band.chars if MIN_WIDTH * s.h <= s.w <= MAX_ASPECT * s.h]
+    width = float(np.median(single)) if single else h / 2
+    return sum(max(1, round(s.w / width)) for s in band.signs
+               if MIN_WIDTH * h <= s.w <= MAX_RUN * h and s.h <= (1 + STRIP) * h + 1)
 
 
 def read_band(reader: PlateReader, crop: Picture, band: Band | None, stretch: float) -> LineRead:

@@ -38,6 +38,7 @@ MIN_WIDTH = 0.25  # a sign narrower than this share of the band height is no cha
 MARK_SPAN = 0.8  # a sign lower than this share of the band height is a mark (see _settle)
 PIECE_SPAN = 0.6  # a sign whose tallest piece is lower than this share of the band height is in pieces
 INK_COLOUR_DISTANCE = 20.0  # distance in Lab's colour plane (a, b) beyond which a piece is in another colour
+TWO_TONE = 14.0  # a sign whose halves' inks lie further apart than this in Lab's colour plane is in two colours
 MARK_SIZE = 0.3  # a mark lower than this share of the band height is read as nothing (a hyphen, a speck)
 STRIP = 0.1  # band heights above the topline and below the baseline that still belong to the band's line
 DUST = 0.12  # pieces smaller than this many band heights both ways are specks
@@ -207,10 +208,12 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     Only what is surely no character is a mark: a sign that does not span the line (a hyphen, a sticker, a
     coat of arms, a country code in small print), or one in pieces none of which spans the line, with a piece
     in another colour than the characters (a coat of arms above a country code; each piece on its own, as the
-    red and green of two stickers average to grey); beyond the band's ends, any sign in such pieces (a Hangul
-    syllable in strokes stands between characters, never at the end of a one-line plate). Everything else (a
-    character the blobs missed, one touching the frame, the frame's edge) is a sign, and the band's extent
-    reaches to the last of them."""
+    red and green of two stickers average to grey), or one whose upper and lower halves are in two colours (a
+    character is in one ink; two round stickers, red above green, run together into one piece of the line's
+    height on a distant plate, a coat of arms and its country code, a car's tail light beyond the plate);
+    beyond the band's ends, any sign in such pieces (a Hangul syllable in strokes stands between characters,
+    never at the end of a one-line plate). Everything else (a character the blobs missed, one touching the
+    frame, the frame's edge) is a sign, and the band's extent reaches to the last of them."""
     h = band.height
     cols = np.arange(crop.shape[1], dtype=np.float32)
     top = np.clip(np.round(band.top[0] + band.top[1] * cols - STRIP * h), 0, crop.shape[0]).astype(int)
@@ -242,7 +245,8 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
         inside = left <= box.x and box.right <= right
         foreign = ink_colour is None or max(_distance(colours[b], ink_colour) for b in stack) > INK_COLOUR_DISTANCE
         tallest = max(b.h for b in stack)
-        if box.h < MARK_SPAN * h or (tallest < PIECE_SPAN * h and (foreign or not inside)):
+        if (box.h < MARK_SPAN * h or (tallest < PIECE_SPAN * h and (foreign or not inside))
+                or _two_tone(crop, labels, [ids[b] for b in stack]) > TWO_TONE):
             marks.append(box)
         else:
             kept.append(box)
@@ -252,6 +256,17 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     band.left, band.right = left, right
     band.signs = sorted(band.chars + kept, key=lambda b: b.x)
     band.marks = marks
+
+
+def _two_tone(crop: Picture, labels: NDArray[np.int32], ids: list[int]) -> float:
+    """How far apart in colour (Lab's a, b) the ink of a sign's upper and lower halves is."""
+    ys, xs = np.nonzero(np.isin(labels, ids))
+    middle = (int(ys.min()) + int(ys.max())) / 2 if len(ys) else 0.0
+    upper, lower = ys < middle, ys >= middle
+    if not upper.any() or not lower.any():
+        return 0.0
+    lab = cv2.cvtColor((crop[ys, xs][None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[0, :, 1:]
+    return _distance(lab[upper].mean(0), lab[lower].mean(0))
 
 
 def _distance(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:

@@ -127,6 +127,27 @@ def test_a_round_sticker_before_the_number_is_not_read(engine: LprEngine):
     assert engine.read_line(picture, found)[0].text == "RK828AG"
 
 
+def seal_plate(red: tuple[int, int, int] = (70, 70, 200), green: tuple[int, int, int] = (70, 160, 70)) -> np.ndarray:
+    """A Czech plate with its two round stickers between the groups, red above green, narrower than a
+    character and as high as the characters together, hanging from the plate's screw."""
+    plate = blank_plate()
+    x = write(plate, "2T4", eu_band(plate, "CZ") + 18)
+    top = BASELINE - CHAR_HEIGHT
+    cv2.ellipse(plate, (x + 22, top + 15), (12, 15), 0, 0, 360, red, -1)
+    cv2.ellipse(plate, (x + 22, BASELINE - 15), (12, 15), 0, 0, 360, green, -1)
+    cv2.circle(plate, (x + 22, top - 6), 9, (50, 50, 50), -1)
+    write(plate, "0211", x + 44)
+    return plate
+
+
+def test_stickers_run_together_into_one_sign_of_two_colours_are_not_read_as_an_8(engine: LprEngine):
+    # on a distant plate (24 pixels high) the two stickers are one piece of the characters' height: only its two
+    # colours, one above the other, tell it is no character
+    picture, found = on_frame(seal_plate(), 24)
+    assert plain_read(engine, picture, found) == "2T480211"
+    assert engine.read_line(picture, found)[0].text == "2T40211"
+
+
 def test_small_print_on_the_frame_is_not_the_band():
     plate = blank_plate()
     x = write(plate, "4B4", eu_band(plate) + 18, baseline=75)

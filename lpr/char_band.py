@@ -6,7 +6,8 @@ with a coat of arms before it reads "ORK828AG", "4B4-0262" with two round sticke
 "4B480262". The characters share a height, a topline and a baseline and stand at most about a character
 apart; the band is the longest run of blobs that do. Ink on the band's line that surely is no character is a
 mark, and a character the recogniser reads where a mark stands (the column of its CTC peak nearer the mark than
-any character) is dropped. The crop itself is left as it is (a recogniser reads a cut or painted crop
+any character) is dropped, but only while the read keeps as many characters as the band shows (a peak near a
+mark may be a real character's). The crop itself is left as it is (a recogniser reads a cut or painted crop
 differently, and not always better), except where the band runs into an end of it: the detection then cut the
 plate short, and the crop goes on to the band's end. A crop without a band is read as it is.
 """

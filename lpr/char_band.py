@@ -6,7 +6,8 @@ with a coat of arms before it reads "ORK828AG", "4B4-0262" with two round sticke
 "4B480262". The characters share a height, a topline and a baseline and stand at most about a character
 apart; the band is the longest run of blobs that do. Ink on the band's line that surely is no character is a
 mark, and a character the recogniser reads where a mark stands (the column of its CTC peak nearer the mark than
-any character) is dropped. The crop itself is left as it is (a recogniser reads a cut or painted crop
+any character) is dropped, but only while the read keeps as many characters as the band shows (a peak near a
+mark may be a real character's). The crop itself is left as it is (a recogniser reads a cut or painted crop
 differently, and not always better), except where the band runs into an end of it: the detection then cut the
 plate short, and the crop goes on to the band's end. A crop without a band is read as it is.
 """
@@ -34,9 +35,11 @@ MIN_CHARS = 3  # fewer blobs of one height are no band
 MIN_BAND_PIXELS = 12  # characters lower than this are too coarse for their blobs to tell a mark from a letter
 MAX_ASPECT = 1.3  # a seed blob is at most this wide for its height (wider: characters run together, a bar)
 MAX_RUN = 2.0  # a band blob is at most this wide for its height (two or three characters run together)
+MIN_WIDTH = 0.25  # a sign narrower than this share of the band height is no character (the frame's edge)
 MARK_SPAN = 0.8  # a sign lower than this share of the band height is a mark (see _settle)
 PIECE_SPAN = 0.6  # a sign whose tallest piece is lower than this share of the band height is in pieces
 INK_COLOUR_DISTANCE = 20.0  # distance in Lab's colour plane (a, b) beyond which a piece is in another colour
+TWO_TONE = 14.0  # a sign whose halves' inks lie further apart than this in Lab's colour plane is in two colours
 MARK_SIZE = 0.3  # a mark lower than this share of the band height is read as nothing (a hyphen, a speck)
 STRIP = 0.1  # band heights above the topline and below the baseline that still belong to the band's line
 DUST = 0.12  # pieces smaller than this many band heights both ways are specks
@@ -206,10 +209,12 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     Only what is surely no character is a mark: a sign that does not span the line (a hyphen, a sticker, a
     coat of arms, a country code in small print), or one in pieces none of which spans the line, with a piece
     in another colour than the characters (a coat of arms above a country code; each piece on its own, as the
-    red and green of two stickers average to grey); beyond the band's ends, any sign in such pieces (a Hangul
-    syllable in strokes stands between characters, never at the end of a one-line plate). Everything else (a
-    character the blobs missed, one touching the frame, the frame's edge) is a sign, and the band's extent
-    reaches to the last of them."""
+    red and green of two stickers average to grey), or one whose upper and lower halves are in two colours (a
+    character is in one ink; two round stickers, red above green, run together into one piece of the line's
+    height on a distant plate, a coat of arms and its country code, a car's tail light beyond the plate);
+    beyond the band's ends, any sign in such pieces (a Hangul syllable in strokes stands between characters,
+    never at the end of a one-line plate). Everything else (a character the blobs missed, one touching the
+    frame, the frame's edge) is a sign, and the band's extent reaches to the last of them."""
     h = band.height
     cols = np.arange(crop.shape[1], dtype=np.float32)
     top = np.clip(np.round(band.top[0] + band.top[1] * cols - STRIP * h), 0, crop.shape[0]).astype(int)
@@ -241,7 +246,8 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
         inside = left <= box.x and box.right <= right
         foreign = ink_colour is None or max(_distance(colours[b], ink_colour) for b in stack) > INK_COLOUR_DISTANCE
         tallest = max(b.h for b in stack)
-        if box.h < MARK_SPAN * h or (tallest < PIECE_SPAN * h and (foreign or not inside)):
+        if (box.h < MARK_SPAN * h or (tallest < PIECE_SPAN * h and (foreign or not inside))
+                or _two_tone(crop, labels, [ids[b] for b in stack]) > TWO_TONE):
             marks.append(box)
         else:
             kept.append(box)
@@ -251,6 +257,17 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     band.left, band.right = left, right
     band.signs = sorted(band.chars + kept, key=lambda b: b.x)
     band.marks = marks
+
+
+def _two_tone(crop: Picture, labels: NDArray[np.int32], ids: list[int]) -> float:
+    """How far apart in colour (Lab's a, b) the ink of a sign's upper and lower halves is."""
+    ys, xs = np.nonzero(np.isin(labels, ids))
+    middle = (int(ys.min()) + int(ys.max())) / 2 if len(ys) else 0.0
+    upper, lower = ys < middle, ys >= middle
+    if not upper.any() or not lower.any():
+        return 0.0
+    lab = cv2.cvtColor((crop[ys, xs][None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[0, :, 1:]
+    return _distance(lab[upper].mean(0), lab[lower].mean(0))
 
 
 def _distance(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
@@ -332,17 +349,37 @@ def char_columns(probs: Floats, alphabet: str, width: int) -> list[float]:
 
 def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:
     """The read without the characters read on the band's marks: those whose column is nearer the middle of a
-    mark (of a size the recogniser could take for a character) than of any character."""
+    mark (of a size the recogniser could take for a character) than of any sign, the nearest first, and never
+    more of them than the read has characters beyond those the band's signs show. A CTC peak often stands at a
+    character's edge rather than its middle, nearer a hyphen or a sliver of ink beside it than its own middle:
+    a drop that left fewer characters than the band shows would drop a real one (never make a good read
+    worse)."""
     marks = [m.cx for m in band.marks if m.h >= MARK_SIZE * band.height]
-    if not marks:
+    spare = len(line.chars) - characters(band)
+    if not marks or spare <= 0:
         return line
     signs = [c.cx for c in band.signs]
 
-    def on_mark(x: float) -> bool:
-        return min(abs(x - m) for m in marks) < min((abs(x - c) for c in signs), default=np.inf)
+    def lead(x: float) -> float:
+        """How much nearer the nearest mark the column is than the nearest sign (positive: on a mark)."""
+        return min((abs(x - c) for c in signs), default=np.inf) - min(abs(x - m) for m in marks)
 
-    kept = [c for c, x in zip(line.chars, columns, strict=True) if not on_mark(x)]
-    return LineRead(kept, line.alphabet) if len(kept) < len(line.chars) else line
+    on_marks = sorted((i for i, x in enumerate(columns) if lead(x) > 0), key=lambda i: -lead(columns[i]))
+    dropped = set(on_marks[:spare])
+    if not dropped:
+        return line
+    return LineRead([c for i, c in enumerate(line.chars) if i not in dropped], line.alphabet)
+
+
+def characters(band: Band) -> int:
+    """How many characters the band's signs show: one a sign, or as many as fit in a sign of characters run
+    together; none for a sign too narrow for any character (the frame's edge), too wide (the frame, the car
+    beyond it) or running through the band's line above and below it (the plate's edge and what is beyond)."""
+    h = band.height
+    single = [s.w for s in band.chars if MIN_WIDTH * s.h <= s.w <= MAX_ASPECT * s.h]
+    width = float(np.median(single)) if single else h / 2
+    return sum(max(1, round(s.w / width)) for s in band.signs
+               if MIN_WIDTH * h <= s.w <= MAX_RUN * h and s.h <= (1 + STRIP) * h + 1)
 
 
 def read_band(reader: PlateReader, crop: Picture, band: Band | None, stretch: float) -> LineRead:

@@ -1,7 +1,8 @@
 """The character band (lpr.char_band) on crafted plates a reader without it misreads: a sticker between the
 groups read as an 8, a round sticker before the number read as an O, a detection that cut the plate short; and
-what the band must leave alone: a plate without marks, a sign in strokes between characters, a two-line plate,
-a crop with no band. The reads use the real recogniser."""
+what the band must leave alone: a plate without marks, a real character whose read stands nearer a mark than its
+own middle, a sign in strokes between characters, a two-line plate, a crop with no band. The reads use the real
+recogniser."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from lpr.char_band import find_band
+from lpr.char_band import characters, drop_marks, find_band
 from lpr.config import LprConfig
 from lpr.pipeline import LprEngine, read_score
 from lpr.plate_crop import rectify, trim_side_bands
 from lpr.plate_detector import PlateDetection
+from lpr.plate_reader import CharRead, LineRead
 from tests.needs import MODEL_CACHE
 
 INK = (30, 30, 30)
@@ -125,6 +127,27 @@ def test_a_round_sticker_before_the_number_is_not_read(engine: LprEngine):
     assert engine.read_line(picture, found)[0].text == "RK828AG"
 
 
+def seal_plate(red: tuple[int, int, int] = (70, 70, 200), green: tuple[int, int, int] = (70, 160, 70)) -> np.ndarray:
+    """A Czech plate with its two round stickers between the groups, red above green, narrower than a
+    character and as high as the characters together, hanging from the plate's screw."""
+    plate = blank_plate()
+    x = write(plate, "2T4", eu_band(plate, "CZ") + 18)
+    top = BASELINE - CHAR_HEIGHT
+    cv2.ellipse(plate, (x + 22, top + 15), (12, 15), 0, 0, 360, red, -1)
+    cv2.ellipse(plate, (x + 22, BASELINE - 15), (12, 15), 0, 0, 360, green, -1)
+    cv2.circle(plate, (x + 22, top - 6), 9, (50, 50, 50), -1)
+    write(plate, "0211", x + 44)
+    return plate
+
+
+def test_stickers_run_together_into_one_sign_of_two_colours_are_not_read_as_an_8(engine: LprEngine):
+    # on a distant plate (24 pixels high) the two stickers are one piece of the characters' height: only its two
+    # colours, one above the other, tell it is no character
+    picture, found = on_frame(seal_plate(), 24)
+    assert plain_read(engine, picture, found) == "2T480211"
+    assert engine.read_line(picture, found)[0].text == "2T40211"
+
+
 def test_small_print_on_the_frame_is_not_the_band():
     plate = blank_plate()
     x = write(plate, "4B4", eu_band(plate) + 18, baseline=75)
@@ -143,6 +166,44 @@ def test_a_plate_without_marks_reads_as_before(engine: LprEngine):
     write(plate, "AB123CD", 40)
     picture, found = on_frame(plate)
     assert engine.read_line(picture, found)[0].text == plain_read(engine, picture, found) == "AB123CD"
+
+
+def hyphen_plate() -> np.ndarray:
+    """An old Brazilian plate: a hyphen between the groups and a sliver of ink (the embossing's shadow, a bolt)
+    just after the 0, both marks."""
+    plate = blank_plate()
+    x = write(plate, "PWC", 30)
+    middle = BASELINE - CHAR_HEIGHT // 2
+    cv2.rectangle(plate, (x + 10, middle - 11), (x + 34, middle + 11), INK, -1)
+    x = write(plate, "0", x + 44)
+    cv2.rectangle(plate, (x + 3, middle - 6), (x + 6, middle + 22), INK, -1)
+    write(plate, "633", x + 14)
+    return plate
+
+
+def test_a_character_read_nearer_a_mark_than_its_middle_is_kept():
+    # A CTC peak often stands at a character's trailing edge (PWC0633.jpg: the 0 at 120-145 read at column 145,
+    # a sliver at 146-149): nearer the sliver's middle than the 0's. Seven reads on seven characters: none is
+    # on a mark, whatever the columns say.
+    band = find_band(hyphen_plate())
+    assert band is not None and len(band.marks) == 2 and characters(band) == 7
+    letters = [s for s in band.signs if s.w > 0.3 * band.height]
+    assert len(letters) == 7
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    line = LineRead([CharRead(c, 1.0, np.zeros(len(alphabet), np.float32)) for c in "PWC0633"], alphabet)
+    trailing = [s.right - 1.0 for s in letters]
+    assert drop_marks(line, trailing, band).text == "PWC0633"
+    # an eighth read on the sliver is dropped, and only that one
+    on_sliver = LineRead(line.chars[:4] + [CharRead("1", 0.9, line.chars[0].probs)] + line.chars[4:], alphabet)
+    sliver = next(m for m in band.marks if m.w < 0.2 * band.height)
+    assert drop_marks(on_sliver, trailing[:4] + [sliver.cx] + trailing[4:], band).text == "PWC0633"
+
+
+@pytest.mark.parametrize("small", [0, 40])
+def test_the_sliver_read_as_a_1_is_dropped_and_no_character_with_it(engine: LprEngine, small: int):
+    picture, found = on_frame(hyphen_plate(), small)
+    assert plain_read(engine, picture, found) == "PWC01633"
+    assert engine.read_line(picture, found)[0].text == "PWC0633"
 
 
 def test_a_sign_in_strokes_between_characters_in_their_colour_is_kept():

@@ -71,10 +71,10 @@ def views(shape: tuple[int, ...], input_size: tuple[int, int],
             out.append(View((x0, y0, x1, y1), whole))
             continue
         scale = min(ZOOM * first, MAX_SCALE)
-        tile_w, tile_h = iw / scale, ih / scale  # a tile in image pixels
+        tile_w, tile_h = min(rw, int(iw / scale)), min(rh, int(ih / scale))  # a tile in image pixels
         for ty in _starts(y0, rh, tile_h):
             for tx in _starts(x0, rw, tile_w):
-                out.append(View((tx, ty, min(x1, round(tx + tile_w)), min(y1, round(ty + tile_h))), scale))
+                out.append(View((tx, ty, tx + tile_w, ty + tile_h), scale))
     return out[:MAX_VIEWS]
 
 
@@ -84,9 +84,9 @@ def _with_margin(box: Region, w: int, h: int) -> Region:
     return max(0, int(x0 - mx)), max(0, int(y0 - my)), min(w, math.ceil(x1 + mx)), min(h, math.ceil(y1 + my))
 
 
-def _starts(start: int, length: int, tile: float) -> list[int]:
+def _starts(start: int, length: int, tile: int) -> list[int]:
     """Where tiles `tile` long begin to cover [start, start + length) with at least MIN_OVERLAP between
-    neighbours, spread evenly."""
+    neighbours, spread evenly (the last one ends at the end)."""
     if length <= tile:
         return [start]
     count = math.ceil((length - tile) / (tile * (1 - MIN_OVERLAP))) + 1

@@ -15,7 +15,7 @@ from lpr.arrays import Picture
 from lpr.config import LprConfig
 from lpr.pipeline import DetectedObject, LprEngine
 from lpr.plate_detector import PlateDetection
-from lpr.second_look import MAX_VIEWS, MIN_OVERLAP, ZOOM, View, look, merge, views
+from lpr.second_look import MAX_VIEWS, MIN_OVERLAP, ZOOM, Detect, View, look, merge, views
 from tests.conftest import REPO
 from tests.needs import MODEL_CACHE
 
@@ -63,7 +63,7 @@ def test_a_small_vehicle_is_looked_at_whole_and_enlarged_a_large_one_in_tiles():
     assert views((1080, 1920), INPUT, []) == []
 
 
-def fake_detector(boxes: list[tuple[float, float, float, float]]) -> tuple[list[Picture], object]:
+def fake_detector(boxes: list[tuple[float, float, float, float]]) -> tuple[list[Picture], Detect]:
     seen: list[Picture] = []
 
     def detect(picture: Picture) -> list[PlateDetection]:
@@ -76,7 +76,7 @@ def test_a_detection_is_brought_back_to_image_pixels_and_one_cut_by_a_tile_side_
     image = np.zeros((1000, 2000, 3), np.uint8)
     view = View((500, 200, 820, 520), 2.0)  # 320 x 320 image pixels seen as 640 x 640
     seen, detect = fake_detector([(100, 200, 300, 260), (0, 300, 80, 340), (600, 10, 640, 40)])
-    found = look(image, view, detect)  # type: ignore[arg-type]
+    found = look(image, view, detect)
     assert seen[0].shape == (640, 640, 3)
     assert len(found) == 1  # the other two touch the tile's left and right sides, inside the picture
     assert found[0].box.tolist() == [550, 300, 650, 330]
@@ -84,7 +84,7 @@ def test_a_detection_is_brought_back_to_image_pixels_and_one_cut_by_a_tile_side_
     # at the picture's own side nothing is cut off
     corner = View((0, 0, 320, 320), 2.0)
     _, detect = fake_detector([(0, 300, 80, 340)])
-    assert [d.box.tolist() for d in look(image, corner, detect)] == [[0, 150, 40, 170]]  # type: ignore[arg-type]
+    assert [d.box.tolist() for d in look(image, corner, detect)] == [[0, 150, 40, 170]]
 
 
 def test_the_same_plate_seen_in_two_tiles_is_kept_once_with_its_best_score():

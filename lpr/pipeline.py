@@ -211,11 +211,13 @@ class LprEngine:
         mean = match.log_prob / max(1, len(match.text))
         return (match.format is not None, mean)
 
-    def read_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None) -> list[PlateRead]:
+    def read_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None,
+                    look_again: bool = True) -> list[PlateRead]:
         """Every readable plate in a BGR picture, best detection first. When the first look finds none that
-        reads, a second look at magnified tiles of the picture or of its vehicles (lpr.second_look)."""
+        reads, a second look at magnified tiles of the picture or of its vehicles (lpr.second_look), unless
+        look_again is false (video: the car is seen again, closer, in the next frames)."""
         out = self._read_detections(image, self.find_plates(image, vehicles), vehicles)
-        if not out and self.config.second_look:
+        if not out and look_again and self.config.second_look:
             out = self._read_detections(image, self.look_again(image, vehicles), vehicles)
         return out
 

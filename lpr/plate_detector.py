@@ -29,7 +29,7 @@ class PlateDetection:
 
 
 class PlateDetector:
-    def __init__(self, path: Path, threads: int = 1, conf: float = 0.35, iou: float = 0.5) -> None:
+    def __init__(self, path: Path, threads: int = 1, conf: float = 0.25, iou: float = 0.5) -> None:
         self.model = YoloModel(path, SETTING, threads)
         self.conf, self.iou = conf, iou
 

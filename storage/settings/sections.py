@@ -98,7 +98,7 @@ class LprEngineSettings(Section):
     plate_patterns: Texts = setting(
         [], "your own plate formats, e.g. `\"LLL NNNN\"` (`L` a letter, `N` a digit)", live=True)
     require_format: Flag = setting(False, "drop reads that match none of the formats", live=True)
-    plate_confidence: Number = setting(0.35, "plate detector score a plate needs", live=True, ge=0, le=1)
+    plate_confidence: Number = setting(0.25, "plate detector score a plate needs", live=True, ge=0, le=1)
     object_confidence: Number = setting(
         0.35, "object detector score a person or vehicle needs", live=True, ge=0, le=1)
     min_score: Number = setting(40.0, "plate reads scoring less are dropped", live=True, ge=0, le=100)

@@ -11,6 +11,7 @@ model raises lpr.models.ModelError naming its setting.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,14 +20,14 @@ import numpy as np
 
 from lpr import colors, second_look
 from lpr.arrays import Floats, Picture
+from lpr.char_band import band_crop, read_band
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.models import resolve
-from lpr.plate_crop import rectify, trim_side_bands
 from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
-from lpr.plate_reader import LineRead, PlateReader, combine
-from lpr.quantize import cached_int8
+from lpr.plate_reader import LineRead, PlateReader, combine, sure_first
+from lpr.quantize import cached_copy
 from lpr.two_line import split_lines
 from lpr.vehicle_detector import HUMAN, VEHICLE, ObjectDetector
 
@@ -66,7 +67,7 @@ class DetectedObject:
 @dataclass
 class PlateRead:
     text: str
-    score: float  # 0-100: mean of the characters' scores
+    score: float  # 0-100: how sure the read is (read_score)
     box: Box  # the plate in image pixels
     char_scores: list[float]  # 0-100, one per character of `text`
     quad: list[tuple[float, float]]  # the plate's corners (tl, tr, br, bl)
@@ -97,8 +98,10 @@ class LprEngine:
     @property
     def plate_detector(self) -> PlateDetector:
         if self._plates is None:
-            self._plates = PlateDetector(self._detector_path("lpr_plate_model", self.config.plate_model),
+            self._plates = PlateDetector(self._detector_path("lpr_plate_model", self.config.plate_model,
+                                                             self.config.plate_input_size),
                                          self.config.threads, self.config.plate_confidence)
+            self._plates.model.rect = self.config.rect_input
         return self._plates
 
     @property
@@ -114,15 +117,14 @@ class LprEngine:
         if self._objects is None:
             self._objects = ObjectDetector(self._detector_path("lpr_object_model", self.config.object_model),
                                            self.config.threads, self.config.object_confidence)
+            self._objects.model.rect = self.config.rect_input
         return self._objects
 
-    def _detector_path(self, setting: str, configured: str) -> Path:
+    def _detector_path(self, setting: str, configured: str, input_size: int = 0) -> Path:
         path = resolve(setting, configured)
-        if not self.config.quantize:
-            return path
-        # (a file that cannot be quantised is used as it is, and then fails to load with its setting's name)
+        # (a file that cannot be copied is used as it is, and then fails to load with its setting's name)
         cache = Path(self.config.cache_dir).expanduser() if self.config.cache_dir else None
-        return cached_int8(path, cache) or path
+        return cached_copy(path, cache, self.config.quantize, input_size) or path
 
     def load(self, objects: bool = True) -> None:
         """Load the models now (raises ModelError at once instead of at the first picture)."""
@@ -169,12 +171,14 @@ class LprEngine:
         quads = [box_quad(detection.box)]
         if detection.from_mask:
             quads.append(detection.quad)
-        crops = [trim_side_bands(rectify(image, q, *CROP_PAD)) for q in quads]
+        banded = [band_crop(image, q, *CROP_PAD) for q in quads]
         stretch = self.config.ocr_stretch or [1.0]
-        single = combine([self.reader.read(c, s) for c in crops for s in stretch])
+        single = sure_first([functools.partial(read_band, self.reader, c, band, s)
+                             for c, band in banded for s in stretch])
         width, height = quad_size(detection.quad)
         if width >= TWO_LINE_ASPECT * height:
             return single, 1
+        crops = [c for c, _ in banded]
         double = self._read_two_lines(crops, stretch)
         if double is not None and self._better_in_two_lines(single, double):
             return double, 2
@@ -241,7 +245,7 @@ class LprEngine:
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
             char_scores = [round(100 * s, 1) for s in match.char_scores]
-            score = round(float(np.mean(char_scores)), 1) if char_scores else 0.0
+            score = read_score(match.char_scores, bool(self.formats) and match.format is None)
             if score < cfg.min_score:
                 continue
             read = PlateRead(text, score, xywh(detection.box), char_scores,
@@ -252,6 +256,22 @@ class LprEngine:
                 continue
             out.append(read)
         return out
+
+
+# A read none of the installation's formats explains may have a character too many or too few; but a plate
+# from elsewhere or a vanity plate fits none either (on the EU photos with the EU formats, the four reads that
+# fit none were right), so the score is only lowered, never halved.
+NO_FORMAT = 0.7
+
+
+def read_score(char_probs: list[float], unexplained: bool = False) -> float:
+    """How sure a read is, 0-100: the recogniser's probability that every character is right (the product of
+    theirs: one doubtful character makes the plate doubtful, however sure the others are), lowered when formats
+    are configured and none explains the read."""
+    if not char_probs:
+        return 0.0
+    sure = math.exp(sum(math.log(max(p, 1e-9)) for p in char_probs))
+    return round(100 * sure * (NO_FORMAT if unexplained else 1.0), 1)
 
 
 def configured_formats(config: LprConfig) -> list[PlateFormat]:

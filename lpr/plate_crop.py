@@ -42,6 +42,14 @@ BAND_BLUE_SHARE = 0.5  # share of a column's pixels that are blue in a band
 def trim_side_bands(crop: Picture) -> Picture:
     """The crop without a blue band at its left or right end (unchanged without one, or if the whole plate
     is blue)."""
+    left, right = side_bands(crop)
+    if not left and not right:
+        return crop
+    return crop[:, left:crop.shape[1] - right]
+
+
+def side_bands(crop: Picture) -> tuple[int, int]:
+    """The widths of the blue bands at the crop's left and right ends (0 where there is none)."""
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
     hue = hsv[:, :, 0].astype(np.float32) * (360 / 256)
     blue = (hue >= 190) & (hue <= 260) & (hsv[:, :, 1] > 90) & (hsv[:, :, 2] > 40)
@@ -50,9 +58,7 @@ def trim_side_bands(crop: Picture) -> Picture:
     left, right = _run(columns), _run(columns[::-1])
     cut_left = left + 1 if BAND_MIN * w <= left <= BAND_MAX * w else 0
     cut_right = right + 1 if BAND_MIN * w <= right <= BAND_MAX * w else 0
-    if not cut_left and not cut_right:
-        return crop
-    return crop[:, cut_left:w - cut_right]
+    return cut_left, cut_right
 
 
 def _run(columns: NDArray[np.bool_]) -> int:
@@ -64,3 +70,11 @@ def _run(columns: NDArray[np.bool_]) -> int:
     while end < len(columns) and columns[end]:
         end += 1
     return end if end > start else 0
+
+
+def widen(quad: Floats, left: float, right: float) -> Floats:
+    """The quadrilateral (tl, tr, br, bl) stretched along its top and bottom edges by `left` and `right` of
+    its width."""
+    tl, tr, br, bl = quad.astype(np.float32)
+    return np.array([tl - left * (tr - tl), tr + right * (tr - tl), br + right * (br - bl), bl - left * (br - bl)],
+                    np.float32)

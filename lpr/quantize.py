@@ -45,22 +45,61 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def cached_int8(path: Path, cache_dir: Path | None = None) -> Path | None:
-    """The int8 copy of the YOLO model at `path` (made now if needed), or None when it cannot be made."""
+def cached_int8(path: Path, cache_dir: Path | None = None, input_size: int = 0) -> Path | None:
+    """The int8 copy of the YOLO model at `path` (made now if needed), or None when it cannot be made;
+    `input_size` > 0 makes it for that square input (lpr.input_size) instead of the export's own."""
+    return cached_copy(path, cache_dir, True, input_size)
+
+
+def cached_copy(path: Path, cache_dir: Path | None, int8: bool, input_size: int = 0) -> Path | None:
+    """A copy of the YOLO model at `path`, in int8 and/or for a square input of `input_size` (0: the export's
+    own size), made now if needed; None when it cannot be made (or nothing is to change)."""
+    if not int8 and not input_size:
+        return None
     try:
         import onnxruntime
         folder = cache_dir or default_cache_dir()
-        key = hashlib.sha256(f"{file_digest(path)} {RECIPE} {onnxruntime.__version__}".encode()).hexdigest()[:16]
-        target = folder / f"{path.stem}-{key}.int8.onnx"
+        recipe = RECIPE if int8 else "float"
+        sized = f" {input_size}" if input_size else ""
+        key = hashlib.sha256(f"{file_digest(path)} {recipe} {onnxruntime.__version__}{sized}".encode())
+        name = f"{path.stem}-{input_size}" if input_size else path.stem
+        target = folder / f"{name}-{key.hexdigest()[:16]}.{'int8' if int8 else 'float'}.onnx"
         if target.is_file():
             return target
         folder.mkdir(parents=True, exist_ok=True)
-        log.info("making an int8 copy of %s in %s (once)", path, target)
-        make_int8(path, target)
+        log.info("making a copy of %s in %s (once)", path, target)
+        if int8:
+            make_int8(path, target, input_size)
+        else:
+            _write(_load(path, input_size), target)
         return target
     except Exception as exc:  # no onnx package, an unknown graph, a read-only cache: use the original model
-        log.warning("using %s as it is (no int8 copy: %s)", path, exc)
+        log.warning("using %s as it is (no copy: %s)", path, exc)
         return None
+
+
+def _load(path: Path, input_size: int) -> ModelProto:
+    """The model at `path`, for a square input of `input_size` if that is > 0."""
+    import onnx
+
+    from lpr.input_size import with_input_size
+
+    model = onnx.load(str(path))
+    if input_size:
+        with_input_size(model, input_size, input_size)
+    return model
+
+
+def _write(model: ModelProto, target: Path) -> None:
+    """Save through a temporary name: a copy another process is reading is never half written."""
+    import onnx
+
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        onnx.save(model, str(partial))
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class _QuietAdvice(logging.Filter):
@@ -70,17 +109,17 @@ class _QuietAdvice(logging.Filter):
         return "pre-processing" not in record.getMessage()
 
 
-def make_int8(source: Path, target: Path) -> None:
+def make_int8(source: Path, target: Path, input_size: int = 0) -> None:
     quiet = _QuietAdvice()
     root = logging.getLogger()
     root.addFilter(quiet)
     try:
-        _make_int8(source, target)
+        _make_int8(source, target, input_size)
     finally:
         root.removeFilter(quiet)
 
 
-def _make_int8(source: Path, target: Path) -> None:
+def _make_int8(source: Path, target: Path, input_size: int = 0) -> None:
     import onnx
     from onnxruntime.quantization import (
         CalibrationDataReader,
@@ -93,7 +132,7 @@ def _make_int8(source: Path, target: Path) -> None:
     from lpr.calibration import scenes
     from lpr.yolo import YoloModel
 
-    model = onnx.load(str(source))
+    model = _load(source, input_size)
     head = head_prefix(model)
     widen_float16(model)
     with tempfile.TemporaryDirectory(prefix="tsnvr-int8-") as tmp:

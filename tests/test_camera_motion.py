@@ -88,6 +88,21 @@ def test_the_subscription_is_renewed_before_it_ends() -> None:
                       CameraEvent("motion", True, motion, False)]
 
 
+def test_events_of_a_camera_over_https() -> None:
+    async def scenario(sim: OnvifSimulator) -> list[CameraEvent]:
+        async with PullPoint.open(sim.url, USER, PASSWORD) as pull_point:
+            events = await pull_point.pull(0.5)  # the initial states
+            sim.trigger_tamper(True)
+            return events + await pull_point.pull(2)
+
+    with OnvifSimulator(user=USER, password=PASSWORD, tls=True) as sim:
+        events = asyncio.run(scenario(sim))
+        assert sim.url.startswith("https://")
+        assert sim.calls_of("CreatePullPointSubscription")[0].user == USER
+    assert [(e.kind, e.active, e.initial) for e in events] == [
+        ("motion", False, True), ("tamper", False, True), ("tamper", True, False)]
+
+
 def test_both_is_motion_while_either_says_so() -> None:
     join, published = joined("both")
     join.decoded((ChannelMotion(1, True),))  # decoded changes go out as the worker gives them

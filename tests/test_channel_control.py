@@ -397,6 +397,22 @@ def test_a_channel_added_through_the_api_has_its_caps_read(nvr, onvif_sim):
     assert calls(onvif_sim, "ContinuousMove")[0]["Velocity"]["PanTilt"] == {"x": 0.0, "y": -1.0, "space": None}
 
 
+def test_a_camera_over_https_at_another_path_is_added_and_controlled(nvr, onvif_sim_factory):
+    _runtime, client = nvr
+    sim = onvif_sim_factory(rtsp_main="rtsp://127.0.0.1:9/main", tls=True, service_root="/cgi-bin/onvif")
+    for wrong in ("ftp://127.0.0.1/x", "https://127.0.0.1/x?y=1", "onvif://127.0.0.1:99999"):
+        r = client.post("/api/channel", auth=AUTH, json={"source": "rtsp://127.0.0.1:9/x", "device": {"url": wrong}})
+        assert r.status_code == 400 and "device.url must be written onvif://host:port" in r.json()["message"]
+    r = client.post("/api/channel", auth=AUTH, json={
+        "chid": 6, "source": f"rtsp://127.0.0.1:{free_port()}/main", "device": {"url": sim.url},
+        "uid": sim.user, "password": sim.password})
+    assert r.status_code == 200, r.text
+    assert get(client, "/api/channel/ptz?ch=6&move=1,0") == code(0)
+    assert calls(sim, "ContinuousMove")[0]["Velocity"]["PanTilt"] == {"x": 1.0, "y": 0.0, "space": None}
+    info = get(client, "/api/channel/info?ch=6")
+    assert info[0]["onvif"]["product"]["model"] == sim.identity.model
+
+
 def test_a_camera_that_goes_down_answers_not_ready_with_its_caps_kept(cam_nvr):
     sim, client = cam_nvr
     assert get(client, "/api/channel/ptz?ch=3&home") == code(0)

@@ -15,7 +15,7 @@ import pytest
 import zeep.exceptions
 from lxml import etree
 
-from recorder.onvif.address import device_address
+from recorder.onvif.address import device_address, device_endpoint
 from recorder.onvif.camera import (
     Caps,
     DeviceInfo,
@@ -85,10 +85,29 @@ def test_transport_failures_map_onto_not_ready_or_device_error() -> None:
 def test_device_address() -> None:
     assert device_address("onvif://127.0.0.1:8000") == ("127.0.0.1", 8000)
     assert device_address("onvif://cam.local") == ("cam.local", 80)
+    assert device_address("https://cam.local") == ("cam.local", 443)
     with pytest.raises(InvalidRequest):
         device_address("rtsp://127.0.0.1:554/x")
     with pytest.raises(InvalidRequest):
         device_address("onvif://127.0.0.1:99999")
+
+
+@pytest.mark.parametrize(("url", "service"), [
+    ("onvif://10.0.0.5:8000", "http://10.0.0.5:8000/onvif/device_service"),
+    ("onvif://10.0.0.5", "http://10.0.0.5:80/onvif/device_service"),
+    ("onvif://10.0.0.5:81/", "http://10.0.0.5:81/onvif/device_service"),
+    ("http://10.0.0.5:81/cgi-bin/onvif/device", "http://10.0.0.5:81/cgi-bin/onvif/device"),
+    ("HTTPS://10.0.0.5", "https://10.0.0.5:443/onvif/device_service"),
+    ("https://[fe80::1]:8443/onvif/device_service", "https://[fe80::1]:8443/onvif/device_service"),
+])
+def test_device_endpoints(url: str, service: str) -> None:
+    assert device_endpoint(url).url == service
+
+
+@pytest.mark.parametrize("url", ["ftp://10.0.0.5", "onvif://", "https://10.0.0.5/x?y=1", "onvif://10.0.0.5:0x1"])
+def test_bad_device_urls(url: str) -> None:
+    with pytest.raises(InvalidRequest):
+        device_endpoint(url)
 
 
 def test_aux_outputs_are_the_command_names() -> None:
@@ -359,6 +378,26 @@ def test_a_camera_that_went_down_is_not_ready(sim: OnvifSimulator) -> None:
         return time.monotonic() - started
 
     assert with_camera(sim, use, timeout=1.0) < 1.0
+
+
+def test_a_camera_over_https_with_its_services_elsewhere_than_onvif() -> None:
+    with OnvifSimulator(rtsp_main=MAIN, rtsp_sub=SUB, password=PASSWORD, tls=True,
+                        service_root="/cgi-bin/onvif") as sim:
+        assert sim.url == f"https://{sim.host}/cgi-bin/onvif/device_service"
+
+        async def use(camera: OnvifCamera) -> tuple[list[str], DeviceInfo]:
+            await camera.move(0.25, -0.5)
+            return [p.stream_uri for p in await camera.profiles()], await camera.device_info()
+
+        uris, info = with_camera(sim, use)
+        assert uris == [MAIN, SUB] and info.model == sim.identity.model
+        assert (sim.ptz.pan_speed, sim.ptz.tilt_speed) == (0.25, -0.5)
+        assert [c.operation for c in sim.calls[:2]] == ["GetSystemDateAndTime", "GetServices"]
+        assert all(c.fault is None for c in sim.calls) and all(c.user == "admin" for c in sim.calls_of("GetStreamUri"))
+        # the same camera asked over plain HTTP, or at the standard path, does not answer
+        for wrong in (sim.url.replace("https://", "http://"), f"https://{sim.host}"):
+            with pytest.raises(NotReady):
+                run(OnvifCamera.connect(wrong, "admin", PASSWORD, timeout=2.0))
 
 
 def test_an_older_camera_without_get_services_is_found_through_get_capabilities() -> None:

@@ -42,23 +42,27 @@ def split_host_port(text: str, default_port: int) -> tuple[str, int]:
 
 
 def device_url(address: str) -> str:
-    """The onvif://host:port of a channel's device, from host[:port], onvif://host:port or a
-    device service URL (an XAddr as `discover` prints it)."""
+    """A channel's device URL from host[:port], onvif://host:port or a device service URL (an XAddr
+    as `discover` prints it): onvif://host:port (the guide's form) for plain HTTP at the standard
+    /onvif/device_service, else the device service URL itself (https, another path)."""
+    from recorder.onvif.address import DEVICE_SERVICE_PATH, DeviceEndpoint, device_endpoint
+    from recorder.onvif.errors import InvalidRequest
+
     scheme, _, rest = address.partition("://")
     if not rest:
         host, port = split_host_port(address, ONVIF_PORT)
+        endpoint = DeviceEndpoint("http", host, port)
     elif scheme.lower() in ("onvif", "http", "https"):
-        parts = urlsplit(address)
         try:
-            given = parts.port
-        except ValueError:
-            raise CameraError(f"bad port in {address!r}") from None
-        if not parts.hostname:
-            raise CameraError(f"{address!r} names no host")
-        host, port = parts.hostname, given or (443 if scheme.lower() == "https" else ONVIF_PORT)
+            endpoint = device_endpoint(address)
+        except InvalidRequest as exc:
+            raise CameraError(exc.detail) from None
     else:
         raise CameraError(f"{address!r}: write the camera's address as host[:port] or onvif://host:port")
-    return f"onvif://[{host}]:{port}" if ":" in host else f"onvif://{host}:{port}"
+    if endpoint.scheme == "http" and endpoint.path == DEVICE_SERVICE_PATH:
+        host = endpoint.host
+        return f"onvif://[{host}]:{endpoint.port}" if ":" in host else f"onvif://{host}:{endpoint.port}"
+    return endpoint.url
 
 
 def seconds(text: str) -> float:

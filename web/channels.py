@@ -43,6 +43,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from recorder.onvif.address import device_endpoint
+from recorder.onvif.errors import InvalidRequest
 from recorder.source import with_credentials
 from storage.channel_store import AddFailure, add_channels, all_chids, delete_channels
 from storage.clock import now_ms
@@ -118,8 +120,12 @@ def read_item(item: Any, label: str) -> NewChannel:
         raise bad_request(f"{label}device must be a JSON object")
     device_url = _value(device, "url", str, f"{label}device.") if device is not None else None
     device_name = _value(device, "name", str, f"{label}device.") if device is not None else None
-    if device_url and not device_url.lower().startswith("onvif://"):
-        raise bad_request(f"{label}device.url must be written onvif://host:port")
+    if device_url:
+        try:
+            device_endpoint(device_url)
+        except InvalidRequest:
+            raise bad_request(f"{label}device.url must be written onvif://host:port "
+                              "(or http:// or https:// and the device service's address)") from None
     if device is not None:
         kind = "onvif"
     elif source and source.lower().startswith(("rtsp://", "rtsps://")):

@@ -36,10 +36,10 @@ from urllib.parse import unquote
 
 import zeep.exceptions
 
-from recorder.onvif.address import device_address
+from recorder.onvif.address import device_endpoint
 from recorder.onvif.errors import Busy, DeviceError, InvalidParameters, NotSupported
 from recorder.onvif.faults import device_error
-from recorder.onvif.library import SERVICES, ONVIFCamera, ONVIFService
+from recorder.onvif.library import SERVICES, ONVIFCamera, ONVIFService, connect_camera
 
 IRIS_STEP = 0.1  # of the iris range, per iris command at speed 1
 SCOPE_PREFIX = "onvif://www.onvif.org/"
@@ -177,14 +177,14 @@ class OnvifCamera:
 
     @classmethod
     async def connect(cls, url: str, user: str | None, password: str | None, timeout: float = 5.0) -> OnvifCamera:
-        """url: onvif://host:port (the device service at /onvif/device_service). Reads the camera's
-        clock, its services and its profiles; NotReady when it cannot be reached or refuses the
-        credentials within the timeout."""
-        host, port = device_address(url)
-        camera = cls(host, port, timeout=timeout)
+        """url: onvif://host:port (the device service at /onvif/device_service; other forms in
+        recorder.onvif.address). Reads the camera's clock, its services and its profiles; NotReady
+        when it cannot be reached or refuses the credentials within the timeout."""
+        endpoint = device_endpoint(url)
+        camera = cls(endpoint.host, endpoint.port, timeout=timeout)
         # adjust_time: GetSystemDateAndTime (unauthenticated, as the ONVIF core spec allows) and
         # digests made on the camera's clock from then on.
-        camera._onvif = ONVIFCamera(host, port, user or "", password or "", no_cache=True, adjust_time=True)
+        camera._onvif = connect_camera(endpoint, user, password)
         try:
             async with camera._command():
                 await camera._onvif.update_xaddrs()

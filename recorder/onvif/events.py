@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from recorder.backoff import Backoff
-from recorder.onvif.address import device_address
+from recorder.onvif.address import device_endpoint
 from recorder.onvif.errors import DeviceError, NotSupported
 from recorder.onvif.faults import device_error
-from recorder.onvif.library import SERVICES, ONVIFCamera, ONVIFService
+from recorder.onvif.library import SERVICES, ONVIFCamera, ONVIFService, connect_camera
 
 log = logging.getLogger("tsnvr.onvif.events")
 
@@ -122,8 +122,7 @@ class PullPoint:
         """Connect and subscribe (for `termination`, renewed as it goes); NotReady when the camera
         cannot be reached, NotSupported when it has no events service. Unsubscribes and closes on the
         way out."""
-        host, port = device_address(url)
-        camera = ONVIFCamera(host, port, user or "", password or "", no_cache=True, adjust_time=True)
+        camera = connect_camera(device_endpoint(url), user, password)
         pull_point = cls(camera, timeout, termination)
         try:
             await pull_point._call(pull_point._subscribe())

@@ -1,35 +1,52 @@
-"""Benchmark of the plate reader on real photos: exact-match accuracy, plate-found rate, time per photo, and
-frames per second per core on a 1080p H.264 stream.
+"""Benchmark of the plate reader on real photos: exact-match accuracy, plate-found rate, time per photo and
+where it goes, and frames per second per core on a 1080p H.264 stream.
 
-Reads the development set (each NAME.txt: `file x y width height PLATE`) and runs the engine single-threaded
-(onnxruntime intra_op_num_threads=1, so times are one core's) and, in the same process, a reference: the plain
-pipeline ARCHITECTURE.md measured (platedet's own crop, rapidocr's recogniser, its text as read). Prints both
-and their ratios, for the photos as they are and for the photos brought to 1920x1080 (scaled to cover the
-frame, the 16:9 window kept around the plate). Times are per photo, image decoding excluded; `cpu` is the
-process CPU time, which other work on a shared machine disturbs less than the wall clock.
+Reads each development set (each NAME.txt: `file x y width height PLATE`; by default openalpr-br and
+openalpr-eu from the shared datasets, both in one run) and, when the module lpr.korean_synth exists, its
+synthetic Korean plates (photos it never trained on). One engine serves every set: the engine's defaults
+(no regions unless --regions), single-threaded (onnxruntime intra_op_num_threads=1, so times are one core's).
+For each set it prints:
 
-The stream test encodes a 1080p25 H.264 clip in memory with PyAV (the photos at 1080p, each held for a few
-frames and panning), then decodes it on one thread and runs on every frame what the LPR worker runs on an
-analysed frame: people and vehicles, then the plates (engine.detect_objects + engine.read_plates). It prints
-the frames per second one core sustains (frames / CPU seconds, decoding included) and, for the reference,
-the same with the plain models (float YOLOv8n for the objects, the reference plate reader).
+- exact %: the read at the labelled plate equals the label;
+- exact ignoring O/0: the same with O and 0 taken as one character. Some EU labels are themselves
+  inconsistent about O and 0 (Slovak plates RKO99AN vs RK019AF), so this second figure shows how much of
+  the gap is the labels' and not the reader's;
+- found %: a read overlaps the labelled plate (IoU >= 0.3);
+- the misses by kind: no plate found, the wrong number of characters, the right number with wrong ones;
+- median and p95 time per photo (image decoding excluded), as wall clock and as process CPU time, which
+  other work on a shared machine disturbs less;
+- where the time goes, as per-photo medians of the thread's CPU time: the plate detector (preprocess,
+  ONNX run, postprocess including the mask outline), cutting the crops (rectify and side bands), each
+  recogniser pass (its ONNX run, and the rest: resizing the line and decoding), and the formats.
 
-    .venv/bin/python scripts/bench/lpr.py [--regions BR] [--sizes photo,1080p] [--stream-frames N] [--misses]
+It can also compare with a reference: the plain pipeline ARCHITECTURE.md measured (platedet's own crop,
+rapidocr's recogniser, its text as read), for the photos as they are and brought to 1920x1080 (scaled to
+cover the frame, the 16:9 window kept around the plate). The stream test encodes a 1080p25 H.264 clip in
+memory with PyAV (the first set's photos at 1080p, each held for a few frames and panning), then decodes it
+on one thread and runs on every frame what the LPR worker runs on an analysed frame: people and vehicles,
+then the plates (engine.detect_objects + engine.read_plates), and prints the frames per second one core
+sustains (frames / CPU seconds, decoding included), and the same for the reference.
 
-Run it once with the formats of the set's region (--regions BR) and once without (generic reading).
+    .venv/bin/python scripts/bench/lpr.py --sizes photo --stream-frames 0 --no-reference --latency-passes 0
+    .venv/bin/python scripts/bench/lpr.py --dataset ../shared/datasets/openalpr-eu --misses
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -38,6 +55,7 @@ import av  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from lpr import pipeline  # noqa: E402
 from lpr.config import LprConfig  # noqa: E402
 from lpr.models import resolve  # noqa: E402
 from lpr.pipeline import LprEngine  # noqa: E402
@@ -45,38 +63,51 @@ from lpr.tracker import iou  # noqa: E402
 from lpr.vehicle_detector import ObjectDetector  # noqa: E402
 
 Box = tuple[int, int, int, int]
+Picture = np.ndarray
 FULL_HD = (1920, 1080)
 STREAM_FPS = 25
 HOLD = 5  # stream frames per photo
 PAN = 6  # pixels the view moves per frame while a photo is held
+# ../shared/datasets beside the repository (a git worktree may sit a level deeper)
+DATASETS = next((p / "shared" / "datasets" for p in REPO.parents if (p / "shared" / "datasets").is_dir()),
+                REPO.parent / "shared" / "datasets")
+DEFAULT_SETS = ("openalpr-br", "openalpr-eu")
+KOREAN_MODULE = "lpr.korean_synth"
+MISS_KINDS = ("none found", "wrong length", "wrong characters")
+SHOWN_PASSES = 4  # recogniser passes timed one by one: a plate's 2 crops x 2 stretch factors
 
 
 @dataclass
 class Sample:
-    path: Path
+    name: str
     box: Box
     plate: str
+    path: Path | None = None  # None: made in memory (the synthetic Korean set)
 
 
 @dataclass
 class Result:
     name: str
     exact: int = 0
+    exact_o0: int = 0
     found: int = 0
     total: int = 0
     wall_ms: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
+    kinds: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISS_KINDS, 0))
+    stages: dict[str, float] = field(default_factory=dict)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
+        share = lambda n: round(100 * n / max(1, self.total), 1)  # noqa: E731
         return {
             "name": self.name, "photos": self.total,
-            "exact": round(100 * self.exact / max(1, self.total), 1),
-            "found": round(100 * self.found / max(1, self.total), 1),
+            "exact": share(self.exact), "exact_ignoring_o0": share(self.exact_o0), "found": share(self.found),
             "median_ms": round(statistics.median(self.wall_ms), 1) if self.wall_ms else None,
             "p95_ms": round(percentile(self.wall_ms, 95), 1) if self.wall_ms else None,
             "median_cpu_ms": round(statistics.median(self.cpu_ms), 1) if self.cpu_ms else None,
             "p95_cpu_ms": round(percentile(self.cpu_ms, 95), 1) if self.cpu_ms else None,
+            "misses": dict(self.kinds), "stages_cpu_ms": self.stages,
         }
 
 
@@ -91,11 +122,25 @@ def load_dataset(folder: Path) -> list[Sample]:
         if len(parts) != 6:
             continue
         name, x, y, w, h, plate = parts
-        samples.append(Sample(folder / name, (int(x), int(y), int(w), int(h)), plate.upper()))
+        samples.append(Sample(name, (int(x), int(y), int(w), int(h)), plate.upper(), folder / name))
     return samples
 
 
-def full_hd(image: np.ndarray, box: Box, shift: int = 0) -> tuple[np.ndarray, Box]:
+def korean_set(count: int, seed: int) -> list[tuple[Sample, Picture]] | None:
+    """The synthetic Korean plates of lpr.korean_synth (None when that module is absent)."""
+    try:
+        module = importlib.import_module(KOREAN_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != KOREAN_MODULE:
+            raise
+        return None
+    out = []
+    for index, (image, text, box) in enumerate(module.test_photos(count, seed)):
+        out.append((Sample(f"kr{index:04d}", tuple(int(v) for v in box), text), image))  # type: ignore[arg-type]
+    return out
+
+
+def full_hd(image: Picture, box: Box, shift: int = 0) -> tuple[Picture, Box]:
     """The photo scaled to cover 1920x1080, cut to that size around its plate (moved `shift` pixels right),
     and the plate's box in the result."""
     h, w = image.shape[:2]
@@ -109,27 +154,162 @@ def full_hd(image: np.ndarray, box: Box, shift: int = 0) -> tuple[np.ndarray, Bo
     return frame, moved
 
 
-Reader = Callable[[np.ndarray], list[tuple[str, Box]]]  # picture -> [(text, box)]
+Reader = Callable[[Picture], list[tuple[str, Box]]]  # picture -> [(text, box)]
 
 
-def run(name: str, read: Reader, pictures: list[tuple[Sample, np.ndarray, Box]]) -> Result:
+def same_ignoring_o0(read: str, label: str) -> bool:
+    return read.replace("O", "0") == label.replace("O", "0")
+
+
+def miss_kind(read: str | None, label: str) -> str:
+    if read is None:
+        return "none found"
+    return "wrong length" if len(read) != len(label) else "wrong characters"
+
+
+# where the time goes
+
+class _Timed:
+    """A stand-in for one part of the engine that adds the thread CPU time of its calls to a stage."""
+
+    def __init__(self, target: Any, clock: Stages, stage: str | Callable[[], str], method: str = "__call__") -> None:
+        self._target, self._clock, self._stage, self._method = target, clock, stage, method
+
+    def _timed(self, *args: Any, **kwargs: Any) -> Any:
+        stage = self._stage() if callable(self._stage) else self._stage
+        with self._clock.timing(stage):
+            return getattr(self._target, self._method)(*args, **kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._timed(*args, **kwargs)
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:  # an onnxruntime session's run
+        return self._timed(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
+class Stages:
+    """Per-photo thread CPU time of the engine's stages, measured by standing in for its parts (the bench's
+    own instrumentation: the engine carries none). onnxruntime runs a single-threaded session on the calling
+    thread, so a stage's thread time is its whole cost."""
+
+    def __init__(self, engine: LprEngine) -> None:
+        self.photo: dict[str, float] = defaultdict(float)
+        self.photos: list[dict[str, float]] = []
+        self.passes = 0
+        self._open: list[str] = []
+        detector = engine.plate_detector
+        model = detector.model
+        model.letterbox = _Timed(model.letterbox, self, "detector: preprocess")  # type: ignore[method-assign]
+        shaped = getattr(model, "session_for", None)  # the session for an input shape, made on first use
+        if shaped is None:  # an engine from before rect inputs (to compare with): one session
+            model.session = _Timed(model.session, self, "detector: ONNX run", "run")
+        else:
+            model.session_for = lambda h, w: _Timed(  # type: ignore[method-assign]
+                _Timed(shaped, self, "detector: model copy for a new input shape")(h, w), self,
+                "detector: ONNX run", "run")
+        engine._plates = _Timed(detector, self, "detector")  # type: ignore[assignment]
+        reader = engine.reader
+        reader.session = _Timed(reader.session, self, self._next_pass, "run")
+        for method, stage in (("read_line", "reading"), ("_match", "formats")):
+            if hasattr(engine, method):  # (an engine that reads otherwise: its time stays in "other")
+                setattr(engine, method, _Timed(getattr(engine, method), self, stage))
+        self._patches = [mock.patch.object(pipeline, name, _Timed(getattr(pipeline, name), self, "crops"))
+                         for name in ("rectify", "trim_side_bands") if hasattr(pipeline, name)]
+
+    def _next_pass(self) -> str:
+        self.passes += 1
+        if self.passes > SHOWN_PASSES:
+            return f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs"
+        return f"recogniser pass {self.passes}: ONNX run"
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        """Time a stage; a stage inside another is taken out of the outer one's time."""
+        self._open.append(stage)
+        start = time.thread_time()
+        try:
+            yield
+        finally:
+            spent = 1000 * (time.thread_time() - start)
+            self._open.pop()
+            self.photo[stage] += spent
+            if self._open:
+                self.photo[self._open[-1]] -= spent
+
+    @contextmanager
+    def photo_timing(self) -> Iterator[None]:
+        self.photo, self.passes = defaultdict(float), 0
+        with self.timing("other"), _patched(self._patches):
+            yield
+        self.photo["recogniser passes"] = self.passes
+        self.photos.append(dict(self.photo))
+
+    def medians(self) -> dict[str, float]:
+        """The median of every stage over the photos (a pass: over the photos that had it)."""
+        order = ["detector: preprocess", "detector: model copy for a new input shape", "detector: ONNX run",
+                 "detector", "crops",
+                 *[f"recogniser pass {n}: ONNX run" for n in range(1, SHOWN_PASSES + 1)],
+                 f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs", "reading", "formats", "other"]
+        out = {}
+        for name in order:
+            values = [p[name] for p in self.photos if name in p]
+            if values:
+                out[STAGE_LABELS.get(name, name)] = round(statistics.median(values), 1)
+        passes = [p["recogniser passes"] for p in self.photos]
+        if passes:
+            out["recogniser passes per photo (mean)"] = round(statistics.mean(passes), 2)
+        return out
+
+
+STAGE_LABELS = {"detector": "detector: postprocess (boxes, NMS, mask outline)",
+                f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs":
+                    f"recogniser passes {SHOWN_PASSES + 1}+ (two-line tries, more plates): ONNX runs",
+                "reading": "reading: line resize, decoding, combining, two-line split",
+                "other": "other (engine bookkeeping)"}
+
+
+@contextmanager
+def _patched(patches: list[Any]) -> Iterator[None]:
+    for p in patches:
+        p.start()
+    try:
+        yield
+    finally:
+        for p in reversed(patches):
+            p.stop()
+
+
+def run(name: str, read: Reader, pictures: list[tuple[Sample, Picture, Box]], stages: Stages | None = None) -> Result:
     result = Result(name)
     for sample, image, truth in pictures:
         wall, cpu = time.perf_counter(), time.process_time()
-        plates = read(image)
+        if stages is not None:
+            with stages.photo_timing():
+                plates = read(image)
+        else:
+            plates = read(image)
         result.wall_ms.append(1000 * (time.perf_counter() - wall))
         result.cpu_ms.append(1000 * (time.process_time() - cpu))
         result.total += 1
         # the read at the labelled plate: the one overlapping it most
         at = max(plates, key=lambda p: iou(p[1], truth), default=None)
-        if at is None or iou(at[1], truth) < 0.3:
-            result.misses.append(f"{sample.path.name}: {sample.plate} not found")
-            continue
-        result.found += 1
-        if at[0] == sample.plate:
+        text = at[0] if at is not None and iou(at[1], truth) >= 0.3 else None
+        if text is not None:
+            result.found += 1
+            result.exact_o0 += same_ignoring_o0(text, sample.plate)
+        if text == sample.plate:
             result.exact += 1
-        else:
-            result.misses.append(f"{sample.path.name}: {sample.plate} read as {at[0]}")
+            continue
+        kind = miss_kind(text, sample.plate)
+        result.kinds[kind] += 1
+        result.misses.append(f"{sample.name}: {sample.plate} " + ("not found" if text is None else f"read as {text}")
+                             + f" ({kind})")
+    if stages is not None:
+        result.stages = stages.medians()
+        stages.photos.clear()
     return result
 
 
@@ -155,7 +335,7 @@ def reference_reader() -> Reader:
     ocr = RapidOCR(params={"EngineConfig.onnxruntime.intra_op_num_threads": 1,
                            "EngineConfig.onnxruntime.inter_op_num_threads": 1, "Global.log_level": "error"})
 
-    def read(image: np.ndarray) -> list[tuple[str, Box]]:
+    def read(image: Picture) -> list[tuple[str, Box]]:
         found = detector.inference(image[:, :, ::-1], conf_threshold=0.25, iou_threshold=0.5,
                                    return_types=["np_array", "boxes"])
         if "boxes" not in found:
@@ -175,7 +355,7 @@ def reference_reader() -> Reader:
 
 # the stream
 
-def make_clip(path: Path, pictures: list[tuple[Sample, np.ndarray]], frames: int) -> None:
+def make_clip(path: Path, pictures: list[tuple[Sample, Picture]], frames: int) -> None:
     """A 1080p25 H.264 clip: each photo for HOLD frames, the view panning PAN pixels a frame."""
     with av.open(str(path), "w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=STREAM_FPS)
@@ -189,7 +369,7 @@ def make_clip(path: Path, pictures: list[tuple[Sample, np.ndarray]], frames: int
         out.mux(stream.encode(None))
 
 
-def stream_rate(path: Path, work: Callable[[np.ndarray], object]) -> dict:
+def stream_rate(path: Path, work: Callable[[Picture], object]) -> dict[str, Any]:
     """Decode the clip on one thread and run `work` on every frame: frames per CPU second and per second."""
     count = 0
     wall, cpu = time.perf_counter(), time.process_time()
@@ -203,23 +383,45 @@ def stream_rate(path: Path, work: Callable[[np.ndarray], object]) -> dict:
     return {"frames": count, "fps_per_core": round(count / cpu_s, 2), "fps_wall": round(count / wall_s, 2)}
 
 
-def engine_frame(engine: LprEngine) -> Callable[[np.ndarray], object]:
-    def work(image: np.ndarray) -> object:
+def engine_frame(engine: LprEngine) -> Callable[[Picture], object]:
+    def work(image: Picture) -> object:
         objects = engine.detect_objects(image)
         return engine.read_plates(image, objects)
     return work
 
 
-def reference_frame() -> Callable[[np.ndarray], object]:
+def reference_frame() -> Callable[[Picture], object]:
     """The plain models: float YOLOv8n for people and vehicles, then the reference plate reader."""
     objects = ObjectDetector(resolve("lpr_object_model", ""), threads=1)
     plates = reference_reader()
     return lambda image: (objects(image), plates(image))
 
 
+def set_label(folder: Path) -> str:
+    """openalpr-br -> BR."""
+    return folder.name.rsplit("-", 1)[-1].upper()
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    kinds = ", ".join(f"{k} {v}" for k, v in s["misses"].items())
+    print(f"{s['name']:34s} exact {s['exact']:5.1f} % (ignoring O/0 {s['exact_ignoring_o0']:5.1f} %)  "
+          f"found {s['found']:5.1f} %  median {s['median_ms']:6.1f} ms (cpu {s['median_cpu_ms']:6.1f})  "
+          f"p95 {s['p95_ms']:6.1f} ms (cpu {s['p95_cpu_ms']:6.1f})  [{s['photos']} photos; misses: {kinds}]")
+    if s["stages_cpu_ms"]:
+        print("  where the time goes (median per photo, thread CPU ms):")
+        for name, value in s["stages_cpu_ms"].items():
+            unit = "" if name.startswith("recogniser passes per") else " ms"
+            print(f"    {name:58s} {value:7.1f}{unit}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, default=REPO.parent / "shared" / "datasets" / "openalpr-br")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--dataset", type=Path, action="append", default=[],
+                        help="a labelled photo folder (repeat for several; default: "
+                             f"{' and '.join(DEFAULT_SETS)} in {DATASETS})")
+    parser.add_argument("--korean", type=int, default=100, metavar="N",
+                        help=f"synthetic Korean plates from {KOREAN_MODULE}, if it exists (0: skip)")
+    parser.add_argument("--korean-seed", type=int, default=20261206, help="their seed (photos the model never saw)")
     parser.add_argument("--regions", default="", help="plate regions for the engine, e.g. BR (default: generic)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an engine setting for this run, e.g. --set ocr_stretch=1.0,1.6 (see lpr/config.py)")
@@ -229,80 +431,82 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-passes", type=int, default=3,
                         help="passes of the demo car through the LPR worker for the frame-to-event latency (0: skip)")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference pipeline")
-    parser.add_argument("--limit", type=int, default=0, help="only the first N photos")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N photos of each set")
     parser.add_argument("--misses", action="store_true", help="list every photo not read exactly")
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON lines")
     args = parser.parse_args(argv)
 
-    samples = load_dataset(args.dataset)
-    if args.limit:
-        samples = samples[:args.limit]
-    if not samples:
-        print(f"no labelled photos in {args.dataset}", file=sys.stderr)
-        return 2
-    images = {s.path: cv2.imread(str(s.path)) for s in samples}
-    unreadable = [p.name for p, im in images.items() if im is None]
-    if unreadable:
-        print(f"cannot read {', '.join(unreadable)}", file=sys.stderr)
-        return 2
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if not set(sizes) <= {"photo", "1080p"}:
         parser.error("--sizes takes photo and/or 1080p")
+    sets: list[tuple[str, list[tuple[Sample, Picture]]]] = []
+    for folder in args.dataset or [DATASETS / name for name in DEFAULT_SETS]:
+        samples = load_dataset(folder)[:args.limit or None]
+        if not samples:
+            print(f"no labelled photos in {folder}", file=sys.stderr)
+            return 2
+        images = [(s, cv2.imread(str(s.path))) for s in samples]
+        unreadable = [s.name for s, im in images if im is None]
+        if unreadable:
+            print(f"cannot read {', '.join(unreadable)}", file=sys.stderr)
+            return 2
+        sets.append((set_label(folder), images))
+    notes = []
+    if args.korean > 0:
+        korean = korean_set(args.korean, args.korean_seed)
+        if korean is None:
+            notes.append(f"KR: skipped ({KOREAN_MODULE} is not there)")
+        else:
+            sets.append(("KR synthetic", korean))
     regions = [r for r in args.regions.split(",") if r.strip()]
     overrides = dict(item.split("=", 1) for item in args.set)
-    label = f"engine ({','.join(regions) or 'generic'})" + "".join(f" {item}" for item in args.set)
+    label = f"({','.join(regions) or 'defaults'}{''.join(f' {item}' for item in args.set)})"
     engine = make_engine(regions, overrides)
+    stages = Stages(engine)
     reference = None if args.no_reference else reference_reader()
 
-    pairs: list[tuple[dict, dict | None]] = []  # (engine, reference) summaries
+    summaries: list[dict[str, Any]] = []
     misses: list[tuple[str, list[str]]] = []
-    for size in sizes:
-        if size == "photo":
-            pictures = [(s, images[s.path], s.box) for s in samples]
-        else:
-            pictures = [(s, *full_hd(images[s.path], s.box)) for s in samples]
-        ours = run(f"{label} {size}", engine_reader(engine), pictures)
-        misses.append((ours.name, ours.misses))
-        theirs = None
-        if reference is not None:
-            ref = run(f"reference {size}", reference, pictures)
-            misses.append((ref.name, ref.misses))
-            theirs = ref.summary()
-        pairs.append((ours.summary(), theirs))
+    for set_name, images in sets:
+        for size in sizes:
+            if size == "photo":
+                pictures = [(s, im, s.box) for s, im in images]
+            else:
+                pictures = [(s, *full_hd(im, s.box)) for s, im in images]
+            ours = run(f"{set_name} {size} engine", engine_reader(engine), pictures, stages)
+            misses.append((ours.name, ours.misses))
+            summaries.append(ours.summary())
+            if reference is not None:
+                ref = run(f"{set_name} {size} reference", reference, pictures)
+                misses.append((ref.name, ref.misses))
+                summaries.append(ref.summary())
 
-    stream: list[dict] = []
+    stream: list[dict[str, Any]] = []
     if args.stream_frames > 0:
         with tempfile.TemporaryDirectory(prefix="tsnvr-lpr-bench-") as tmp:
             clip = Path(tmp) / "stream.mp4"
-            make_clip(clip, [(s, images[s.path]) for s in samples], args.stream_frames)
-            stream.append({"name": f"{label} stream", **stream_rate(clip, engine_frame(engine))})
+            make_clip(clip, sets[0][1], args.stream_frames)
+            stream.append({"name": "engine stream", **stream_rate(clip, engine_frame(engine))})
             if not args.no_reference:
                 stream.append({"name": "reference stream", **stream_rate(clip, reference_frame())})
 
     if args.json:
-        for ours, theirs in pairs:
-            for s in (ours, theirs):
-                if s is not None:
-                    print(json.dumps(s))
-        for s in stream:
+        for s in [*summaries, *stream]:
             print(json.dumps(s))
     else:
-        shapes = sorted({f"{im.shape[1]}x{im.shape[0]}" for im in images.values()})
-        print(f"{len(samples)} photos from {args.dataset} ({', '.join(shapes[:4])}{'...' if len(shapes) > 4 else ''}),"
-              " onnxruntime on 1 thread")
-        for ours, theirs in pairs:
-            for s in (ours, theirs):
-                if s is not None:
-                    print(f"{s['name']:40s} exact {s['exact']:5.1f} %  found {s['found']:5.1f} %  "
-                          f"median {s['median_ms']:6.1f} ms (cpu {s['median_cpu_ms']:6.1f})  "
-                          f"p95 {s['p95_ms']:6.1f} ms (cpu {s['p95_cpu_ms']:6.1f})")
-            if theirs is not None:
-                print(f"  ratio engine/reference: exact {ours['exact'] / max(theirs['exact'], 1e-9):.2f}x, "
-                      f"median time {ours['median_ms'] / theirs['median_ms']:.2f}x "
-                      f"(cpu {ours['median_cpu_ms'] / theirs['median_cpu_ms']:.2f}x)")
+        print(f"engine {label}, onnxruntime on 1 thread; " + ", ".join(f"{n}: {len(im)} photos" for n, im in sets))
+        for note in notes:
+            print(note)
+        for s in summaries:
+            print_summary(s)
+            ours = next((o for o in summaries if o["name"] == s["name"].replace(" reference", " engine")), None)
+            if s["name"].endswith(" reference") and ours is not None:
+                print(f"  ratio engine/reference: exact {ours['exact'] / max(s['exact'], 1e-9):.2f}x, "
+                      f"median time {ours['median_ms'] / s['median_ms']:.2f}x "
+                      f"(cpu {ours['median_cpu_ms'] / s['median_cpu_ms']:.2f}x)")
         if stream:
-            print(f"1080p25 H.264 stream, {stream[0]['frames']} frames, decoding and objects + plates on every frame, "
-                  "1 thread:")
+            print(f"1080p25 H.264 stream ({sets[0][0]} photos), {stream[0]['frames']} frames, decoding and "
+                  "objects + plates on every frame, 1 thread:")
             for s in stream:
                 print(f"{s['name']:40s} {s['fps_per_core']:6.2f} fps per core (wall {s['fps_wall']:6.2f} fps)")
             if len(stream) == 2:

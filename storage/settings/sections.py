@@ -94,11 +94,19 @@ class LprEngineSettings(Section):
         "", "folder for those copies; empty: the server uses `DIR/models`, and `tsnvr lpr read` uses "
             "`$XDG_CACHE_HOME/tsnvr/models`, else `~/.cache/tsnvr/models`", live=True)
     regions: Texts = setting(
-        [], "plate formats to prefer, by region: `BR`, `EU`, `DE`, `FR`, `US`, `KR`, ...", live=True)
+        ["auto"], "plate formats that settle look-alike characters, by region: `auto` (every region, the best "
+                  "fit wins), `BR`, `EU`, `DE`, `SK`, `US`, `US-CA`, `KR`, ... (docs/lpr-formats.md); `[]` for "
+                  "none", live=True)
     plate_patterns: Texts = setting(
-        [], "your own plate formats, e.g. `\"LLL NNNN\"` (`L` a letter, `N` a digit)", live=True)
+        [], "your own plate formats, e.g. `\"LLL NNNN\"` (`L` a letter, `N` a digit, `A` either)", live=True)
     require_format: Flag = setting(False, "drop reads that match none of the formats", live=True)
     plate_confidence: Number = setting(0.25, "plate detector score a plate needs", live=True, ge=0, le=1)
+    plate_input_size: Whole = setting(
+        448, "plate detector input, in pixels a side (a multiple of 32): smaller is faster and misses more "
+             "small plates; `0` keeps the model's own (640 for the default model)", live=True, ge=0, multiple_of=32)
+    rect_input: Flag = setting(
+        False, "detectors pad a picture only up to a multiple of 32 instead of to a square: a 16:9 frame "
+               "costs about 40 % less; boxes move by a pixel or two, which changes some reads", live=True)
     object_confidence: Number = setting(
         0.35, "object detector score a person or vehicle needs", live=True, ge=0, le=1)
     min_score: Number = setting(40.0, "plate reads scoring less are dropped", live=True, ge=0, le=100)
@@ -113,7 +121,8 @@ class LprEngineSettings(Section):
               "tiles: finds small plates, at up to 9 more detector runs on such pictures only", live=True)
     ocr_stretch: Factors = setting(
         [1.0, 1.6], "each plate is read once per factor, its text line widened by it (more CTC steps per "
-                    "character), and the reads combined; more factors read better and take longer", live=True)
+                    "character), and the reads combined (unless the first read is sure of every character); "
+                    "more factors read better and take longer", live=True)
 
     @field_validator("max_chars")
     @classmethod

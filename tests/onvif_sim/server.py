@@ -15,7 +15,8 @@ max_clock_skew of the camera's clock (its own time plus clock_offset) for every 
 pre-authentication ones. Answers are written by zeep from the schema types and validated too.
 Knobs: features (services and capabilities present), delays (a busy camera: seconds per operation
 name, "*" for all), clock_offset, profiles' stream URIs (set_stream_uri), change_address,
-reboot_downtime, stop()/start() (camera down), trigger_motion/trigger_tamper (pull-point events).
+reboot_downtime, stop()/start() (camera down), trigger_motion/trigger_tamper (pull-point events),
+tls (https with a self-signed certificate) and service_root (services somewhere other than /onvif).
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import http.server
 import socket
+import ssl
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -54,16 +59,20 @@ PRE_AUTH = frozenset({
     "GetSystemDateAndTime", "GetWsdlUrl", "GetServices", "GetServiceCapabilities",
     "GetCapabilities", "GetHostname", "GetEndpointReference",
 })
-PATHS = {
-    "/onvif/device_service": "device",
-    "/onvif/media_service": "media",
-    "/onvif/ptz_service": "ptz",
-    "/onvif/imaging_service": "imaging",
-    "/onvif/deviceio_service": "deviceio",
-    "/onvif/events_service": "events",
-}
+SERVICES = ("device", "media", "ptz", "imaging", "deviceio", "events")
 PULLPOINT_PATH = "/onvif/pullpoint/"
 MAX_BODY = 1 << 20
+
+
+@functools.cache
+def self_signed_certificate() -> tuple[str, str]:
+    """(certificate file, key file) for 127.0.0.1, made once per process with Debian's openssl."""
+    folder = tempfile.mkdtemp(prefix="onvif-sim-tls-")
+    cert, key = f"{folder}/cert.pem", f"{folder}/key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
 
 
 def _default_profiles(main: str, sub: str) -> list[StreamProfile]:
@@ -92,6 +101,8 @@ class OnvifSimulator:
     digital_inputs: int = 2
     reboot_downtime: float = 0.0  # after SystemReboot, down this long (0: stays up)
     delays: dict[str, float] = field(default_factory=dict)  # busy: operation name or "*" -> seconds
+    tls: bool = False  # serve https (a self-signed certificate, as cameras have)
+    service_root: str = "/onvif"  # the services are at ROOT/device_service, ROOT/media_service...
 
     def __post_init__(self) -> None:
         self.users: dict[str, str] = {self.user: self.password}
@@ -120,6 +131,11 @@ class OnvifSimulator:
         schemas.load_all()
         server = _HttpServer(("127.0.0.1", self.port), _RequestHandler, self)
         self.port = server.server_address[1]
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self_signed_certificate())
+            # the handshake happens in the request's thread, so a client that never sends one blocks no other
+            server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"onvif-sim-{self.port}", daemon=True)
@@ -166,11 +182,26 @@ class OnvifSimulator:
         return f"127.0.0.1:{self.port}"
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
     def url(self) -> str:
-        return f"onvif://{self.host}"
+        """The device URL a channel is added with: the guide's onvif://host:port when the camera is
+        the standard plain-HTTP one, else its device service's address."""
+        if not self.tls and self.service_root == "/onvif":
+            return f"onvif://{self.host}"
+        return self.xaddr("device")
 
     def xaddr(self, service: str) -> str:
-        return f"http://{self.host}/onvif/{service}_service"
+        return f"{self.scheme}://{self.host}{self.service_root}/{service}_service"
+
+    def service_of(self, path: str) -> str | None:
+        """The service at this request path: device, media, ..., pullpoint; None for none."""
+        if path.startswith(self.service_root + "/") and path.endswith("_service"):
+            name = path[len(self.service_root) + 1:-len("_service")]
+            return name if name in SERVICES else None
+        return "pullpoint" if path.startswith(PULLPOINT_PATH) else None
 
     def now(self) -> dt.datetime:
         """The camera's clock."""
@@ -182,7 +213,7 @@ class OnvifSimulator:
             self.profile(profile_token).uri = uri
 
     def pullpoint_address(self, subscription_id: str) -> str:
-        return f"http://{self.host}{PULLPOINT_PATH}{subscription_id}"
+        return f"{self.scheme}://{self.host}{PULLPOINT_PATH}{subscription_id}"
 
     def trigger_motion(self, active: bool) -> None:
         """The camera's motion detector changes state: a RuleEngine/CellMotionDetector/Motion event."""
@@ -361,7 +392,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         simulator = self.server.simulator
         path = self.path.split("?", 1)[0]
-        service = PATHS.get(path) or ("pullpoint" if path.startswith(PULLPOINT_PATH) else None)
+        service = simulator.service_of(path)
         if service is None:
             self._send(404, b"", "text/plain")
             return

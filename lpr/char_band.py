@@ -1,0 +1,354 @@
+"""The plate's character band: the run of characters of one height on one line, found as ink blobs in a crop.
+
+A plate crop holds more than the registration: the plate's frame, coats of arms and stickers before the number
+or between its groups, dealer text on the frame. The recogniser reads whatever looks like text: "RK-828AG"
+with a coat of arms before it reads "ORK828AG", "4B4-0262" with two round stickers between the groups
+"4B480262". The characters share a height, a topline and a baseline and stand at most about a character
+apart; the band is the longest run of blobs that do. Ink on the band's line that surely is no character is a
+mark, and a character the recogniser reads where a mark stands (the column of its CTC peak nearer the mark than
+any character) is dropped. The crop itself is left as it is (a recogniser reads a cut or painted crop
+differently, and not always better), except where the band runs into an end of it: the detection then cut the
+plate short, and the crop goes on to the band's end. A crop without a band is read as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import cast
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from lpr.arrays import Floats, Picture
+from lpr.charset import SEPARATOR
+from lpr.plate_crop import rectify, side_bands, trim_side_bands, widen
+from lpr.plate_reader import LineRead, PlateReader, decode
+
+MIN_HEIGHT = 0.25  # a character is at least this share of the crop's height...
+MAX_HEIGHT = 0.98  # ...and at most this (taller: the plate's frame, or the whole crop)
+HEIGHT_TOLERANCE = 0.2  # band characters' heights within this share of the band's median height
+LINE_TOLERANCE = 0.18  # a character's top and bottom within this share of the band height of the band's lines
+MAX_GAP = 1.6  # characters of one band stand at most this many band heights apart (a group gap with a sticker)
+MIN_CHARS = 3  # fewer blobs of one height are no band
+MIN_BAND_PIXELS = 12  # characters lower than this are too coarse for their blobs to tell a mark from a letter
+MAX_ASPECT = 1.3  # a seed blob is at most this wide for its height (wider: characters run together, a bar)
+MAX_RUN = 2.0  # a band blob is at most this wide for its height (two or three characters run together)
+MARK_SPAN = 0.8  # a sign lower than this share of the band height is a mark (see _settle)
+PIECE_SPAN = 0.6  # a sign whose tallest piece is lower than this share of the band height is in pieces
+INK_COLOUR_DISTANCE = 20.0  # distance in Lab's colour plane (a, b) beyond which a piece is in another colour
+MARK_SIZE = 0.3  # a mark lower than this share of the band height is read as nothing (a hyphen, a speck)
+STRIP = 0.1  # band heights above the topline and below the baseline that still belong to the band's line
+DUST = 0.12  # pieces smaller than this many band heights both ways are specks
+OPEN_END = 0.3  # a character within this many band heights of the crop's edge: the plate may go on
+EXTEND = 0.5  # share of the plate's width looked at beyond an open end
+MARGIN = 0.5  # band heights kept beyond the band's ends where the crop goes on
+
+
+@dataclass(frozen=True)
+class Blob:
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+
+Line = tuple[float, float]  # y = a + b * x
+
+
+@dataclass
+class Band:
+    chars: list[Blob]  # the blobs the band was found from, left to right
+    height: float  # median character height in pixels
+    top: Line
+    base: Line
+    dark_ink: bool
+    left: int = 0  # the columns of the band's characters, those not found as blobs of their own included
+    right: int = 0
+    marks: list[Blob] = field(default_factory=list)  # ink on the band's line that is not a character
+    signs: list[Blob] = field(default_factory=list)  # the characters, those found on the line after included
+
+
+def binarise(grey: NDArray[np.uint8], dark_ink: bool) -> NDArray[np.uint8]:
+    """1 where ink is, for ink darker (or lighter) than its surroundings: a local threshold over a window of
+    about the characters' height, so a shadow or a dark frame does not swallow them."""
+    block = max(3, (grey.shape[0] // 2) | 1)
+    mode = cv2.THRESH_BINARY_INV if dark_ink else cv2.THRESH_BINARY
+    out = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, mode, block, 4 if dark_ink else -4)
+    return out.astype(np.uint8)
+
+
+def without_rules(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The ink without straight runs longer than any character is wide or tall (the plate's frame and its
+    edges), which a character touching them would otherwise merge into."""
+    rows = ink.shape[0]
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (rows, 1)))
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(0.95 * rows))))
+    return cast(NDArray[np.uint8], ink & ~(np.asarray(across) | np.asarray(down)))
+
+
+def blobs(ink: NDArray[np.uint8], min_height: float = 0,
+          min_side: float = 0) -> tuple[dict[Blob, int], NDArray[np.int32]]:
+    """The connected pieces of ink (8-connected) at least `min_height` high and `min_side` wide or high, each
+    with its label in the image of labels that comes with them."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    keep = np.flatnonzero((h >= min_height) & ((w >= min_side) | (h >= min_side)))
+    pieces = {Blob(*(int(v) for v in stats[i, :4])): int(i) for i in keep if i > 0}
+    return pieces, cast(NDArray[np.int32], labels)
+
+
+def _fit(xs: list[float], ys: list[float]) -> Line:
+    """The least-squares line through the points (level through their median when they are too few)."""
+    if len(xs) < 3 or max(xs) - min(xs) < 1:
+        return float(np.median(ys)), 0.0
+    x, y = np.asarray(xs), np.asarray(ys)
+    dx = x - x.mean()
+    slope = float((dx * (y - y.mean())).sum() / (dx * dx).sum())
+    return float(y.mean() - slope * x.mean()), slope
+
+
+def _chains(members: list[Blob], height: float) -> list[list[Blob]]:
+    """Members split where two neighbours stand more than MAX_GAP band heights apart."""
+    out: list[list[Blob]] = []
+    for b in sorted(members, key=lambda b: b.x):
+        if out and b.x - max(m.right for m in out[-1]) <= MAX_GAP * height:
+            out[-1].append(b)
+        else:
+            out.append([b])
+    return out
+
+
+def _grow(seed: Blob, pool: list[Blob]) -> list[Blob]:
+    """The blobs of about the seed's height on its line and near it, refined with the lines fitted through
+    them."""
+    height = float(seed.h)
+    top: Line = (float(seed.y), 0.0)
+    base: Line = (float(seed.bottom), 0.0)
+    members: list[Blob] = [seed]
+    for _ in range(3):
+        tol = LINE_TOLERANCE * height
+        on_line = [b for b in pool
+                   if abs(b.h - height) <= HEIGHT_TOLERANCE * height
+                   and abs(b.y - (top[0] + top[1] * b.cx)) <= tol
+                   and abs(b.bottom - (base[0] + base[1] * b.cx)) <= tol]
+        chains = _chains(on_line, height)
+        members = next((c for c in chains if seed in c), max(chains, key=len, default=[]))
+        if len(members) < 2:
+            return members
+        height = float(np.median([b.h for b in members]))
+        top = _fit([b.cx for b in members], [float(b.y) for b in members])
+        base = _fit([b.cx for b in members], [float(b.bottom) for b in members])
+    return members
+
+
+def find_band(crop: Picture) -> Band | None:
+    """The plate's character band in a BGR crop, or None when no run of at least MIN_CHARS blobs agrees."""
+    grey = cast(NDArray[np.uint8], cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))
+    rows = grey.shape[0]
+    dark = _dark_ink(grey)
+    ink = binarise(grey, dark)
+    found, _ = blobs(without_rules(ink), MIN_HEIGHT * rows)
+    sized = [b for b in found if b.h <= MAX_HEIGHT * rows and b.w <= MAX_RUN * b.h]
+    best: list[Blob] = []
+    tried: set[Blob] = set()
+    for seed in sorted((b for b in sized if b.w <= MAX_ASPECT * b.h), key=lambda b: -b.h):
+        if seed in tried:
+            continue
+        members = _grow(seed, sized)
+        tried.update(members)
+        if len(members) >= MIN_CHARS and (not best or _rank(members) > _rank(best)):
+            best = members
+    if not best:
+        return None
+    members = best
+    if np.median([b.h for b in members]) < MIN_BAND_PIXELS:
+        return None
+    members.sort(key=lambda b: b.x)
+    xs = [b.cx for b in members]
+    band = Band(members, float(np.median([b.h for b in members])), _fit(xs, [float(b.y) for b in members]),
+                _fit(xs, [float(b.bottom) for b in members]), dark, members[0].x, max(b.right for b in members),
+                signs=list(members))
+    _settle(crop, ink, band)
+    return band
+
+
+def _dark_ink(grey: NDArray[np.uint8]) -> bool:
+    """Whether the characters are darker than the plate: ink is the minority tone of the crop's middle."""
+    rows, width = grey.shape
+    middle = grey[rows // 4:rows - rows // 4, width // 8:width - width // 8]
+    level, _ = cv2.threshold(middle, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return bool((middle > level).mean() >= 0.5)
+
+
+def _rank(members: list[Blob]) -> float:
+    """Plate characters are the largest print on the plate: a dealer's line of many small letters ranks
+    below them."""
+    return len(members) * float(np.median([b.h for b in members]))
+
+
+def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
+    """The band's extent and its marks, from the ink on its line (the pieces of ink inside the strip between
+    its topline and baseline, grouped into stacks of overlapping columns: one sign each).
+
+    Only what is surely no character is a mark: a sign that does not span the line (a hyphen, a sticker, a
+    coat of arms, a country code in small print), or one in pieces none of which spans the line, with a piece
+    in another colour than the characters (a coat of arms above a country code; each piece on its own, as the
+    red and green of two stickers average to grey); beyond the band's ends, any sign in such pieces (a Hangul
+    syllable in strokes stands between characters, never at the end of a one-line plate). Everything else (a
+    character the blobs missed, one touching the frame, the frame's edge) is a sign, and the band's extent
+    reaches to the last of them."""
+    h = band.height
+    cols = np.arange(crop.shape[1], dtype=np.float32)
+    top = np.clip(np.round(band.top[0] + band.top[1] * cols - STRIP * h), 0, crop.shape[0]).astype(int)
+    base = np.clip(np.round(band.base[0] + band.base[1] * cols + STRIP * h), 0, crop.shape[0]).astype(int)
+    rows = np.arange(crop.shape[0])[:, None]
+    strip = ((rows >= top[None, :]) & (rows < base[None, :])).astype(np.uint8)
+    ids, labels = blobs(ink & strip, 0, DUST * h)
+    if not ids:
+        return
+    # each piece's mean colour, in Lab's colour plane (a, b)
+    flat = labels.ravel()
+    counts = np.maximum(np.bincount(flat), 1)
+    bgr = np.stack([np.bincount(flat, crop[:, :, k].ravel(), len(counts)) / counts for k in range(3)], 1)
+    lab = cv2.cvtColor((bgr[None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[0]
+    colours = {b: lab[i, 1:] for b, i in ids.items()}
+    spans = [(b.x, b.right) for b in band.chars]
+
+    def holds_char(b: Blob) -> bool:
+        return any(min(b.right, x1) - max(b.x, x0) >= 0.5 * (x1 - x0) for x0, x1 in spans)
+
+    stacks = [(_union(stack), stack) for stack in _stacks(list(ids))]
+    chars = [colours[b] for box, stack in stacks if holds_char(box) for b in stack]
+    ink_colour = np.median(chars, axis=0) if chars else None
+    left, right = min(x for x, _ in spans), max(x for _, x in spans)
+    marks, kept = [], []
+    for box, stack in stacks:
+        if holds_char(box):
+            continue
+        inside = left <= box.x and box.right <= right
+        foreign = ink_colour is None or max(_distance(colours[b], ink_colour) for b in stack) > INK_COLOUR_DISTANCE
+        tallest = max(b.h for b in stack)
+        if box.h < MARK_SPAN * h or (tallest < PIECE_SPAN * h and (foreign or not inside)):
+            marks.append(box)
+        else:
+            kept.append(box)
+    for box in kept:
+        if box.w <= MAX_ASPECT * h:  # (wider: the frame, the car beyond it; a sign, but no character)
+            left, right = min(left, box.x), max(right, box.right)
+    band.left, band.right = left, right
+    band.signs = sorted(band.chars + kept, key=lambda b: b.x)
+    band.marks = marks
+
+
+def _distance(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
+    return float(np.linalg.norm(a - b))
+
+
+def _union(stack: list[Blob]) -> Blob:
+    x0, y0 = min(b.x for b in stack), min(b.y for b in stack)
+    return Blob(x0, y0, max(b.right for b in stack) - x0, max(b.bottom for b in stack) - y0)
+
+
+def _stacks(pieces: list[Blob]) -> list[list[Blob]]:
+    """Pieces grouped where their columns overlap (the strokes of one sign above one another)."""
+    out: list[list[Blob]] = []
+    for b in sorted(pieces, key=lambda b: b.x):
+        if out and b.x < max(p.right for p in out[-1]):
+            out[-1].append(b)
+        else:
+            out.append([b])
+    return out
+
+
+def open_ends(band: Band, width: int) -> tuple[bool, bool]:
+    """Whether the band's first (last) character stands so near the crop's left (right) edge that the plate
+    may go on beyond it (a detection that cut the plate short)."""
+    near = OPEN_END * band.height
+    return band.chars[0].x <= near, max(b.right for b in band.chars) >= width - near
+
+
+def cut(crop: Picture, band: Band, left: bool = True, right: bool = True) -> Picture:
+    """The crop cut to the band's extent and a margin, at its left and/or right end."""
+    margin = round(MARGIN * band.height)
+    x0 = max(0, band.left - margin) if left else 0
+    x1 = min(crop.shape[1], band.right + margin) if right else crop.shape[1]
+    return crop[:, x0:x1]
+
+
+def band_crop(image: Picture, quad: Floats, pad_x: float, pad_y: float) -> tuple[Picture, Band | None]:
+    """The plate in `quad` with any blue side band cut off (lpr.plate_crop), and its character band. When the
+    band runs into an end of the crop without a side band (a detection that cut the plate short), the crop
+    goes on beyond that end as far as the band does."""
+    raw = rectify(image, quad, pad_x, pad_y)
+    side_left, side_right = side_bands(raw)
+    crop = raw[:, side_left:raw.shape[1] - side_right]
+    band = find_band(crop)
+    if band is None:
+        return crop, None
+    left, right = open_ends(band, crop.shape[1])
+    left, right = left and not side_left, right and not side_right
+    if left or right:
+        wide = trim_side_bands(rectify(image, widen(quad, EXTEND if left else 0.0, EXTEND if right else 0.0),
+                                       pad_x, pad_y))
+        more = find_band(wide)
+        if (more is not None and len(more.chars) > len(band.chars)
+                and abs(more.height - band.height) <= HEIGHT_TOLERANCE * band.height):
+            cropped = cut(wide, more, left, right)
+            return cropped, find_band(cropped)
+    return crop, band
+
+
+def char_columns(probs: Floats, alphabet: str, width: int) -> list[float]:
+    """The column of the crop (`width` pixels wide) under each character decode() reads from `probs`: the
+    centre of its peak step (the recogniser's steps stretch evenly over the resized crop)."""
+    best = probs.argmax(1)
+    steps = len(best)
+    out = []
+    t = 0
+    while t < steps:
+        label = int(best[t])
+        end = t
+        while end + 1 < steps and best[end + 1] == label:
+            end += 1
+        if label != 0:
+            peak = t + int(probs[t:end + 1, label].argmax())
+            out.append((label, (peak + 0.5) * width / steps))
+        t = end + 1
+    return [x for label, x in out if alphabet[label - 1] != SEPARATOR]
+
+
+def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:
+    """The read without the characters read on the band's marks: those whose column is nearer the middle of a
+    mark (of a size the recogniser could take for a character) than of any character."""
+    marks = [m.cx for m in band.marks if m.h >= MARK_SIZE * band.height]
+    if not marks:
+        return line
+    signs = [c.cx for c in band.signs]
+
+    def on_mark(x: float) -> bool:
+        return min(abs(x - m) for m in marks) < min((abs(x - c) for c in signs), default=np.inf)
+
+    kept = [c for c, x in zip(line.chars, columns, strict=True) if not on_mark(x)]
+    return LineRead(kept, line.alphabet) if len(kept) < len(line.chars) else line
+
+
+def read_band(reader: PlateReader, crop: Picture, band: Band | None, stretch: float) -> LineRead:
+    """The recogniser's read of a plate crop, without what it read on marks beside the characters."""
+    probs = reader.probabilities(crop, stretch)
+    line = decode(probs, reader.alphabet)
+    if band is None or not band.marks:
+        return line
+    return drop_marks(line, char_columns(probs, reader.alphabet, crop.shape[1]), band)

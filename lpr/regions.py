@@ -1,0 +1,202 @@
+"""Plate formats by region: region code -> named patterns (the data lpr.plate_formats matches reads against).
+
+A pattern is a sequence of character classes: `L` a letter, `N` a digit, `A` a letter or a digit (the rules
+leave the position free), `H` a Hangul syllable, each optionally with a count `{n}` or `{m,n}`. Spaces and
+dashes are only for reading. A position is `L` or `N` only where the country's rules fix it: a look-alike
+(O/0, I/1, B/8...) is settled in `L` and `N` positions and never in `A` ones. Where a country's serials are
+free (Germany's and Austria's lengths, county-coded and mixed US serials, personalised plates), the pattern
+stays loose and says only what the rules fix (Germany: letters, then digits).
+
+Each region lists its current standard passenger formats and older series still common on the road. Sources:
+each country's or state's registration rules as summarised by the Wikipedia articles "Vehicle registration
+plates of <country>" and "United States license plate designs and serial formats" (2024-2025 revisions).
+docs/lpr-formats.md lists every region with an example plate.
+"""
+
+from __future__ import annotations
+
+Format = tuple[str, str, str]  # (name, pattern, an example plate)
+
+# Europe. Sources per country: "Vehicle registration plates of <country>".
+EUROPE: dict[str, tuple[Format, ...]] = {
+    # district L{1,2}, then 3 to 6 letters and digits in either order (numbers + letters or personalised)
+    "AT": (("AT", "L{1,2} A{3,6}", "W12345X"),),
+    # since 2010: a digit, three letters, three digits (1-ABC-123); 1973-2010: ABC-123
+    "BE": (("BE", "N-LLL-NNN", "1ABC123"), ("BE-1973", "LLL-NNN", "ABC123")),
+    # province L{1,2}, four digits, series L{1,2} (CA 1234 AB)
+    "BG": (("BG", "L{1,2} NNNN L{1,2}", "CA1234AB"),),
+    # canton, then 1 to 6 digits (ZH 123456)
+    "CH": (("CH", "LL N{1,6}", "ZH123456"),),
+    # a digit, the region's letter, then a letter or a digit, then four digits (1A2 3456): the third is free
+    "CZ": (("CZ", "NLA NNNN", "1A23456"),),
+    # district L{1,3}, letters L{1,2}, 1 to 4 digits: free length. (The E of electric and H of historic cars
+    # after the digits are left out: a pattern cannot say "E or H", and any letter there would fit too much.)
+    "DE": (("DE", "L{1,3} L{1,2} N{1,4}", "BMW1234"),),
+    # AB 12 345
+    "DK": (("DK", "LL NN NNN", "AB12345"),),
+    # 123 ABC
+    "EE": (("EE", "NNN LLL", "123ABC"),),
+    # since 2000: 1234 ABC; provincial series until 2000: M 1234 AB
+    "ES": (("ES", "NNNN LLL", "1234BCD"), ("ES-provincial", "L{1,2} NNNN L{1,2}", "M1234AB")),
+    # ABC-123 (shorter series L{2,3}-N{1,3} still exist)
+    "FI": (("FI", "L{2,3} N{1,3}", "ABC123"),),
+    # SIV since 2009: AB-123-CD; FNI until 2009, still on older cars: 1234 AB 56
+    "FR": (("FR", "LL-NNN-LL", "AB123CD"), ("FR-FNI", "N{1,4} L{2,3} NN", "1234AB56")),
+    # current since 2001: AB12 CDE; prefix 1983-2001: A123 BCD; Northern Ireland: ABZ 1234
+    "GB": (("GB", "LLNN LLL", "AB12CDE"), ("GB-prefix", "L N{1,3} LLL", "A123BCD"), ("GB-NI", "LLL N{1,4}", "ABZ1234")),
+    # ABC-1234 (Greek letters that look Latin)
+    "GR": (("GR", "LLL-NNNN", "ABE1234"),),
+    # city LL, three or four digits, one or two letters (ZG 1234-AB)
+    "HR": (("HR", "LL N{3,4} L{1,2}", "ZG1234AB"),),
+    # since 2022: AA BC-123; 1990-2022: ABC-123
+    "HU": (("HU", "LL LL-NNN", "AABC123"), ("HU-1990", "LLL-NNN", "ABC123")),
+    # year NN or NNN, county L{1,2}, 1 to 6 digits (191-D-12345)
+    "IE": (("IE", "N{2,3}-L{1,2}-N{1,6}", "191D12345"),),
+    # AB 123 CD
+    "IT": (("IT", "LL NNN LL", "AB123CD"),),
+    # ABC 123
+    "LT": (("LT", "LLL NNN", "ABC123"),),
+    # AB 1234 (and L 1234)
+    "LU": (("LU", "L{1,2} NNNN", "AB1234"),),
+    # AB-1234
+    "LV": (("LV", "LL-N{1,4}", "AB1234"),),
+    # sidecodes 4 to 14 (1978 onwards)
+    "NL": (
+        ("NL-4", "LL-NN-LL", "AB12CD"),
+        ("NL-5", "LL-LL-NN", "ABCD12"),
+        ("NL-6", "NN-LL-LL", "12ABCD"),
+        ("NL-7", "NN-LLL-N", "12ABC3"),
+        ("NL-8", "N-LLL-NN", "1ABC23"),
+        ("NL-9", "LL-NNN-L", "AB123C"),
+        ("NL-10", "L-NNN-LL", "A123BC"),
+        ("NL-11", "LLL-NN-L", "ABC12D"),
+        ("NL-12", "L-NN-LLL", "A12BCD"),
+        ("NL-13", "N-LL-NNN", "1AB234"),
+        ("NL-14", "NNN-LL-N", "123AB4"),
+    ),
+    # AB 12345
+    "NO": (("NO", "LL NNNNN", "AB12345"),),
+    # district LL or LLL, then a serial whose common forms are these
+    "PL": (
+        ("PL", "LL NNNNN", "WA12345"),
+        ("PL-4", "LL NNNNL", "WA1234K"),
+        ("PL-3", "LLL NNNN", "WPR1234"),
+        ("PL-3L", "LLL NNNLL", "KRA123AB"),
+    ),
+    # 2020: AB-12-CD; 2005: 12-AB-34; 1992: 12-34-AB; 1937: AB-12-34
+    "PT": (
+        ("PT", "LL-NN-LL", "AB12CD"),
+        ("PT-2005", "NN-LL-NN", "12AB34"),
+        ("PT-1992", "NN-NN-LL", "1234AB"),
+        ("PT-1937", "LL-NN-NN", "AB1234"),
+    ),
+    # county L{1,2} (B: Bucharest), two digits (three in Bucharest), three letters (CJ 12 ABC)
+    "RO": (("RO", "L{1,2} N{2,3} LLL", "CJ12ABC"),),
+    # ABC 123; since 2019 the last may be a letter: ABC 12D
+    "SE": (("SE", "LLL NNA", "ABC12D"),),
+    # city LL, then a serial of letters and digits in several arrangements (LJ AB-123, LJ 12-34A): free
+    "SI": (("SI", "LL A{4,6}", "LJAB123"),),
+    # district LL (since 2023 any two letters), three digits, two letters (BA 123 AB)
+    "SK": (("SK", "LL NNN LL", "BA123AB"),),
+    # province NN, then L NNNN, LL NNN(N) or LLL NN(N) (34 ABC 123)
+    "TR": (("TR", "NN L{1,3} N{2,4}", "34ABC123"),),
+    # region LL, four digits, series LL (AA 1234 BB)
+    "UA": (("UA", "LL NNNN LL", "AA1234BB"),),
+}
+
+# US states: the current standard passenger serials and the previous one where it is still common. Source:
+# "United States license plate designs and serial formats". Vanity plates (up to 7 or 8 characters of any
+# kind) are on the road in every state: the US group keeps a loose A{2,8} for them. States whose serials are
+# county-coded or mixed (a letter or digit at the same place) have only a loose pattern.
+FREE_US = "A{2,8}"
+US_STATES: dict[str, tuple[Format, ...]] = {
+    "AK": (("US-AK", "LLL NNN", "ABC123"),),
+    "AL": (("US-AL", FREE_US, "1A2345B"),),  # county-coded: 1A2345B, 12A345B...
+    "AR": (("US-AR", "LLL NNL", "ABC12D"), ("US-AR-old", "NNN LLL", "123ABC")),
+    "AZ": (("US-AZ", "LLL NNNN", "ABC1234"), ("US-AZ-free", FREE_US, "A1B2C3")),  # newer serials mix letters and digits
+    "CA": (("US-CA", "N LLL NNN", "1ABC234"),),
+    "CO": (("US-CO", FREE_US, "ABCD12"),),  # several mixed series (ABC-123, ABC-D12, BNN-...)
+    "CT": (("US-CT", "LL NNNNN", "AB12345"), ("US-CT-old", "N LLL NN", "1ABC23")),
+    "DC": (("US-DC", "LL-NNNN", "AB1234"),),
+    "DE": (("US-DE", "N{1,6}", "123456"),),
+    "FL": (("US-FL", "LLL LNN", "ABCD12"), ("US-FL-old", "NNN LLL", "123ABC")),
+    "GA": (("US-GA", "LLL NNNN", "ABC1234"),),
+    "HI": (("US-HI", "LLL NNN", "ABC123"),),
+    "IA": (("US-IA", "LLL NNN", "ABC123"),),
+    "ID": (("US-ID", FREE_US, "1A23456"),),  # county-coded: 1A 23456, A 123456
+    "IL": (("US-IL", "LL NNNNN", "AB12345"), ("US-IL-old", "L NN NNNN", "A123456")),
+    "IN": (("US-IN", FREE_US, "123ABC"),),  # several series (123ABC, 123A, 1234AB)
+    "KS": (("US-KS", "NNN LLL", "123ABC"),),
+    "KY": (("US-KY", FREE_US, "123ABC"),),  # mixed series
+    "LA": (("US-LA", "NNN LLL", "123ABC"),),
+    "MA": (("US-MA", "N LLL NN", "1ABC23"), ("US-MA-old", "NNN LLN", "123AB4")),
+    "MD": (("US-MD", "N LL NNNN", "1AB2345"),),
+    "ME": (("US-ME", "NNNN LL", "1234AB"),),
+    "MI": (("US-MI", "LLL NNNN", "ABC1234"),),
+    "MN": (("US-MN", "LLL NNN", "ABC123"), ("US-MN-old", "NNN LLL", "123ABC")),
+    "MO": (("US-MO", "LLN LNL", "AB1C2D"),),
+    "MS": (("US-MS", "LLL NNNN", "ABC1234"),),
+    "MT": (("US-MT", FREE_US, "112345A"),),  # county-coded: 1-12345A
+    "NC": (("US-NC", "LLL NNNN", "ABC1234"),),
+    "ND": (("US-ND", "NNN LLL", "123ABC"),),
+    # county-coded outside the largest counties
+    "NE": (
+        ("US-NE", "LLL NNN", "ABC123"),
+        ("US-NE-county", FREE_US, "1A2345"),
+    ),
+    "NH": (("US-NH", "NNN NNNN", "1234567"),),
+    "NJ": (("US-NJ", "LNN LLL", "A12BCD"),),
+    "NM": (("US-NM", FREE_US, "ABC123"),),  # mixed series
+    "NV": (("US-NV", FREE_US, "123A45"),),  # mixed series
+    "NY": (("US-NY", "LLL NNNN", "ABC1234"),),
+    "OH": (("US-OH", "LLL NNNN", "ABC1234"),),
+    "OK": (("US-OK", "LLL NNN", "ABC123"), ("US-OK-new", "LLL NNNN", "ABC1234")),
+    "OR": (("US-OR", "NNN LLL", "123ABC"), ("US-OR-alt", "LLL NNN", "ABC123")),
+    "PA": (("US-PA", "LLL NNNN", "ABC1234"),),
+    "RI": (("US-RI", "N{1,6}", "123456"), ("US-RI-letters", "LL NNN", "AB123")),
+    "SC": (("US-SC", "LLL NNN", "ABC123"),),
+    "SD": (("US-SD", FREE_US, "1A2345"),),  # county-coded: 1A2 345
+    "TN": (("US-TN", "LLL NNNN", "ABC1234"), ("US-TN-old", "NNN LLL", "123ABC")),
+    "TX": (("US-TX", "LLL NNNN", "ABC1234"),),
+    "UT": (("US-UT", FREE_US, "A123BC"),),  # mixed series
+    "VA": (("US-VA", "LLL NNNN", "ABC1234"),),
+    "VT": (("US-VT", "LLL NNN", "ABC123"),),
+    "WA": (("US-WA", "LLL NNNN", "ABC1234"),),
+    "WI": (("US-WI", "LLL NNNN", "ABC1234"),),
+    "WV": (("US-WV", FREE_US, "1AB234"),),  # month-coded first character: 1AB234, O12345...
+    "WY": (("US-WY", FREE_US, "112345"),),  # county-coded: 1-12345
+}
+
+OTHER: dict[str, tuple[Format, ...]] = {
+    # Brazil: 1990s series LLL NNNN; Mercosul since 2018 LLL N L NN
+    "BR": (("BR", "LLL NNNN", "ABC1234"), ("BR-Mercosul", "LLL N L NN", "BRA2E19")),
+    # Argentina: 1995-2016 LLL NNN; Mercosul since 2016 LL NNN LL
+    "AR": (("AR", "LLL NNN", "ABC123"), ("AR-Mercosul", "LL NNN LL", "AB123CD")),
+    # South Korea: 12가3456, since 2019 123가4567; old regional two-line plates 서울 12 가 3456
+    "KR": (
+        ("KR", "NN H NNNN", "12가3456"),
+        ("KR-3", "NNN H NNNN", "123가4567"),
+        ("KR-regional", "HH NN H NNNN", "서울12가3456"),
+    ),
+}
+
+AUTO = "auto"
+EU_GROUP = "EU"
+US_GROUP = "US"
+
+
+def _regions() -> dict[str, tuple[Format, ...]]:
+    out: dict[str, tuple[Format, ...]] = {**EUROPE, **OTHER}
+    out[EU_GROUP] = tuple(f for code in EUROPE for f in EUROPE[code])
+    for state, formats in US_STATES.items():
+        out[f"US-{state}"] = formats
+    out[US_GROUP] = (("US", FREE_US, "LUV2SURF"), *(f for formats in US_STATES.values() for f in formats))
+    return out
+
+
+# every region code a setting may name (besides `auto`): the countries, the US-XX states, and the EU and US
+# groups
+REGIONS: dict[str, tuple[Format, ...]] = _regions()
+
+# `auto`: every format once, European ones first (a pattern several regions share is named after the first)
+AUTO_REGIONS: tuple[str, ...] = (*EUROPE, "BR", "AR", "KR", US_GROUP)

@@ -1,0 +1,116 @@
+"""The plate reader's speed-ups with the real models: the plate detector made for a smaller input (its head's
+anchor constants made again) finds the same plate in the same place, and the recogniser reads a plate once
+when its first read is sure and from every crop and stretch when it is not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lpr.input_size import anchors, with_input_size
+from lpr.models import resolve
+from lpr.plate_detector import PlateDetector
+from lpr.plate_reader import PlateReader
+from lpr.quantize import cached_copy
+from tests.test_lpr_engine import demo_frame, iou, plate_picture, xywh
+from tsnvr import demo
+
+onnx = pytest.importorskip("onnx")
+
+
+def test_the_anchors_made_for_640_are_the_ones_platedet_was_exported_with():
+    from onnx import numpy_helper
+
+    model = onnx.load(str(resolve("lpr_plate_model", "")))
+    points, strides = anchors(640, 640)
+    constants = [numpy_helper.to_array(i).astype(np.float32) for i in model.graph.initializer]
+    assert any(c.shape == (1, 2, 8400) and np.array_equal(c[0], points) for c in constants)
+    assert any(c.shape == (1, 8400) and np.array_equal(c[0], strides) for c in constants)
+
+
+def test_an_input_size_that_is_not_a_multiple_of_32_is_refused():
+    model = onnx.load(str(resolve("lpr_plate_model", "")))
+    with pytest.raises(ValueError, match="multiples of 32"):
+        with_input_size(model, 400, 400)
+
+
+@pytest.mark.parametrize("size", [384, 480])
+def test_the_detector_made_for_a_smaller_input_finds_the_demo_plate_where_it_is(tmp_path: Path, size: int):
+    copy = cached_copy(resolve("lpr_plate_model", ""), tmp_path, int8=False, input_size=size)
+    assert copy is not None and copy.is_file()
+    detector = PlateDetector(copy, threads=1)
+    assert (detector.model.height, detector.model.width) == (size, size)
+    visible = [i for i in range(demo.FRAMES) if demo.plate_box(i) is not None]
+    index = visible[len(visible) // 2]
+    found = detector(demo_frame(index))
+    assert found, f"no plate at {size}"
+    box = found[0].box
+    got = (int(box[0]), int(box[1]), int(box[2] - box[0]), int(box[3] - box[1]))
+    assert iou(got, xywh(demo.plate_box(index))) > 0.6
+    # the copy is kept: asked again, the same file comes back without being made anew
+    assert cached_copy(resolve("lpr_plate_model", ""), tmp_path, int8=False, input_size=size) == copy
+
+
+class CountingSession:
+    """The recogniser's session, counting its runs."""
+
+    def __init__(self, session: Any) -> None:
+        self.session, self.runs = session, 0
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        self.runs += 1
+        return self.session.run(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+@pytest.fixture(scope="module")
+def reader() -> PlateReader:
+    return PlateReader(resolve("lpr_ocr_model", ""), threads=1)
+
+
+def test_a_sharp_plate_is_read_once(reader: PlateReader):
+    crop = plate_picture([("ABC1234", 0.5)], (420, 110))
+    counting = CountingSession(reader.session)
+    reader.session = counting
+    try:
+        line = reader.read_crops([crop, crop[4:-4, 6:-6]], [1.0, 1.6])
+    finally:
+        reader.session = counting.session
+    assert (line.text, counting.runs) == ("ABC1234", 1)
+
+
+def test_a_plate_read_unsure_is_read_from_every_crop_and_stretch(reader: PlateReader):
+    crop = plate_picture([("ABC1234", 0.5)], (420, 110))
+    crop[50:60, 40:380] = 245  # a stripe of paint across the characters' middles: the B could be an 8
+    counting = CountingSession(reader.session)
+    reader.session = counting
+    try:
+        first = reader.read(crop, 1.0)
+        assert first.chars and min(c.score for c in first.chars) < 0.9, "the crop must be one read unsure"
+        counting.runs = 0
+        reader.read_crops([crop, crop[1:-1, 2:-2]], [1.0, 1.6])
+    finally:
+        reader.session = counting.session
+    assert counting.runs == 4
+
+
+def test_with_rect_inputs_a_wide_frame_is_padded_only_to_a_multiple_of_32_and_its_plate_found(tmp_path: Path):
+    copy = cached_copy(resolve("lpr_plate_model", ""), tmp_path, int8=False, input_size=448)
+    assert copy is not None
+    detector = PlateDetector(copy, threads=1)
+    detector.model.rect = True
+    visible = [i for i in range(demo.FRAMES) if demo.plate_box(i) is not None]
+    index = visible[len(visible) // 2]
+    frame = demo_frame(index)
+    assert frame.shape[:2] == (720, 1280) and detector.model.input_shape(frame) == (256, 448)
+    found = detector(frame)
+    assert found, "no plate with the rect input"
+    box = found[0].box
+    got = (int(box[0]), int(box[1]), int(box[2] - box[0]), int(box[3] - box[1]))
+    assert iou(got, xywh(demo.plate_box(index))) > 0.6
+    assert list(detector.model._shaped) == [(256, 448)]

@@ -1,0 +1,180 @@
+"""Region plate formats (lpr.regions) and how a read is matched to them (lpr.plate_formats): a look-alike is
+settled only where the country's format fixes the class, `auto` prefers the best fit, and the setting names
+itself when a region is unknown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lpr.config import LprConfig
+from lpr.pipeline import configured_formats
+from lpr.plate_formats import FormatError, apply_formats, formats_for
+from lpr.plate_reader import CharRead
+from lpr.regions import EUROPE, REGIONS, US_STATES
+from storage import settings as settings_file
+from tests.conftest import write_settings
+
+ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ가서울"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "lpr-formats.md"
+
+
+def chars(read: str, alternatives: dict[int, tuple[str, float]] | None = None,
+          score: float = 0.9) -> list[CharRead]:
+    """CharReads as the recogniser gives them: each character of `read` at `score`, every other symbol at 0.001,
+    and at position i the look-alike `alternatives[i]` = (symbol, its probability) taken from the read's share."""
+    out = []
+    for i, char in enumerate(read):
+        probs = np.full(len(ALPHABET), 0.001, np.float32)
+        alt, p_alt = (alternatives or {}).get(i, (None, 0.0))
+        probs[ALPHABET.index(char)] = score - p_alt
+        if alt is not None:
+            probs[ALPHABET.index(alt)] = p_alt
+        out.append(CharRead(char, float(probs[ALPHABET.index(char)]), probs))
+    return out
+
+
+def settle(read: list[CharRead], regions: list[str], hangul: bool = True) -> tuple[str, str | None]:
+    match = apply_formats(read, formats_for(regions), ALPHABET, hangul)
+    return match.text, match.format
+
+
+# --- each country's rule ----------------------------------------------------------------------------------
+
+def test_slovak_plates_have_digits_in_the_middle_and_letters_at_the_ends():
+    # LL NNN LL: a 0 read at the end is the letter O, an O read in the middle the digit 0
+    assert settle(chars("PP587A0", {6: ("O", 0.1)}), ["SK"]) == ("PP587AO", "SK")
+    assert settle(chars("RKO99AN", {2: ("0", 0.1)}), ["SK"]) == ("RK099AN", "SK")
+    assert settle(chars("8A123AB", {0: ("B", 0.2)}), ["SK"]) == ("BA123AB", "SK")
+
+
+def test_the_third_place_of_a_czech_plate_is_free_and_keeps_what_was_read():
+    # NLA NNNN: the third may be a letter or a digit, so neither O nor 0 is changed there...
+    assert settle(chars("4BO4979", {2: ("0", 0.3)}), ["CZ"]) == ("4BO4979", "CZ")
+    assert settle(chars("4B04979", {2: ("O", 0.3)}), ["CZ"]) == ("4B04979", "CZ")
+    # ... while the first is a digit and the second a letter
+    assert settle(chars("IB80338", {0: ("1", 0.2)}), ["CZ"]) == ("1B80338", "CZ")
+    assert settle(chars("1880338", {1: ("B", 0.2)}), ["CZ"]) == ("1B80338", "CZ")
+
+
+def test_a_german_plate_fixes_only_letters_before_digits():
+    # district and letters are 2 to 5 letters, then 1 to 4 digits: a 0 between letters must be an O...
+    assert settle(chars("M0A1234", {1: ("O", 0.1)}), ["DE"]) == ("MOA1234", "DE")
+    # ... but where the letters end is free: ABI234 (AB-I 234) and AB1234 (AB 1234) are both plates
+    assert settle(chars("ABI234", {2: ("1", 0.3)}), ["DE"]) == ("ABI234", "DE")
+    assert settle(chars("AB1234", {2: ("I", 0.3)}), ["DE"]) == ("AB1234", "DE")
+
+
+def test_swedish_plates_leave_the_last_place_free():
+    assert settle(chars("ABC12O", {5: ("0", 0.3)}), ["SE"]) == ("ABC12O", "SE")
+    assert settle(chars("ABC120", {5: ("O", 0.3)}), ["SE"]) == ("ABC120", "SE")
+    assert settle(chars("A8C120", {1: ("B", 0.2)}), ["SE"]) == ("ABC120", "SE")
+
+
+def test_us_states_fix_what_their_serials_fix_and_free_states_nothing():
+    assert settle(chars("7A8C234", {2: ("B", 0.2)}), ["US-CA"]) == ("7ABC234", "US-CA")
+    assert settle(chars("AB1C2D"), ["US-MO"]) == ("AB1C2D", "US-MO")
+    # Colorado's serials are mixed: nothing is settled
+    assert settle(chars("A8C1O2", {1: ("B", 0.2), 4: ("0", 0.3)}), ["US-CO"]) == ("A8C1O2", "US-CO")
+
+
+def test_a_plate_of_another_country_stays_as_read_when_its_look_alikes_are_improbable():
+    # a Czech 1T43213 under SK would need four look-alikes the recogniser gave 0.001 each: kept as read
+    assert settle(chars("1T43213"), ["SK"]) == ("1T43213", None)
+    # the same read with a probable look-alike at the one place that differs is settled
+    assert settle(chars("RK0S9AN", {3: ("5", 0.3)}), ["SK"]) == ("RK059AN", "SK")
+
+
+def test_a_character_the_recogniser_half_took_for_a_separator_may_be_left_out_to_fit_a_format():
+    # the inspection seal between a Czech plate's groups read as an 8, with the separator second: 4B4 0262
+    assert settle(chars("4B480262", {3: ("-", 0.24)}), ["CZ"]) == ("4B40262", "CZ")
+    assert settle(chars("4B480262", {3: ("-", 0.24)}), ["auto"]) == ("4B40262", "CZ")
+    # an 8 the recogniser was sure of stays: the read fits no Czech format, nor does auto change its length
+    assert settle(chars("4B480262"), ["CZ"]) == ("4B480262", None)
+    assert settle(chars("4B480262"), ["auto"])[0] == "4B480262"
+
+
+# --- auto ---------------------------------------------------------------------------------------------------
+
+def test_auto_prefers_a_format_that_fixes_the_classes_over_a_loose_one():
+    # SK, IT and FR's LL NNN LL against the US's A{2,8}: both explain PP587A0, but only the fixed one asks for
+    # the O the recogniser also saw
+    text, fmt = settle(chars("PP587A0", {6: ("O", 0.1)}), ["auto"])
+    assert text == "PP587AO" and fmt not in (None, "US")
+    # a read that fits both as it is: the fixed format is reported
+    assert settle(chars("AB123CD"), ["auto"])[1] not in (None, "US")
+    assert settle(chars("AB123CD"), ["US", "SK"]) == ("AB123CD", "SK")
+
+
+def test_auto_never_turns_a_confident_read_into_another_countrys_plate():
+    # a plate the loose US format explains as read; California's 1ABC234 would need 0 for the O at 0.001
+    assert settle(chars("7ABC0O1"), ["auto"]) == ("7ABC0O1", "US")
+    # the Czech read stays Czech; a Polish LL NNNNL plate stays Polish though SK's LL NNN LL is one look-alike away
+    assert settle(chars("1T43213"), ["auto"]) == ("1T43213", "CZ")
+    assert settle(chars("BA3020Z", {5: ("O", 0.007)}), ["auto"])[0] == "BA3020Z"
+
+
+def test_between_two_countries_the_recogniser_decides():
+    # A8I23CD: Bulgarian A 8123 CD (8 as read) or French AB-123-CD (B for the 8): whichever the glyphs support
+    assert settle(chars("A8I23CD", {1: ("B", 0.2), 2: ("1", 0.4)}), ["auto"]) == ("A8123CD", "BG")
+    assert settle(chars("A8I23CD", {1: ("B", 0.6), 2: ("1", 0.4)}), ["auto"])[0] == "AB123CD"
+
+
+def test_auto_leaves_hangul_to_a_recogniser_that_reads_it():
+    # a Hangul-blind recogniser's 4B480262 is not a two-line Korean plate with three unread syllables...
+    assert "?" not in settle(chars("4B480262"), ["auto"], hangul=False)[0]
+    # ... but KR set explicitly still marks the syllable's place, and a Hangul read fits auto's KR formats
+    assert settle(chars("1273456"), ["KR"], hangul=False) == ("12?3456", "KR")
+    assert settle(chars("12374567"), ["auto"], hangul=False) == ("12374567", "US")
+    assert settle(chars("12374567"), ["auto", "KR"], hangul=False) == ("123?4567", "KR-3")
+    assert settle(chars("12가3456"), ["auto"]) == ("12가3456", "KR")
+
+
+def test_brazilian_plates_read_the_same_under_auto():
+    assert settle(chars("OUH919I", {6: ("1", 0.3)}), ["auto"])[0] == "OUH9191"
+    # a 0 read more probably than the O the old Brazilian series wants: Maryland's 1AB2345 explains it as well
+    assert settle(chars("0UH919I", {0: ("O", 0.3), 6: ("1", 0.3)}), ["auto"]) == ("0UH9191", "US-MD")
+    assert settle(chars("0UH919I", {0: ("O", 0.3), 6: ("1", 0.3)}), ["BR"]) == ("OUH9191", "BR")
+    assert settle(chars("8RA2E19", {0: ("B", 0.3)}), ["auto"])[0] == "BRA2E19"
+
+
+# --- the data and its documentation ------------------------------------------------------------------------
+
+def test_every_regions_example_is_read_as_it_is_under_its_region_and_under_auto():
+    for code, formats in REGIONS.items():
+        for name, _, example in formats:
+            assert settle(chars(example), [code])[0] == example, (code, name)
+            assert settle(chars(example), ["auto"])[0] == example, (code, name)
+
+
+def test_the_formats_page_lists_every_region_with_its_example():
+    text = DOC.read_text(encoding="utf-8")
+    for code in [*EUROPE, *(f"US-{s}" for s in US_STATES), "BR", "AR", "KR", "EU", "US", "auto"]:
+        assert f"`{code}`" in text, code
+    for formats in REGIONS.values():
+        for _, _, example in formats:
+            assert example in text, example
+
+
+# --- the settings -------------------------------------------------------------------------------------------
+
+def test_a_new_installation_tries_every_region():
+    assert LprConfig().regions == ["auto"]
+    assert len(configured_formats(LprConfig())) == len(formats_for(["auto"])) > 40
+
+
+def test_an_unknown_region_is_an_error_naming_the_setting(tmp_path: Path):
+    write_settings(tmp_path, lpr_regions=["auto", "US-CA", "SK"])
+    settings = settings_file.load(tmp_path, env={})
+    assert settings.lpr_regions == ["auto", "US-CA", "SK"]
+    assert settings_file.load(tmp_path, env={"TSNVR_LPR_REGIONS": ""}).lpr_regions == []
+    assert [f.name for f in configured_formats(LprConfig.from_settings(settings))][:2] == ["AT", "BE"]
+    with pytest.raises(FormatError, match=r"^setting lpr_regions: unknown plate region 'XX' \(known: auto, AR, AT"):
+        configured_formats(LprConfig(regions=["SK", "XX"]))
+    with pytest.raises(FormatError, match="setting lpr_regions: unknown plate region 'US-XX'.*US-CA"):
+        configured_formats(LprConfig(regions=["US-XX"]))
+    with pytest.raises(FormatError, match="setting lpr_plate_patterns: plate format 'LL-Q'"):
+        configured_formats(LprConfig(plate_patterns=["LL-Q"]))
+    assert [f.name for f in configured_formats(LprConfig(regions=[], plate_patterns=["LL NNN A"]))] == ["custom-1"]

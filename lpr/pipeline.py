@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lpr import colors
+from lpr import colors, second_look
 from lpr.arrays import Floats, Picture
 from lpr.char_band import band_crop, read_band
 from lpr.config import LprConfig
@@ -215,11 +215,30 @@ class LprEngine:
         mean = match.log_prob / max(1, len(match.text))
         return (match.format is not None, mean)
 
-    def read_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None) -> list[PlateRead]:
-        """Every readable plate in a BGR picture, best detection first."""
+    def read_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None,
+                    look_again: bool = True) -> list[PlateRead]:
+        """Every readable plate in a BGR picture, best detection first. When the first look finds none that
+        reads, a second look at magnified tiles of the picture or of its vehicles (lpr.second_look), unless
+        look_again is false (video: the car is seen again, closer, in the next frames)."""
+        out = self._read_detections(image, self.find_plates(image, vehicles), vehicles)
+        if not out and look_again and self.config.second_look:
+            out = self._read_detections(image, self.look_again(image, vehicles), vehicles)
+        return out
+
+    def look_again(self, image: Picture, vehicles: list[DetectedObject] | None = None) -> list[PlateDetection]:
+        """The second look's detections, best first: inside the vehicles when vehicles are given (none in
+        view: nothing to look at), else in the whole picture."""
+        boxes = None if vehicles is None else [v.box for v in vehicles if v.kind == VEHICLE]
+        regions = None if boxes is None else second_look.vehicle_regions(boxes)
+        model = self.plate_detector.model
+        return second_look.search(image, self.plate_detector.detect, (model.height, model.width),
+                                  regions)[:self.config.max_plates]
+
+    def _read_detections(self, image: Picture, detections: list[PlateDetection],
+                         vehicles: list[DetectedObject] | None) -> list[PlateRead]:
         cfg = self.config
         out: list[PlateRead] = []
-        for detection in self.find_plates(image, vehicles):
+        for detection in detections:
             line, lines = self.read_line(image, detection)
             match = self._match(line)
             text = match.text

@@ -215,7 +215,8 @@ class AnalyticsWorker:
         try:
             vehicles_first = plan.zones and self.engine.config.plate_search == "vehicles"
             objects = self.engine.detect_objects(image) if plan.objects or vehicles_first else []
-            reads = self.engine.read_plates(image, objects or None) if plan.zones else []
+            # the second look only inside vehicles: over the whole frame it would cost most frames 7 detector runs
+            reads = self.engine.read_plates(image, objects or None, look_again=bool(objects)) if plan.zones else []
         except Exception:  # one bad frame must not end the worker
             log.exception("frame not analysed", extra={"fields": {"chid": plan.chid}})
             return

@@ -1,0 +1,129 @@
+"""The second look for plates the first pass missed: the picture cut into overlapping views, each magnified
+before it goes to the detector, so that a plate a few dozen pixels wide in the first pass's shrunk picture
+is seen at twice the size or more.
+
+The views: each known vehicle (its box with a margin), or, when no vehicles are known, the whole picture.
+A view that fits the detector's input at more than ZOOM times the first pass's magnification is looked at
+whole (a small vehicle: its crop enlarged); a larger one is enlarged ZOOM times and cut into overlapping
+tiles of the detector's input size. Costs at most MAX_VIEWS detector runs; LprEngine runs it only when the
+first pass found nothing that reads, so pictures with a readable plate pay nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from lpr.arrays import Picture
+from lpr.plate_detector import PlateDetection, overlap
+
+Region = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
+Detect = Callable[[Picture], list[PlateDetection]]  # one detector pass on a picture (PlateDetector.detect)
+
+ZOOM = 2.0  # magnification of the second look over the first pass's
+MAX_SCALE = 4.0  # never enlarge the picture's own pixels more than this (a tiny vehicle far away)
+MIN_OVERLAP = 0.25  # neighbouring tiles share at least this share of a tile: a plate that wide lies whole in one
+VEHICLE_MARGIN = 0.05  # of a vehicle box's size on each side
+MAX_VIEWS = 9  # detector runs, at most (ZOOM 2 on the whole picture: 3 x 3 tiles at most)
+EDGE = 2.0  # a detection this close (input pixels) to a tile side inside the picture is cut by the tile
+SAME_PLATE = 0.5  # detections from two views overlapping this much (of the smaller) are one plate
+
+
+@dataclass(frozen=True)
+class View:
+    """A region of the picture as the detector sees it: enlarged `scale` times."""
+
+    region: Region
+    scale: float
+
+
+def search(image: Picture, detect: Detect, input_size: tuple[int, int],
+           vehicles: Sequence[Region] | None = None) -> list[PlateDetection]:
+    """Plates found by looking again at magnified views of the picture (or of its vehicles), best first,
+    in image pixels. input_size is the detector's (height, width)."""
+    found: list[PlateDetection] = []
+    for view in views(image.shape[:2], input_size, vehicles):
+        found += look(image, view, detect)
+    return merge(found)
+
+
+def views(shape: tuple[int, ...], input_size: tuple[int, int],
+          vehicles: Sequence[Region] | None = None) -> list[View]:
+    """The views to look at, largest vehicles first, at most MAX_VIEWS."""
+    h, w = shape[:2]
+    ih, iw = input_size
+    first = min(ih / h, iw / w)  # the first pass's magnification
+    if vehicles is None:
+        regions = [(0, 0, w, h)]
+    else:
+        regions = [_with_margin(v, w, h) for v in sorted(vehicles, key=lambda v: -(v[2] - v[0]) * (v[3] - v[1]))]
+    out: list[View] = []
+    for x0, y0, x1, y1 in regions:
+        rw, rh = x1 - x0, y1 - y0
+        if rw < 8 or rh < 8:
+            continue
+        whole = min(ih / rh, iw / rw, MAX_SCALE)
+        if whole >= ZOOM * first:
+            out.append(View((x0, y0, x1, y1), whole))
+            continue
+        scale = min(ZOOM * first, MAX_SCALE)
+        tile_w, tile_h = min(rw, int(iw / scale)), min(rh, int(ih / scale))  # a tile in image pixels
+        for ty in _starts(y0, rh, tile_h):
+            for tx in _starts(x0, rw, tile_w):
+                out.append(View((tx, ty, tx + tile_w, ty + tile_h), scale))
+    return out[:MAX_VIEWS]
+
+
+def _with_margin(box: Region, w: int, h: int) -> Region:
+    x0, y0, x1, y1 = box
+    mx, my = VEHICLE_MARGIN * (x1 - x0), VEHICLE_MARGIN * (y1 - y0)
+    return max(0, int(x0 - mx)), max(0, int(y0 - my)), min(w, math.ceil(x1 + mx)), min(h, math.ceil(y1 + my))
+
+
+def _starts(start: int, length: int, tile: int) -> list[int]:
+    """Where tiles `tile` long begin to cover [start, start + length) with at least MIN_OVERLAP between
+    neighbours, spread evenly (the last one ends at the end)."""
+    if length <= tile:
+        return [start]
+    count = math.ceil((length - tile) / (tile * (1 - MIN_OVERLAP))) + 1
+    step = (length - tile) / (count - 1)
+    return [start + round(i * step) for i in range(count)]
+
+
+def look(image: Picture, view: View, detect: Detect) -> list[PlateDetection]:
+    """The detections in one view, in image pixels, less those the view's sides cut (a side inside the
+    picture: the plate lies whole in a neighbouring view)."""
+    x0, y0, x1, y1 = view.region
+    crop = image[y0:y1, x0:x1]
+    size = (max(1, round((x1 - x0) * view.scale)), max(1, round((y1 - y0) * view.scale)))
+    big = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR if view.scale >= 1 else cv2.INTER_AREA)
+    h, w = image.shape[:2]
+    limit = EDGE / view.scale
+    out = []
+    for d in detect(np.ascontiguousarray(big)):
+        box = d.box / view.scale + np.array([x0, y0, x0, y0], np.float32)
+        cut = ((x0 > 0 and box[0] - x0 < limit) or (y0 > 0 and box[1] - y0 < limit)
+               or (x1 < w and x1 - box[2] < limit) or (y1 < h and y1 - box[3] < limit))
+        if not cut:
+            out.append(PlateDetection(box, d.score, d.quad / view.scale + np.array([x0, y0], np.float32),
+                                      d.from_mask))
+    return out
+
+
+def merge(found: list[PlateDetection]) -> list[PlateDetection]:
+    """One detection per plate (the best scored where views overlap), best first."""
+    kept: list[PlateDetection] = []
+    for d in sorted(found, key=lambda d: -d.score):
+        if not any(overlap(d.box, k.box) > SAME_PLATE for k in kept):
+            kept.append(d)
+    return kept
+
+
+def vehicle_regions(boxes: Sequence[tuple[int, int, int, int]]) -> list[Region]:
+    """(x, y, width, height) boxes -> regions."""
+    return [(x, y, x + bw, y + bh) for x, y, bw, bh in boxes]
+

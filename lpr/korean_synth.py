@@ -140,7 +140,7 @@ def render_plate(text: str, style: str, rng: Generator) -> Picture:
     plate[:] = background
     font = str(rng.choice(fonts()))
     border = _jitter((40, 40, 40) if style.startswith("white") else ink, rng, 20)
-    if rng.random() < 0.7:
+    if rng.random() < 0.7 or lines == 2:
         cv2.rectangle(plate, (3, 3), (width - 4, height - 4), border, int(rng.integers(1, 4)))
     left, right = width * rng.uniform(0.03, 0.06), width * (1 - rng.uniform(0.03, 0.06))
     if style == "white-eu":
@@ -320,35 +320,72 @@ def training_lines(seed: int) -> Iterator[tuple[Picture, str]]:
 
 # -- test photos ---------------------------------------------------------------------------------------------
 
+CAR_COLOURS = ((235, 235, 235), (190, 190, 185), (120, 120, 120), (30, 30, 30), (90, 40, 20), (30, 30, 170))
+
+
+def _shade(picture: Picture, polygon: Floats, colour: tuple[int, int, int], top: float, bottom: float) -> None:
+    """Fills `polygon` with `colour`, lit from above: `top` and `bottom` are the gains at its top and bottom."""
+    mask = np.zeros(picture.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [polygon.astype(np.int32)], 255, cv2.LINE_AA)
+    y0, y1 = int(polygon[:, 1].min()), int(polygon[:, 1].max()) + 1
+    gain = np.ones(picture.shape[0], np.float32)
+    gain[y0:y1] = np.linspace(top, bottom, max(1, y1 - y0), dtype=np.float32)
+    fill = np.clip(np.array(colour, np.float32)[None, None, :] * gain[:, None, None], 0, 255)
+    alpha = mask.astype(np.float32)[..., None] / 255
+    picture[:] = (picture * (1 - alpha) + fill * alpha).astype(np.uint8)
+
+
 def _scene(rng: Generator, size: tuple[int, int]) -> tuple[Picture, tuple[float, float, float]]:
-    """A road with the rear of a car: (picture, (bumper centre x, plate centre y, car width))."""
+    """A street with the rear of a car: (picture, (plate centre x, plate centre y, car width))."""
     width, height = size
     picture = np.empty((height, width, 3), np.uint8)
     horizon = int(height * rng.uniform(0.25, 0.45))
     sky = np.linspace(rng.uniform(150, 230), rng.uniform(90, 160), horizon)[:, None, None]
     picture[:horizon] = np.clip(sky * np.array([1.0, 0.95, 0.85]), 0, 255).astype(np.uint8)
-    road = rng.uniform(60, 120)
-    picture[horizon:] = np.clip(road + rng.normal(0, 8, (height - horizon, width, 1)), 0, 255).astype(np.uint8)
     for x in np.linspace(0, width, int(rng.integers(3, 7))):  # buildings on the horizon
         top = int(horizon * rng.uniform(0.2, 0.8))
         cv2.rectangle(picture, (int(x), top), (int(x + width * 0.15), horizon), rng.integers(40, 200, 3).tolist(), -1)
+    road = rng.uniform(60, 120)
+    picture[horizon:] = np.clip(road + rng.normal(0, 10, (height - horizon, width, 1)), 0, 255).astype(np.uint8)
+    for x in np.linspace(-width * 0.2, width * 1.2, 4):  # lane marks running to the horizon
+        far = width / 2 + (x - width / 2) * 0.3
+        cv2.line(picture, (int(far), horizon), (int(x), height), (200, 200, 200), 3, cv2.LINE_AA)
     car_w = width * rng.uniform(0.5, 0.9)
     cx = width * rng.uniform(0.4, 0.6)
-    body_top, body_bottom = int(height * rng.uniform(0.18, 0.3)), int(height * rng.uniform(0.85, 0.97))
-    body = rng.integers(20, 235, 3).tolist()
-    x0, x1 = int(cx - car_w / 2), int(cx + car_w / 2)
-    cv2.rectangle(picture, (x0 - 10, body_bottom - 20), (x1 + 10, body_bottom + 25), (20, 20, 20), -1)  # tyres
-    cv2.rectangle(picture, (x0, body_top), (x1, body_bottom), body, -1)
-    window_bottom = int(body_top + (body_bottom - body_top) * 0.4)
-    cv2.rectangle(picture, (x0 + int(car_w * 0.08), body_top + 10), (x1 - int(car_w * 0.08), window_bottom),
-                  (70, 60, 50), -1)
-    lamp_y = int(body_top + (body_bottom - body_top) * 0.5)
-    for lx in (x0 + int(car_w * 0.03), x1 - int(car_w * 0.17)):
-        cv2.rectangle(picture, (lx, lamp_y), (lx + int(car_w * 0.14), lamp_y + int(car_w * 0.05)), (30, 30, 190), -1)
-    bumper_y = int(body_top + (body_bottom - body_top) * 0.78)
-    cv2.rectangle(picture, (x0, bumper_y), (x1, bumper_y + int(car_w * 0.06)), _jitter(tuple(body), rng, 30), -1)
-    plate_y = (lamp_y + bumper_y) / 2 + car_w * 0.04
-    picture[:] = cv2.GaussianBlur(picture, (0, 0), 1.0)
+    top, bottom = height * rng.uniform(0.12, 0.25), height * rng.uniform(0.86, 0.96)
+    tall = bottom - top
+    body = _jitter(CAR_COLOURS[int(rng.integers(len(CAR_COLOURS)))], rng, 12)
+    left, right = cx - car_w / 2, cx + car_w / 2
+    shoulder = top + tall * rng.uniform(0.38, 0.45)
+    # shadow on the road, tyres, then the body: roof and cabin narrower than the boot and bumper
+    cv2.ellipse(picture, (int(cx), int(bottom)), (int(car_w * 0.56), int(tall * 0.06)), 0, 0, 360, (25, 25, 25), -1)
+    for wx in (left + car_w * 0.04, right - car_w * 0.16):
+        cv2.rectangle(picture, (int(wx), int(bottom - tall * 0.12)), (int(wx + car_w * 0.12), int(bottom + tall * 0.03)),
+                      (18, 18, 18), -1)
+    cabin = np.array([[left + car_w * 0.12, top], [right - car_w * 0.12, top], [right - car_w * 0.02, shoulder],
+                      [left + car_w * 0.02, shoulder]], np.float32)
+    _shade(picture, cabin, body, 1.1, 0.95)
+    glass = cabin + np.array([[car_w * 0.03, tall * 0.03], [-car_w * 0.03, tall * 0.03], [-car_w * 0.04, -tall * 0.02],
+                              [car_w * 0.04, -tall * 0.02]], np.float32)
+    _shade(picture, glass, (75, 65, 55), 1.3, 0.6)
+    boot = np.array([[left, shoulder], [right, shoulder], [right - car_w * 0.01, bottom - tall * 0.04],
+                     [left + car_w * 0.01, bottom - tall * 0.04]], np.float32)
+    _shade(picture, boot, body, 1.15, 0.75)
+    cv2.line(picture, (int(left), int(shoulder)), (int(right), int(shoulder)),
+             tuple(int(min(255, c * 1.3 + 20)) for c in body), 2, cv2.LINE_AA)  # the light catches the edge
+    lamp_y = shoulder + tall * 0.05
+    for lx in (left + car_w * 0.02, right - car_w * 0.18):
+        lamp = np.array([[lx, lamp_y], [lx + car_w * 0.16, lamp_y], [lx + car_w * 0.16, lamp_y + tall * 0.1],
+                         [lx, lamp_y + tall * 0.1]], np.float32)
+        _shade(picture, lamp, (40, 40, 200), 1.2, 0.7)
+    bumper_y = bottom - tall * rng.uniform(0.2, 0.26)
+    bumper = np.array([[left, bumper_y], [right, bumper_y], [right, bottom - tall * 0.04],
+                       [left, bottom - tall * 0.04]], np.float32)
+    _shade(picture, bumper, _jitter(body, rng, 25), 0.95, 0.6)
+    plate_y = bumper_y - tall * rng.uniform(0.08, 0.14)
+    picture[horizon:] = np.clip(picture[horizon:].astype(np.int16)
+                                + rng.normal(0, 3, picture[horizon:].shape).astype(np.int16), 0, 255).astype(np.uint8)
+    picture[:] = cv2.GaussianBlur(picture, (0, 0), 0.8)
     return picture, (cx, plate_y, car_w)
 
 
@@ -359,7 +396,7 @@ def test_photo(text: str, style: str, condition: str, rng: Generator,
     plate = render_plate(text, style, rng)
     picture, (cx, cy, car_w) = _scene(rng, size)
     h, w = plate.shape[:2]
-    share = 0.3 if STYLES[style][4] == 1 else 0.2  # a plate's width on a car's rear
+    share = 0.3 if STYLES[style][4] == 1 else 0.24  # a plate's width on a car's rear
     plate_w = car_w * share * rng.uniform(0.85, 1.15)
     tilt = rng.uniform(0.8, 1.0) if condition == "tilted" else rng.uniform(0, 0.15)
     quad = _tilted_quad(plate_w, plate_w * h / w, rng, tilt) + np.array([cx, cy], np.float32)

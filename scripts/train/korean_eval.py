@@ -90,11 +90,13 @@ def main() -> None:
         n = len(photos)
         for key, value in (("pipeline", exact), ("crops", crops), ("found", found), ("generic", before), ("n", n)):
             totals[key] += value
+        was = "-" if args.no_generic else f"{100 * before / n:.1f}%"
         print(f"{condition:10} {100 * exact / n:13.1f}% {100 * found / n:6.1f}% {statistics.median(times):9.0f} "
-              f"{100 * crops / n:10.1f}% {100 * before / n:35.1f}%", flush=True)
+              f"{100 * crops / n:10.1f}% {was:>36}", flush=True)
     n = totals["n"]
+    was = "-" if args.no_generic else f"{100 * totals['generic'] / n:.1f}%"
     print(f"{'all':10} {100 * totals['pipeline'] / n:13.1f}% {100 * totals['found'] / n:6.1f}% {'':9} "
-          f"{100 * totals['crops'] / n:10.1f}% {100 * totals['generic'] / n:35.1f}%  ({n} photos)")
+          f"{100 * totals['crops'] / n:10.1f}% {was:>36}  ({n} photos)")
 
 
 if __name__ == "__main__":

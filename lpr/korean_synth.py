@@ -2,7 +2,7 @@
 bench read.
 
     plate = render_plate("12가3456", "white", rng)             # a clean plate, BGR
-    line, text = training_line(rng)                            # one text line as the reader sees it
+    for line, text in training_line(rng): ...                  # a plate's text lines as the reader sees them
     for photo, text, box in test_photos(20, seed=7): ...       # plates on procedurally drawn cars, 1280x720
 
 Plates are drawn glyph by glyph with the Nanum fonts (Debian's fonts-nanum), squeezed into the narrow boxes
@@ -16,7 +16,6 @@ itself never draws.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import cast
@@ -312,12 +311,6 @@ def training_line(rng: Generator) -> list[tuple[Picture, str]]:
     return [(split[0], top_text), (split[1], bottom_text)]
 
 
-def training_lines(seed: int) -> Iterator[tuple[Picture, str]]:
-    rng = np.random.default_rng(seed)
-    while True:
-        yield from training_line(rng)
-
-
 # -- test photos ---------------------------------------------------------------------------------------------
 
 CAR_COLOURS = ((235, 235, 235), (190, 190, 185), (120, 120, 120), (30, 30, 30), (90, 40, 20), (30, 30, 170))
@@ -326,7 +319,7 @@ CAR_COLOURS = ((235, 235, 235), (190, 190, 185), (120, 120, 120), (30, 30, 30), 
 def _shade(picture: Picture, polygon: Floats, colour: tuple[int, int, int], top: float, bottom: float) -> None:
     """Fills `polygon` with `colour`, lit from above: `top` and `bottom` are the gains at its top and bottom."""
     mask = np.zeros(picture.shape[:2], np.uint8)
-    cv2.fillPoly(mask, [polygon.astype(np.int32)], 255, cv2.LINE_AA)
+    cv2.fillPoly(mask, [polygon.astype(np.int32)], (255,), cv2.LINE_AA)
     y0, y1 = int(polygon[:, 1].min()), int(polygon[:, 1].max()) + 1
     gain = np.ones(picture.shape[0], np.float32)
     gain[y0:y1] = np.linspace(top, bottom, max(1, y1 - y0), dtype=np.float32)
@@ -343,8 +336,8 @@ def _scene(rng: Generator, size: tuple[int, int]) -> tuple[Picture, tuple[float,
     sky = np.linspace(rng.uniform(150, 230), rng.uniform(90, 160), horizon)[:, None, None]
     picture[:horizon] = np.clip(sky * np.array([1.0, 0.95, 0.85]), 0, 255).astype(np.uint8)
     for x in np.linspace(0, width, int(rng.integers(3, 7))):  # buildings on the horizon
-        top = int(horizon * rng.uniform(0.2, 0.8))
-        cv2.rectangle(picture, (int(x), top), (int(x + width * 0.15), horizon), rng.integers(40, 200, 3).tolist(), -1)
+        roof = int(horizon * rng.uniform(0.2, 0.8))
+        cv2.rectangle(picture, (int(x), roof), (int(x + width * 0.15), horizon), rng.integers(40, 200, 3).tolist(), -1)
     road = rng.uniform(60, 120)
     picture[horizon:] = np.clip(road + rng.normal(0, 10, (height - horizon, width, 1)), 0, 255).astype(np.uint8)
     for x in np.linspace(-width * 0.2, width * 1.2, 4):  # lane marks running to the horizon
@@ -360,8 +353,8 @@ def _scene(rng: Generator, size: tuple[int, int]) -> tuple[Picture, tuple[float,
     # shadow on the road, tyres, then the body: roof and cabin narrower than the boot and bumper
     cv2.ellipse(picture, (int(cx), int(bottom)), (int(car_w * 0.56), int(tall * 0.06)), 0, 0, 360, (25, 25, 25), -1)
     for wx in (left + car_w * 0.04, right - car_w * 0.16):
-        cv2.rectangle(picture, (int(wx), int(bottom - tall * 0.12)), (int(wx + car_w * 0.12), int(bottom + tall * 0.03)),
-                      (18, 18, 18), -1)
+        tyre = (int(wx), int(bottom - tall * 0.12)), (int(wx + car_w * 0.12), int(bottom + tall * 0.03))
+        cv2.rectangle(picture, *tyre, (18, 18, 18), -1)
     cabin = np.array([[left + car_w * 0.12, top], [right - car_w * 0.12, top], [right - car_w * 0.02, shoulder],
                       [left + car_w * 0.02, shoulder]], np.float32)
     _shade(picture, cabin, body, 1.1, 0.95)

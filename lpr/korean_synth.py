@@ -26,6 +26,7 @@ from numpy.random import Generator
 from PIL import Image, ImageDraw, ImageFont
 
 from lpr.arrays import Floats, Picture
+from lpr.korean_regions import REGIONS
 from lpr.plate_crop import rectify, trim_side_bands
 from lpr.two_line import split_lines
 
@@ -39,8 +40,6 @@ COMMERCIAL = "바사아자"
 RENTAL = "하허호"
 TRANSIT = "배"  # taxis and buses
 SYLLABLES = PRIVATE + COMMERCIAL + RENTAL + TRANSIT
-REGIONS = ("서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "강원", "충북", "충남", "전북",
-           "전남", "경북", "경남", "제주")
 REGION_SYLLABLES = "".join(sorted({c for r in REGIONS for c in r}))
 # The recogniser's dictionary: what a plate may hold, Latin included so a foreign plate is not forced into Hangul
 DICTIONARY = list(string.digits + string.ascii_uppercase) + sorted(set(SYLLABLES + REGION_SYLLABLES))

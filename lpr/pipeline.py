@@ -21,6 +21,7 @@ from lpr import colors
 from lpr.arrays import Floats, Picture
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
+from lpr.korean_regions import settle_region
 from lpr.models import resolve
 from lpr.plate_crop import rectify, trim_side_bands
 from lpr.plate_detector import PlateDetection, PlateDetector
@@ -269,7 +270,7 @@ class LprEngine:
         """The Korean recogniser's read if it fits a Korean format and the generic read fits no other format
         better; else the generic read."""
         line, lines = self.korean.read_line(image, detection)
-        match = self.korean._match(line)
+        match = settle_region(self.korean._match(line), line)
         other = generic[2]
         if match.format is None:
             return generic

@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 from lpr.charset import is_hangul  # noqa: E402
 from lpr.config import LprConfig  # noqa: E402
 from lpr.geometry import box_quad  # noqa: E402
+from lpr.korean_regions import settle_region  # noqa: E402
 from lpr.korean_synth import CONDITIONS, test_photos  # noqa: E402
 from lpr.pipeline import LprEngine  # noqa: E402
 from lpr.plate_detector import PlateDetection  # noqa: E402
@@ -80,7 +81,7 @@ def main() -> None:
             truth = PlateDetection(np.array([x, y, x + w, y + h], np.float32), 1.0,
                                    box_quad((x, y, x + w, y + h)), False)
             line, _ = engine.korean.read_line(picture, truth)
-            read = engine.korean._match(line).text
+            read = settle_region(engine.korean._match(line), line).text
             crops += read == text
             if args.misses and (read != text or not hit or hit[0].text != text):
                 print(f"  {condition}: {text} pipeline {[r.text for r in hit]} crop {read}")

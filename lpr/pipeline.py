@@ -44,10 +44,12 @@ TWO_LINE_ASPECT = 2.3  # plates narrower than this many heights may hold two lin
 TWO_LINE_MARGIN = 0.02
 # Korean plates: the generic recogniser cannot read Hangul, so with lpr_regions KR (or auto) a plate is read again
 # by the Korean recogniser (docs/lpr-korean.md). With auto only when a Korean format, its syllable unread,
-# explains the generic read within this many nats of the best reading: a Latin plate is not read twice.
+# explains the generic read within this many nats of the best reading (a syllable read as nothing or as two
+# characters costs 2.3): a Latin plate, whose letters a Korean format cannot take without look-alikes, is not
+# read twice.
 KR_MODEL = Path(__file__).resolve().parents[1] / "models" / "kr_plate_rec.onnx"
 KR_FORMATS = formats_for(["KR"])
-KR_AUTO_MARGIN = 2.0
+KR_AUTO_MARGIN = 3.0
 
 
 @dataclass

@@ -19,6 +19,7 @@ import numpy as np
 
 from lpr import colors
 from lpr.arrays import Floats, Picture
+from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.korean_regions import settle_region
@@ -50,6 +51,9 @@ TWO_LINE_MARGIN = 0.02
 KR_MODEL = Path(__file__).resolve().parents[1] / "models" / "kr_plate_rec.onnx"
 KR_FORMATS = formats_for(["KR"])
 KR_AUTO_MARGIN = 3.0
+# ... and with auto its read is kept only if it is this sure of the plate's syllable: a Latin plate that looks like
+# digits around a letter (4BO4979) may fit a Korean format, but not with a confident syllable
+KR_AUTO_SYLLABLE = 0.4
 
 
 @dataclass
@@ -275,6 +279,9 @@ class LprEngine:
         match = settle_region(self.korean._match(line), line)
         other = generic[2]
         if match.format is None:
+            return generic
+        syllable = max(i for i, c in enumerate(match.text) if is_hangul(c))
+        if self.korean_mode == "AUTO" and match.char_scores[syllable] < KR_AUTO_SYLLABLE:
             return generic
         if other.format is None or other.format.startswith("KR") or UNKNOWN in other.text:
             return line, lines, match

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 
+import cv2
 import numpy as np
 import pytest
 
 from lpr import korean_synth
+from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad
 from lpr.korean_regions import settle_region
@@ -120,3 +122,14 @@ def test_a_misread_region_settles_on_the_real_name_the_recogniser_favours():
     # not a regional plate: nothing to settle
     plain = read_of(alphabet, [{"1": 1}, {"2": 1}, {"가": 1}, {"3": 1}, {"4": 1}, {"5": 1}, {"6": 1}])
     assert settle_region(FormatMatch("12가3456", [1.0] * 7, "KR", 0.0), plain).text == "12가3456"
+
+
+EU_LOOKALIKE = REPO.parent / "shared" / "datasets" / "openalpr-eu" / "test_065.jpg"  # 4BO4979: NNN H NNNN-like
+
+
+@pytest.mark.skipif(not EU_LOOKALIKE.is_file(), reason=f"development photo not found: {EU_LOOKALIKE}")
+def test_auto_does_not_turn_a_european_plate_that_looks_korean_into_hangul():
+    auto = engine_for([])
+    auto.korean_mode = "AUTO"
+    reads = auto.read_plates(cv2.imread(str(EU_LOOKALIKE)))
+    assert reads and not any(is_hangul(c) for r in reads for c in r.text), [r.text for r in reads]

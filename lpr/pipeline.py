@@ -21,11 +21,13 @@ import numpy as np
 from lpr import colors, second_look
 from lpr.arrays import Floats, Picture
 from lpr.char_band import band_crop, read_band
+from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
+from lpr.korean_regions import settle_region
 from lpr.models import resolve
 from lpr.plate_detector import PlateDetection, PlateDetector
-from lpr.plate_formats import FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
+from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_reader import LineRead, PlateReader, combine, sure_first
 from lpr.quantize import cached_copy
 from lpr.two_line import split_lines
@@ -42,6 +44,17 @@ TWO_LINE_ASPECT = 2.3  # plates narrower than this many heights may hold two lin
 # character): a one-line plate with a line of small print (a US state name) reads as two confident lines too,
 # while a real two-line plate squeezed into one line reads poorly.
 TWO_LINE_MARGIN = 0.02
+# Korean plates: the generic recogniser cannot read Hangul, so with lpr_regions KR (or auto) a plate is read again
+# by the Korean recogniser (docs/lpr-korean.md). With auto only when a Korean format, its syllable unread,
+# explains the generic read within this many nats of the best reading (a syllable read as nothing or as two
+# characters costs 2.3): a Latin plate, whose letters a Korean format cannot take without look-alikes, is not
+# read twice.
+KR_MODEL = Path(__file__).resolve().parents[1] / "models" / "kr_plate_rec.onnx"
+KR_FORMATS = formats_for(["KR"])
+KR_AUTO_MARGIN = 3.0
+# ... and with auto its read is kept only if it is this sure of the plate's syllable: a Latin plate that looks like
+# digits around a letter (4BO4979) may fit a Korean format, but not with a confident syllable
+KR_AUTO_SYLLABLE = 0.4
 
 
 @dataclass
@@ -93,6 +106,9 @@ class LprEngine:
         self._plates: PlateDetector | None = None
         self._reader: PlateReader | None = None
         self._objects: ObjectDetector | None = None
+        regions = {r.strip().upper() for r in self.config.regions}
+        self.korean_mode = "KR" if "KR" in regions else "AUTO" if "AUTO" in regions else None
+        self._korean: LprEngine | None = None
 
     # models, loaded on first use
     @property
@@ -111,6 +127,16 @@ class LprEngine:
             self._reader = PlateReader(resolve("lpr_ocr_model", self.config.ocr_model), self.config.threads,
                                        dict_path)
         return self._reader
+
+    @property
+    def korean(self) -> LprEngine:
+        """An engine that reads plates with the Korean recogniser and matches the Korean formats only."""
+        if self._korean is None:
+            path = resolve("lpr_ocr_kr_model", self.config.ocr_kr_model or KR_MODEL)
+            korean = LprEngine(self.config.model_copy(update={"regions": ["KR"], "plate_patterns": []}))
+            korean._reader = PlateReader(path, self.config.threads)
+            self._korean = korean
+        return self._korean
 
     @property
     def object_detector(self) -> ObjectDetector:
@@ -241,6 +267,8 @@ class LprEngine:
         for detection in detections:
             line, lines = self.read_line(image, detection)
             match = self._match(line)
+            if self._korean_wanted(line, match):
+                line, lines, match = self._korean_read(image, detection, (line, lines, match))
             text = match.text
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
@@ -256,6 +284,32 @@ class LprEngine:
                 continue
             out.append(read)
         return out
+
+
+    def _korean_wanted(self, line: LineRead, match: FormatMatch) -> bool:
+        if self.korean_mode == "KR":
+            return match.format is None or match.format.startswith("KR")
+        if self.korean_mode != "AUTO" or not line.chars:
+            return False
+        blind = apply_formats(line.chars, KR_FORMATS, line.alphabet, False)
+        return blind.format is not None and blind.log_prob >= match.log_prob - KR_AUTO_MARGIN
+
+    def _korean_read(self, image: Picture, detection: PlateDetection,
+                     generic: tuple[LineRead, int, FormatMatch]) -> tuple[LineRead, int, FormatMatch]:
+        """The Korean recogniser's read if it fits a Korean format and the generic read fits no other format
+        better; else the generic read."""
+        line, lines = self.korean.read_line(image, detection)
+        match = settle_region(self.korean._match(line), line)
+        other = generic[2]
+        if match.format is None:
+            return generic
+        syllable = max(i for i, c in enumerate(match.text) if is_hangul(c))
+        if self.korean_mode == "AUTO" and match.char_scores[syllable] < KR_AUTO_SYLLABLE:
+            return generic
+        if other.format is None or other.format.startswith("KR") or UNKNOWN in other.text:
+            return line, lines, match
+        mean = match.log_prob / max(1, len(match.text))
+        return (line, lines, match) if mean >= other.log_prob / max(1, len(other.text)) else generic
 
 
 # A read none of the installation's formats explains may have a character too many or too few; but a plate

@@ -86,6 +86,10 @@ class LprEngineSettings(Section):
     ocr_model: Text = setting("", "text-line recogniser (PP-OCR, `.onnx`); empty: the default model", live=True)
     ocr_dict: Text = setting(
         "", "the recogniser's character list, one per line; empty: the list inside the model", live=True)
+    ocr_kr_model: Text = setting(
+        "", "Korean plate recogniser (`.onnx`, read as `lpr_ocr_model` is), used when `lpr_regions` has `KR` "
+            "(or `auto`, for plates only a Korean format explains); empty: `models/kr_plate_rec.onnx`, shipped "
+            "with tsnvr (docs/lpr-korean.md)", live=True)
     threads: Whole = setting(0, "threads per model; `0` uses every core", live=True, ge=0)
     quantize: Flag = setting(
         True, "run the detectors as 8-bit copies, made once from their weights and kept in `lpr_cache_dir`",

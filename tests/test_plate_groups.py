@@ -7,10 +7,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
+from lpr.config import LprConfig
+from lpr.pipeline import LprEngine
+from lpr.plate_detector import PlateDetection
 from lpr.plate_formats import PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import observed_breaks, on_band
 from lpr.plate_reader import CharRead, LineRead, combine
+from tests.needs import MODEL_CACHE
+from tests.test_char_band import blank_plate, eu_band, on_frame, write
 from tests.test_plate_regions import ALPHABET, chars
 
 PITCH = 0.1
@@ -111,3 +117,33 @@ def test_combined_reads_average_their_columns():
     assert np.allclose([c.x for c in combine([first, second]).chars], [0.15, 0.25, 0.45])
     unknown = LineRead(chars("AB1"), ALPHABET)
     assert [c.x for c in combine([first, unknown]).chars] == [None, None, None]
+
+
+# --- on drawn plates, with the real recogniser ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def engine() -> LprEngine:
+    engine = LprEngine(LprConfig(threads=1, cache_dir=str(MODEL_CACHE)))
+    engine.load(objects=False)
+    return engine
+
+
+def drawn(*groups: str, gap: int = 40) -> tuple[np.ndarray, PlateDetection]:
+    plate = blank_plate()
+    x = eu_band(plate) + 18
+    for g, text in enumerate(groups):
+        x = write(plate, text, x + (gap if g else 0))
+    return on_frame(plate)
+
+
+@pytest.mark.parametrize(("groups", "breaks"), [
+    (("ABC", "1234"), [False, False, True, False, False, False]),
+    (("AB", "12345"), [False, True, False, False, False, False]),
+    (("ABC1234",), [None] * 6),
+])
+def test_the_read_knows_where_the_drawn_plate_has_its_gaps(engine: LprEngine, groups: tuple[str, ...],
+                                                           breaks: list[bool | None]):
+    picture, found = drawn(*groups)
+    line, _ = engine.read_line(picture, found)
+    assert line.text == "".join(groups)
+    assert observed_breaks([c.x for c in line.chars]) == breaks

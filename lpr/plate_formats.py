@@ -259,6 +259,10 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
     if n < fmt.min_length - blind_slots or n > m + blind_slots + separators:
         return None
 
+    # where the gaps say nothing, where the DP stands between characters does not matter: one state for all
+    tracked = any(b is not None for b in breaks)
+    wheres = (SAME_GROUP, NEW_GROUP, AFTER_SEPARATOR) if tracked else (SAME_GROUP,)
+
     def gap(i: int, where: int) -> float:
         """What the gap before read character i says, put in a slot with `where` the format stands."""
         return 0.0 if i == 0 or where == AFTER_SEPARATOR else gap_fit(breaks[i - 1], where == NEW_GROUP)
@@ -275,17 +279,17 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
 
     for j in range(m + 1):
         for i in range(n + 1):
-            for where in (SAME_GROUP, NEW_GROUP, AFTER_SEPARATOR):
+            for where in wheres:
                 here = (i, j, where)
                 if here not in best:
                     continue
                 sep = options[i][SEPARATOR] if i < n else None
                 if sep is not None:  # read character i is a separator, in no slot
-                    relax((i + 1, j, AFTER_SEPARATOR), here, "", 1.0, sep[1], 0.0, 0.0)
+                    relax((i + 1, j, AFTER_SEPARATOR if tracked else SAME_GROUP), here, "", 1.0, sep[1], 0.0, 0.0)
                 if j == m:
                     continue
                 kind, optional = fmt.slots[j]
-                passed = NEW_GROUP if j in fmt.ends else SAME_GROUP  # after a character in slot j
+                passed = NEW_GROUP if tracked and j in fmt.ends else SAME_GROUP  # after a character in slot j
                 skipped = where if where != SAME_GROUP else passed  # after slot j left empty
                 if optional:
                     relax((i, j + 1, skipped), here, "", 1.0, 0.0, 0.0, 0.0)

@@ -20,7 +20,7 @@ import numpy as np
 
 from lpr import colors, second_look
 from lpr.arrays import Floats, Picture
-from lpr.char_band import band_crop, read_band
+from lpr.char_band import Band, band_crop, read_band
 from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
@@ -28,6 +28,7 @@ from lpr.korean_regions import settle_region
 from lpr.models import resolve
 from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
+from lpr.plate_groups import on_band
 from lpr.plate_reader import LineRead, PlateReader, combine, sure_first
 from lpr.quantize import cached_copy
 from lpr.two_line import split_lines
@@ -199,7 +200,7 @@ class LprEngine:
             quads.append(detection.quad)
         banded = [band_crop(image, q, *CROP_PAD) for q in quads]
         stretch = self.config.ocr_stretch or [1.0]
-        single = sure_first([functools.partial(read_band, self.reader, c, band, s)
+        single = sure_first([functools.partial(read_placed, self.reader, c, band, s)
                              for c, band in banded for s in stretch])
         width, height = quad_size(detection.quad)
         if width >= TWO_LINE_ASPECT * height:
@@ -310,6 +311,17 @@ class LprEngine:
             return line, lines, match
         mean = match.log_prob / max(1, len(match.text))
         return (line, lines, match) if mean >= other.log_prob / max(1, len(other.text)) else generic
+
+
+def read_placed(reader: PlateReader, crop: Picture, band: Band | None, stretch: float) -> LineRead:
+    """read_band's read of a crop, each character placed on its band character where the band has one (the
+    blobs' columns are steadier than the recogniser's steps, and the gaps between them show the plate's groups)."""
+    line = read_band(reader, crop, band, stretch)
+    if band is None:
+        return line
+    # a blob wider than the band is high holds characters run together: its centre is no character's
+    centres = [b.cx for b in band.signs if b.w < band.height]
+    return on_band(line, crop.shape[1], centres)
 
 
 # A read none of the installation's formats explains may have a character too many or too few; but a plate

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from lpr.charset import SEPARATOR, is_digit, is_hangul, is_letter
+from lpr.plate_groups import gap_fit, group_fit, observed_breaks
 from lpr.plate_reader import CharRead
 from lpr.regions import AUTO, AUTO_REGIONS, REGIONS
 
@@ -48,6 +49,7 @@ for _letter, _digit in (tuple(pair) for pair in CONFUSABLE_PAIRS):
 # (US A{2,8} on a 7-character plate) cost 5.6: a format fixing the classes of those seven settles a look-alike
 # the recogniser gave at least 1/270 of the probability of what it read, and keeps the read otherwise.
 LOOSE_SLOT = math.log(36) - (math.log(26) + math.log(10)) / 2
+_GAP = re.compile(r"[\s\-.·]+")
 _TOKEN = re.compile(r"([LNHA])(?:\{(\d+)(?:,(\d+))?\})?")
 
 
@@ -60,16 +62,25 @@ class PlateFormat:
     name: str
     pattern: str
     slots: tuple[tuple[str, bool], ...]  # (class, optional)
+    # the slots after which a group ends (a space or dash in the pattern): the wider gaps on the plate
+    ends: frozenset[int] = frozenset()
     # may a Hangul-blind recogniser's read fill its H slots (any glyph where the syllable is)? Not under `auto`:
     # so loose an explanation would fit many a foreign plate
     blind_ok: bool = True
 
     @classmethod
     def parse(cls, name: str, pattern: str) -> PlateFormat:
-        compact = re.sub(r"[\s\-.·]", "", pattern.upper())
+        compact = pattern.upper().strip()
         slots: list[tuple[str, bool]] = []
+        ends: set[int] = set()
         pos = 0
         while pos < len(compact):
+            gap = _GAP.match(compact, pos)
+            if gap:
+                if slots:
+                    ends.add(len(slots) - 1)
+                pos = gap.end()
+                continue
             match = _TOKEN.match(compact, pos)
             if not match:
                 raise FormatError(f"plate format {pattern!r}: {compact[pos]!r} is not L, N, H, A or a {{m,n}} count")
@@ -82,7 +93,7 @@ class PlateFormat:
             pos = match.end()
         if not slots or len(slots) > 16:
             raise FormatError(f"plate format {pattern!r}: 1 to 16 characters")
-        return cls(name, pattern, tuple(slots))
+        return cls(name, pattern, tuple(slots), frozenset(e for e in ends if e < len(slots) - 1))
 
     @cached_property
     def min_length(self) -> int:
@@ -112,14 +123,15 @@ def formats_for(regions: Iterable[str] = (), patterns: Iterable[str] = ()) -> li
     """The formats of region codes (auto, BR, EU, DE, US, US-CA, KR... see lpr.regions) plus custom patterns.
     A pattern several regions share is kept once, under the first region's name."""
     out: list[PlateFormat] = []
-    seen: dict[tuple[tuple[str, bool], ...], int] = {}
+    seen: dict[tuple[tuple[tuple[str, bool], ...], frozenset[int]], int] = {}
 
     def add(fmt: PlateFormat) -> None:
-        if fmt.slots not in seen:
-            seen[fmt.slots] = len(out)
+        key = (fmt.slots, fmt.ends)
+        if key not in seen:
+            seen[key] = len(out)
             out.append(fmt)
         elif fmt.blind_ok:  # KR named besides auto: its H slots take what a Hangul-blind recogniser saw
-            out[seen[fmt.slots]] = replace(out[seen[fmt.slots]], blind_ok=True)
+            out[seen[key]] = replace(out[seen[key]], blind_ok=True)
 
     for region in regions:
         code = region.strip().upper()
@@ -144,10 +156,13 @@ class FormatMatch:
     format: str | None  # None: no format matched, the read as it was
     log_prob: float  # the read's log probability under the format (what the recogniser supports)
     looseness: float = field(default=0.0)  # what the format's free places cost on top
+    # the slot each read character filled (None: left out as a separator); None for the read as it was
+    slots: list[int | None] | None = field(default=None, repr=False)
+    groups: float = 0.0  # what the gaps between the characters say for or against the format's groups
 
     @property
     def score(self) -> float:
-        return self.log_prob - self.looseness
+        return self.log_prob - self.looseness + self.groups
 
 
 Option = tuple[str, float, float]  # (character, log probability, its score 0-1)
@@ -211,11 +226,21 @@ def _read_log(row: dict[str, Option | None]) -> float:
 def match_format(chars: Sequence[CharRead], fmt: PlateFormat, alphabet: str,
                  hangul_readable: bool) -> FormatMatch | None:
     """The most probable way `fmt` explains the read characters, or None if it cannot."""
-    return _match(_options(chars, alphabet, hangul_readable), fmt, hangul_readable)
+    breaks = observed_breaks([c.x for c in chars])
+    return _match(_options(chars, alphabet, hangul_readable), fmt, hangul_readable, breaks)
 
 
-def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_readable: bool) -> FormatMatch | None:
+# Where the DP stands between two read characters: no group end of the format passed since the last character
+# put in a slot, one passed, or the last character was left out as a separator (its gaps say nothing)
+SAME_GROUP, NEW_GROUP, AFTER_SEPARATOR = 0, 1, 2
+State = tuple[int, int, int]  # (read characters explained, slots used, SAME_GROUP / NEW_GROUP / AFTER_SEPARATOR)
+Step = tuple[State, str, float, float, float, float]  # (from, character, its score, log p, looseness, groups)
+
+
+def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_readable: bool,
+           breaks: Sequence[bool | None] = ()) -> FormatMatch | None:
     n, m = len(options), len(fmt.slots)
+    breaks = list(breaks) or [None] * max(0, n - 1)
     separators = sum(1 for row in options if row[SEPARATOR] is not None)
     if fmt.fixed and not (m <= n <= m + separators):
         return None
@@ -226,71 +251,83 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
         chosen = [o for o in picked if o is not None]
         loose = LOOSE_SLOT * fmt.loose_slots
         return FormatMatch("".join(o[0] for o in chosen), [o[2] for o in chosen], fmt.name,
-                           sum(o[1] for o in chosen), loose)
+                           sum(o[1] for o in chosen), loose, list(range(n)),
+                           group_fit(breaks, list(range(n)), fmt.ends))
     blind_slots = 0 if hangul_readable else fmt.hangul_slots
     if blind_slots and not fmt.blind_ok:
         return None
     if n < fmt.min_length - blind_slots or n > m + blind_slots + separators:
         return None
-    neg = -math.inf
-    # best[i][j]: score of explaining chars[:i] with slots[:j]; back pointers rebuild the text
-    best = [[neg] * (m + 1) for _ in range(n + 1)]
-    back: dict[tuple[int, int], tuple[int, int, str, float, float, float]] = {}
-    best[0][0] = 0.0
-    for j in range(m):
-        kind, optional = fmt.slots[j]
-        blind = kind == "H" and not hangul_readable
-        loose = LOOSE_SLOT if kind == "A" else 0.0
+
+    # where the gaps say nothing, where the DP stands between characters does not matter: one state for all
+    tracked = any(b is not None for b in breaks)
+    wheres = (SAME_GROUP, NEW_GROUP, AFTER_SEPARATOR) if tracked else (SAME_GROUP,)
+
+    def gap(i: int, where: int) -> float:
+        """What the gap before read character i says, put in a slot with `where` the format stands."""
+        return 0.0 if i == 0 or where == AFTER_SEPARATOR else gap_fit(breaks[i - 1], where == NEW_GROUP)
+
+    # best[state]: the score of explaining the first i characters with the first j slots; back rebuilds the text
+    best: dict[State, float] = {(0, 0, SAME_GROUP): 0.0}
+    back: dict[State, Step] = {}
+
+    def relax(state: State, came: State, char: str, p: float, log: float, loose: float, groups: float) -> None:
+        total = best[came] + log - loose + groups
+        if total > best.get(state, -math.inf):
+            best[state] = total
+            back[state] = (came, char, p, log, loose, groups)
+
+    for j in range(m + 1):
         for i in range(n + 1):
-            here = best[i][j]
-            if here == neg:
-                continue
-            _drop_separator(options, best, back, i, j)
-            if optional and here > best[i][j + 1]:  # skip an optional slot
-                best[i][j + 1] = here
-                back[(i, j + 1)] = (i, j, "", 1.0, 0.0, 0.0)
-            if blind:  # a Hangul-blind recogniser saw 0 to 2 characters of some kind where the syllable is
-                for used, prob in UNREADABLE_HANGUL_PROB.items():
-                    if i + used > n:
-                        continue
-                    # what it saw there is as free as an `A` slot's character, and was read with its score
-                    step = math.log(prob) + sum(_read_log(options[k]) for k in range(i, i + used))
-                    step_loose = LOOSE_SLOT * used
-                    if here + step - step_loose > best[i + used][j + 1]:
-                        best[i + used][j + 1] = here + step - step_loose
-                        back[(i + used, j + 1)] = (i, j, UNKNOWN, 0.0, step, step_loose)
-                continue
-            if i < n:
-                option = options[i][kind]
-                if option is not None and here + option[1] - loose > best[i + 1][j + 1]:
-                    best[i + 1][j + 1] = here + option[1] - loose
-                    back[(i + 1, j + 1)] = (i, j, option[0], option[2], option[1], loose)
-    for i in range(n):
-        if best[i][m] != neg:
-            _drop_separator(options, best, back, i, m)
-    if best[n][m] == neg:
+            for where in wheres:
+                here = (i, j, where)
+                if here not in best:
+                    continue
+                sep = options[i][SEPARATOR] if i < n else None
+                if sep is not None:  # read character i is a separator, in no slot
+                    relax((i + 1, j, AFTER_SEPARATOR if tracked else SAME_GROUP), here, "", 1.0, sep[1], 0.0, 0.0)
+                if j == m:
+                    continue
+                kind, optional = fmt.slots[j]
+                passed = NEW_GROUP if tracked and j in fmt.ends else SAME_GROUP  # after a character in slot j
+                skipped = where if where != SAME_GROUP else passed  # after slot j left empty
+                if optional:
+                    relax((i, j + 1, skipped), here, "", 1.0, 0.0, 0.0, 0.0)
+                if kind == "H" and not hangul_readable:
+                    # a Hangul-blind recogniser saw 0 to 2 characters of some kind where the syllable is
+                    for used, prob in UNREADABLE_HANGUL_PROB.items():
+                        if i + used > n:
+                            continue
+                        # what it saw there is as free as an `A` slot's character, and was read with its score
+                        log = math.log(prob) + sum(_read_log(options[k]) for k in range(i, i + used))
+                        groups = (gap(i, where) + sum(gap(k, SAME_GROUP) for k in range(i + 1, i + used))
+                                  if used else 0.0)
+                        relax((i + used, j + 1, passed if used else skipped), here, UNKNOWN, 0.0, log,
+                              LOOSE_SLOT * used, groups)
+                    continue
+                option = options[i][kind] if i < n else None
+                if option is not None:
+                    relax((i + 1, j + 1, passed), here, option[0], option[2], option[1],
+                          LOOSE_SLOT if kind == "A" else 0.0, gap(i, where))
+    ends = [(n, m, where) for where in (SAME_GROUP, NEW_GROUP, AFTER_SEPARATOR) if (n, m, where) in best]
+    if not ends:
         return None
+    state = max(ends, key=lambda s: best[s])
     text, scores = [], []
-    log_prob = looseness = 0.0
-    i, j = n, m
-    while (i, j) != (0, 0):
-        pi, pj, char, p, step_log, step_loose = back[(i, j)]
+    slots: list[int | None] = [None] * n
+    log_prob = looseness = groups = 0.0
+    while state != (0, 0, SAME_GROUP):
+        came, char, p, step_log, step_loose, step_groups = back[state]
+        for k in range(came[0], state[0]):  # the read characters this step took: into slot came[1], or none
+            slots[k] = came[1] if came[1] < state[1] else None
         if char:
             text.append(char)
             scores.append(p)
         log_prob += step_log
         looseness += step_loose
-        i, j = pi, pj
-    return FormatMatch("".join(reversed(text)), list(reversed(scores)), fmt.name, log_prob, looseness)
-
-
-def _drop_separator(options: list[dict[str, Option | None]], best: list[list[float]],
-                    back: dict[tuple[int, int], tuple[int, int, str, float, float, float]], i: int, j: int) -> None:
-    """Explain read character i as a separator, at the recogniser's probability for one, in no slot."""
-    sep = options[i][SEPARATOR] if i < len(options) else None
-    if sep is not None and best[i][j] + sep[1] > best[i + 1][j]:
-        best[i + 1][j] = best[i][j] + sep[1]
-        back[(i + 1, j)] = (i, j, "", 1.0, sep[1], 0.0)
+        groups += step_groups
+        state = came
+    return FormatMatch("".join(reversed(text)), list(reversed(scores)), fmt.name, log_prob, looseness, slots, groups)
 
 
 def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphabet: str,
@@ -301,15 +338,16 @@ def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alp
     Best: the highest score (log probability less looseness); on a tie the earlier format, so a pattern shared
     by several regions is named after the first configured, and a format over the read as it was."""
     best: FormatMatch | None = None
+    breaks = observed_breaks([c.x for c in chars])
     if formats and chars:
         options = _options(chars, alphabet, hangul_readable)
         for fmt in formats:
-            found = _match(options, fmt, hangul_readable)
+            found = _match(options, fmt, hangul_readable, breaks)
             if found is not None and (best is None or found.score > best.score):
                 best = found
     # the read as it was competes as a format of its own that fixes nothing: a format wins only where the
     # look-alikes it needs are probable enough (a Czech plate stays as read under SK)
     log_prob = float(sum(math.log(max(c.score, 1e-9)) for c in chars))
     as_read = FormatMatch("".join(c.char for c in chars), [c.score for c in chars], None, log_prob,
-                          LOOSE_SLOT * len(chars))
+                          LOOSE_SLOT * len(chars), groups=group_fit(breaks, None, frozenset()))
     return best if best is not None and best.score >= as_read.score else as_read

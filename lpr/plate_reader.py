@@ -37,6 +37,9 @@ class CharRead:
     char: str
     score: float  # probability of `char` at its step, 0-1
     probs: Floats = field(repr=False)  # probability of every alphabet symbol at that step
+    # where the character stands along its line, as a share of the line's width (0 left edge, 1 right edge);
+    # None where unknown. The gaps between characters show a plate's groups (lpr.plate_groups)
+    x: float | None = None
 
 
 @dataclass
@@ -152,9 +155,20 @@ def decode(probs: Floats, alphabet: str) -> LineRead:
             peak = t + int(probs[t:end + 1, label].argmax())
             symbol = alphabet[label - 1]
             if symbol != SEPARATOR:
-                chars.append(CharRead(symbol, float(probs[peak, label]), probs[peak, 1:].copy()))
+                chars.append(CharRead(symbol, float(probs[peak, label]), probs[peak, 1:].copy(),
+                                      _column(probs[:, label], t, end)))
         t = end + 1
     return LineRead(chars, alphabet)
+
+
+def _column(label_probs: Floats, start: int, end: int) -> float:
+    """Where a character read over steps start..end stands, as a share of the line's width: the centre of its
+    probability there and a step either side (a step is a fifth of a character on a short plate: the peak step
+    alone would place characters a step off)."""
+    lo, hi = max(0, start - 1), min(len(label_probs), end + 2)
+    weights = label_probs[lo:hi]
+    centre = float(np.dot(np.arange(lo, hi) + 0.5, weights) / max(float(weights.sum()), 1e-9))
+    return centre / len(label_probs)
 
 
 def combine(reads: list[LineRead]) -> LineRead:
@@ -174,5 +188,8 @@ def combine(reads: list[LineRead]) -> LineRead:
     for position in range(length):
         probs = np.mean([r.chars[position].probs for r in same], axis=0)
         k = int(probs.argmax())
-        chars.append(CharRead(same[0].alphabet[k], float(probs[k]), probs))
+        xs = [r.chars[position].x for r in same]
+        # each read's columns are an affine map of the plate's (crops differ in offset and scale): so is their mean
+        x = None if any(v is None for v in xs) else float(np.mean([v for v in xs if v is not None]))
+        chars.append(CharRead(same[0].alphabet[k], float(probs[k]), probs, x))
     return LineRead(chars, same[0].alphabet)

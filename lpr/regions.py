@@ -96,8 +96,9 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     "SE": (("SE", "LLL NNA", "ABC12D"),),
     # city LL, then a serial of letters and digits in several arrangements (LJ AB-123, LJ 12-34A): free
     "SI": (("SI", "LL A{4,6}", "LJAB123"),),
-    # district LL (since 2023 any two letters), three digits, two letters (BA 123 AB)
-    "SK": (("SK", "LL NNN LL", "BA123AB"),),
+    # district LL (since 2023 any two letters), three digits, two letters; the coat of arms after the district,
+    # no gap in the serial (BA 123AB)
+    "SK": (("SK", "LL NNNLL", "BA123AB"),),
     # province NN, then L NNNN, LL NNN(N) or LLL NN(N) (34 ABC 123)
     "TR": (("TR", "NN L{1,3} N{2,4}", "34ABC123"),),
     # region LL, four digits, series LL (AA 1234 BB)
@@ -168,14 +169,15 @@ US_STATES: dict[str, tuple[Format, ...]] = {
 }
 
 OTHER: dict[str, tuple[Format, ...]] = {
-    # Brazil: 1990s series LLL NNNN; Mercosul since 2018 LLL N L NN
-    "BR": (("BR", "LLL NNNN", "ABC1234"), ("BR-Mercosul", "LLL N L NN", "BRA2E19")),
+    # Brazil: 1990s series LLL-NNNN; Mercosul since 2018 LLLNLNN (printed without a gap)
+    "BR": (("BR", "LLL NNNN", "ABC1234"), ("BR-Mercosul", "LLLNLNN", "BRA2E19")),
     # Argentina: 1995-2016 LLL NNN; Mercosul since 2016 LL NNN LL
     "AR": (("AR", "LLL NNN", "ABC123"), ("AR-Mercosul", "LL NNN LL", "AB123CD")),
-    # South Korea: 12가3456, since 2019 123가4567; old regional two-line plates 서울 12 가 3456
+    # South Korea: 12가 3456, since 2019 123가 4567 (the gap after the syllable); old regional two-line plates
+    # 서울 12 가 3456
     "KR": (
-        ("KR", "NN H NNNN", "12가3456"),
-        ("KR-3", "NNN H NNNN", "123가4567"),
+        ("KR", "NNH NNNN", "12가3456"),
+        ("KR-3", "NNNH NNNN", "123가4567"),
         ("KR-regional", "HH NN H NNNN", "서울12가3456"),
     ),
 }

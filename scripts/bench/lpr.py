@@ -4,7 +4,8 @@ where it goes, and frames per second per core on a 1080p H.264 stream.
 Reads each development set (each NAME.txt: `file x y width height PLATE`; by default openalpr-br and
 openalpr-eu from the shared datasets, both in one run) and, when the module lpr.korean_synth exists, its
 synthetic Korean plates (photos it never trained on). One engine serves every set: the engine's defaults
-(no regions unless --regions), single-threaded (onnxruntime intra_op_num_threads=1, so times are one core's).
+(lpr_regions as the settings default it, `auto`, unless --regions), on one thread (onnxruntime
+intra_op_num_threads=1, so times are one core's).
 For each set it prints:
 
 - exact %: the read at the labelled plate equals the label;
@@ -314,7 +315,9 @@ def run(name: str, read: Reader, pictures: list[tuple[Sample, Picture, Box]], st
 
 
 def make_engine(regions: list[str], overrides: dict[str, str]) -> LprEngine:
-    engine = LprEngine(LprConfig.from_settings(None, **{**overrides, "threads": 1, "regions": regions}))
+    """The engine as a new installation has it (regions: the settings' default unless given)."""
+    chosen: dict[str, object] = {"regions": regions} if regions else {}
+    engine = LprEngine(LprConfig.from_settings(None, **{**overrides, **chosen, "threads": 1}))
     engine.load(objects=True)
     return engine
 
@@ -422,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--korean", type=int, default=100, metavar="N",
                         help=f"synthetic Korean plates from {KOREAN_MODULE}, if it exists (0: skip)")
     parser.add_argument("--korean-seed", type=int, default=20261206, help="their seed (photos the model never saw)")
-    parser.add_argument("--regions", default="", help="plate regions for the engine, e.g. BR (default: generic)")
+    parser.add_argument("--regions", default="", help="plate regions for the engine, e.g. BR (default: the "
+                                                      "settings' default, auto)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an engine setting for this run, e.g. --set ocr_stretch=1.0,1.6 (see lpr/config.py)")
     parser.add_argument("--sizes", default="photo,1080p",

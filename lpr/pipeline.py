@@ -56,6 +56,10 @@ KR_AUTO_MARGIN = 3.0
 # ... and with auto its read is kept only if it is this sure of the plate's syllable: a Latin plate that looks like
 # digits around a letter (4BO4979) may fit a Korean format, but not with a confident syllable
 KR_AUTO_SYLLABLE = 0.4
+# ... and with auto also when the read is digits only: the generic recogniser often skips the syllable, or takes
+# it for a digit, and on a two-line plate may keep only the bottom line's four digits. Latin plates of digits
+# only are rare, and keep their read unless the Korean recogniser is sure of a syllable.
+KR_DIGITS_ONLY = (4, 8)
 
 
 @dataclass
@@ -292,13 +296,15 @@ class LprEngine:
             return match.format is None or match.format.startswith("KR")
         if self.korean_mode != "AUTO" or not line.chars:
             return False
+        if KR_DIGITS_ONLY[0] <= len(line.chars) <= KR_DIGITS_ONLY[1] and all(c.char.isdigit() for c in line.chars):
+            return True
         blind = apply_formats(line.chars, KR_FORMATS, line.alphabet, False)
         return blind.format is not None and blind.log_prob >= match.log_prob - KR_AUTO_MARGIN
 
     def _korean_read(self, image: Picture, detection: PlateDetection,
                      generic: tuple[LineRead, int, FormatMatch]) -> tuple[LineRead, int, FormatMatch]:
         """The Korean recogniser's read if it fits a Korean format and the generic read fits no other format
-        better; else the generic read."""
+        better, or (auto) is that read with its syllable unread; else the generic read."""
         line, lines = self.korean.read_line(image, detection)
         match = settle_region(self.korean._match(line), line)
         other = generic[2]
@@ -309,8 +315,19 @@ class LprEngine:
             return generic
         if other.format is None or other.format.startswith("KR") or UNKNOWN in other.text:
             return line, lines, match
+        if self.korean_mode == "AUTO" and syllable_unread(match.text, other.text):
+            return line, lines, match
         mean = match.log_prob / max(1, len(match.text))
         return (line, lines, match) if mean >= other.log_prob / max(1, len(other.text)) else generic
+
+
+def syllable_unread(korean: str, generic: str) -> bool:
+    """Whether the generic recogniser's read is this Korean read with its Hangul unread: left out, taken for
+    one other character, or (a two-line plate) only the bottom line's digits read."""
+    rest = "".join(c for c in korean if not is_hangul(c))
+    if generic == rest or (len(generic) >= 4 and rest.endswith(generic)):
+        return True
+    return len(generic) == len(rest) + 1 and any(generic[:i] + generic[i + 1:] == rest for i in range(len(generic)))
 
 
 def read_placed(reader: PlateReader, crop: Picture, band: Band | None, stretch: float) -> LineRead:

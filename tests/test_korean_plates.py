@@ -15,7 +15,7 @@ from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad
 from lpr.korean_regions import settle_region
-from lpr.pipeline import KR_MODEL, LprEngine
+from lpr.pipeline import KR_MODEL, LprEngine, syllable_unread
 from lpr.plate_detector import PlateDetection
 from lpr.plate_formats import FormatMatch
 from lpr.plate_reader import CharRead, LineRead, PlateReader
@@ -50,10 +50,11 @@ def test_the_shipped_model_is_small_and_carries_its_hangul_dictionary():
 @needs_fonts
 def test_korean_plates_read_whole_with_their_syllable_through_the_engine(korean_engine: LprEngine):
     # one photo of each style: white 2 and 3 digits, EU band, green, yellow and the two-line regional plates.
-    # The model reads about four in five such plates exactly (docs/lpr-korean.md); a Hangul-blind reader none.
+    # The engine reads about three in five such photos exactly (docs/lpr-korean.md), the plate detector's misses
+    # included; a Hangul-blind reader none.
     photos = korean_synth.test_photos(len(korean_synth.STYLES), SEED + 1, "clean")
     read = [[r.text for r in korean_engine.read_plates(picture)][:1] for picture, _, _ in photos]
-    assert sum(r == [text] for r, (_, text, _) in zip(read, photos, strict=True)) >= 5, read
+    assert sum(r == [text] for r, (_, text, _) in zip(read, photos, strict=True)) >= 4, read
     regional = [(r, text) for r, (_, text, _) in zip(read, photos, strict=True) if not text[0].isdigit()]
     assert len(regional) == 3 and any(r == [text] for r, text in regional), regional
 
@@ -133,3 +134,17 @@ def test_auto_does_not_turn_a_european_plate_that_looks_korean_into_hangul():
     auto.korean_mode = "AUTO"
     reads = auto.read_plates(cv2.imread(str(EU_LOOKALIKE)))
     assert reads and not any(is_hangul(c) for r in reads for c in r.text), [r.text for r in reads]
+
+
+@pytest.mark.parametrize(("korean", "generic", "unread"), [
+    ("180허2227", "1802227", True),       # the syllable left out
+    ("14구4362", "1474362", True),        # taken for one digit
+    ("11거3083", "11I3083", True),        # ... or one letter
+    ("충남11아5448", "5448", True),       # a two-line plate's bottom digits only
+    ("전남39바7101", "397101", True),     # its region left out
+    ("14구4362", "1494363", False),       # a different number
+    ("480로4979", "4BO4979", False),      # a Czech plate: not this Korean read without its syllable
+    ("12가3456", "456", False),           # too little read to tell
+])
+def test_a_generic_read_is_the_korean_read_with_its_syllable_unread(korean: str, generic: str, unread: bool):
+    assert syllable_unread(korean, generic) is unread

@@ -113,7 +113,9 @@ class LprEngineSettings(Section):
                "costs about 40 % less; boxes move by a pixel or two, which changes some reads", live=True)
     object_confidence: Number = setting(
         0.35, "object detector score a person or vehicle needs", live=True, ge=0, le=1)
-    min_score: Number = setting(40.0, "plate reads scoring less are dropped", live=True, ge=0, le=100)
+    min_score: Number = setting(
+        25.0, "plate reads scoring less are dropped (the score: the chance that every character is right)",
+        live=True, ge=0, le=100)
     min_chars: Whole = setting(4, "plate reads with fewer characters are dropped", live=True, ge=1)
     max_chars: Whole = setting(10, "... and with more (at least `lpr_min_chars`)", live=True)
     max_plates: Whole = setting(8, "plates read per picture, best detections first", live=True, ge=1)

@@ -19,12 +19,12 @@ from lpr.models import ModelError
 from lpr.pipeline import LprEngine
 from lpr.plate_crop import trim_side_bands
 from lpr.plate_detector import PlateDetection
-from lpr.plate_formats import UNKNOWN, apply_formats, formats_for
-from lpr.plate_reader import CharRead
+from lpr.plate_formats import UNKNOWN
 from lpr.two_line import split_lines
 from storage.objects import COLORS
 from tests.conftest import REPO
 from tests.needs import BUS_PHOTO, MODEL_CACHE, needs_bus_photo
+from tests.plate_reads import chars, settle
 from tsnvr import demo
 
 DATASET = REPO.parent / "shared" / "datasets" / "openalpr-br"
@@ -144,28 +144,6 @@ def test_the_engine_names_the_setting_of_a_model_it_cannot_use(tmp_path: Path):
 
 
 # --- plate formats ----------------------------------------------------------------------------------------
-
-ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ가"
-
-
-def chars(read: str, alternatives: dict[int, tuple[str, float]] | None = None) -> list[CharRead]:
-    """CharReads for `read`: each character at 0.9, or at position i the read character with `alternatives[i]`
-    = (look-alike, its probability) beside it, as the recogniser reports a glyph it is unsure of."""
-    out = []
-    for i, char in enumerate(read):
-        probs = np.full(len(ALPHABET), 0.001, np.float32)
-        alt, p_alt = (alternatives or {}).get(i, (None, 0.0))
-        probs[ALPHABET.index(char)] = 0.9 - p_alt
-        if alt is not None:
-            probs[ALPHABET.index(alt)] = p_alt
-        out.append(CharRead(char, float(probs[ALPHABET.index(char)]), probs))
-    return out
-
-
-def settle(read: list[CharRead], regions: list[str], hangul: bool = True) -> tuple[str, str | None]:
-    match = apply_formats(read, formats_for(regions), ALPHABET, hangul)
-    return match.text, match.format
-
 
 def test_korean_formats_settle_digits_around_the_syllable():
     assert settle(chars("12가3456"), ["KR"]) == ("12가3456", "KR")

@@ -7,10 +7,12 @@ stored source); with `substream`, analytics decode the sub stream."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -74,14 +76,22 @@ def test_an_onvif_channel_records_from_the_stream_uri_its_camera_gives(data_dir:
             assert [e.chid for e in events if e.event == ChannelEvent.VIDEO_SRC_MODIFIED] == [1]
 
 
-@needs_rtsp
-def test_analytics_read_the_sub_stream_when_substream_is_on(data_dir: Path, tmp_path: Path) -> None:
-    write_settings(data_dir, segment_seconds=1.0, lpr_enabled=False)
+@contextlib.contextmanager
+def camera_with_a_sub_stream(tmp_path: Path) -> Iterator[tuple[RtspServerProcess, OnvifSimulator]]:
+    """An ONVIF camera whose main profile streams 640x360 (the `file` mount) and its sub profile 320x240
+    (`live`)."""
     clip = make_h264_clip(tmp_path / "main.mp4", width=640, height=360, seconds=8.0)
     with RtspServerProcess(file=clip, user=USER, password=PASSWORD,
                            extra_args=("--width", "320", "--height", "240")) as server, \
             OnvifSimulator(rtsp_main=server.url("file"), rtsp_sub=server.url("live"), user=USER,
                            password=PASSWORD) as sim:
+        yield server, sim
+
+
+@needs_rtsp
+def test_analytics_read_the_sub_stream_when_substream_is_on(data_dir: Path, tmp_path: Path) -> None:
+    write_settings(data_dir, segment_seconds=1.0, lpr_enabled=False)
+    with camera_with_a_sub_stream(tmp_path) as (server, sim):
         runtime = make_runtime(data_dir)
         sizes: dict[int, set[tuple[int, int]]] = {1: set(), 2: set()}
         for chid in (1, 2):
@@ -145,11 +155,7 @@ def hls_frame_sizes(client: TestClient, name: str) -> set[tuple[int, int]]:
 @needs_rtsp
 def test_the_sub_profile_is_listed_and_served_live_beside_the_main(data_dir: Path, tmp_path: Path) -> None:
     write_settings(data_dir, segment_seconds=1.0, lpr_enabled=False)
-    clip = make_h264_clip(tmp_path / "main.mp4", width=640, height=360, seconds=8.0)
-    with RtspServerProcess(file=clip, user=USER, password=PASSWORD,
-                           extra_args=("--width", "320", "--height", "240")) as server, \
-            OnvifSimulator(rtsp_main=server.url("file"), rtsp_sub=server.url("live"), user=USER,
-                           password=PASSWORD) as sim:
+    with camera_with_a_sub_stream(tmp_path) as (server, sim):
         sim.profiles[1].width, sim.profiles[1].height = 352, 288  # what the camera says; it streams 320x240
         runtime = make_runtime(data_dir)
         with TestClient(runtime.app) as client:

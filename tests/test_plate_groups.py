@@ -16,8 +16,8 @@ from lpr.plate_formats import PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import observed_breaks, on_band
 from lpr.plate_reader import CharRead, LineRead, combine
 from tests.needs import MODEL_CACHE
+from tests.plate_reads import ALPHABET, chars
 from tests.test_char_band import blank_plate, eu_band, on_frame, write
-from tests.test_plate_regions import ALPHABET, chars
 
 PITCH = 0.1
 

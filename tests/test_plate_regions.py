@@ -6,39 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from lpr.config import LprConfig
 from lpr.pipeline import configured_formats
-from lpr.plate_formats import FormatError, apply_formats, formats_for
-from lpr.plate_reader import CharRead
+from lpr.plate_formats import FormatError, formats_for
 from lpr.regions import EUROPE, REGIONS, US_STATES
 from storage import settings as settings_file
 from tests.conftest import write_settings
+from tests.plate_reads import chars, settle
 
-ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ가서울"
 DOC = Path(__file__).resolve().parents[1] / "docs" / "lpr-formats.md"
-
-
-def chars(read: str, alternatives: dict[int, tuple[str, float]] | None = None,
-          score: float = 0.9) -> list[CharRead]:
-    """CharReads as the recogniser gives them: each character of `read` at `score`, every other symbol at 0.001,
-    and at position i the look-alike `alternatives[i]` = (symbol, its probability) taken from the read's share."""
-    out = []
-    for i, char in enumerate(read):
-        probs = np.full(len(ALPHABET), 0.001, np.float32)
-        alt, p_alt = (alternatives or {}).get(i, (None, 0.0))
-        probs[ALPHABET.index(char)] = score - p_alt
-        if alt is not None:
-            probs[ALPHABET.index(alt)] = p_alt
-        out.append(CharRead(char, float(probs[ALPHABET.index(char)]), probs))
-    return out
-
-
-def settle(read: list[CharRead], regions: list[str], hangul: bool = True) -> tuple[str, str | None]:
-    match = apply_formats(read, formats_for(regions), ALPHABET, hangul)
-    return match.text, match.format
 
 
 # --- each country's rule ----------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def test_only_administrators_add_or_delete(client: TestClient, runtime: Any, add
     b'[{"source": "/a.mp4"}, {"source": "/b.mp4", "tcp": "yes"}]', b'{"chid": "1", "source": "/a.mp4"}',
     b'{"chid": true, "source": "/a.mp4"}', b'{"chid": 0, "source": "/a.mp4"}',
     b'{"source": "/a.mp4", "playback": "twice"}', b'{"source": "rtsp://h/s", "device": "onvif://h:80"}',
-    b'{"source": "rtsp://h/s", "device": {"url": "http://h:80"}}', b'{"source": "rtsp://h/s", "uid": ["a"]}',
+    b'{"source": "rtsp://h/s", "device": {"url": "ftp://h:80"}}', b'{"source": "rtsp://h/s", "uid": ["a"]}',
 ])
 def test_malformed_bodies_are_400_and_store_nothing(client: TestClient, runtime: Any, body: bytes) -> None:
     r = post(client, body)

@@ -199,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--analyse", type=int, default=5,
                         help="of those, frames the engine reads, spread evenly, the last included (default 5)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N photos of each set")
-    parser.add_argument("--regions", default="", help="plate regions for the engine, e.g. BR (default: generic)")
+    parser.add_argument("--regions", default="", help="plate regions for the engine, e.g. BR (default: the "
+                                                      "settings' default, auto)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an engine setting for this run, e.g. --set ocr_stretch=1.0 (see lpr/config.py)")
     parser.add_argument("--reads", type=Path, help="keep the frames' reads in this JSON file, and reuse them")
@@ -209,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
 
     regions = [r for r in args.regions.split(",") if r.strip()]
     overrides = dict(item.split("=", 1) for item in args.set)
-    engine = LprEngine(LprConfig.from_settings(None, **{**overrides, "threads": 1, "regions": regions}))
+    chosen: dict[str, object] = {"regions": regions} if regions else {}
+    engine = LprEngine(LprConfig.from_settings(None, **{**overrides, **chosen, "threads": 1}))
     times = analysed(args.frames, args.analyse)
     config = f"{args.frames}/{len(times)}/{','.join(regions)}/{' '.join(args.set)}"
     cache: dict[str, list[dict]] = json.loads(args.reads.read_text()) if args.reads and args.reads.exists() else {}
@@ -230,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                 misses.append(f"{folder.name}/{sample.path.name}: {sample.plate} voted {outcome.voted} "
                               f"(score {outcome.score}) "
                               f"from {' '.join(outcome.reads) or 'no reads'}")
-        name = f"{folder.name} ({','.join(regions) or 'generic'})"
+        name = f"{folder.name} ({','.join(regions) or 'defaults'})"
         summaries.append({**summary(name, outcomes),
                           "cpu_ms_per_frame": round(1000 * cpu / read_frames, 1) if read_frames else None})
     if args.reads:

@@ -22,9 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lpr.arrays import Floats, Picture
-from lpr.charset import SEPARATOR
 from lpr.plate_crop import rectify, side_bands, trim_side_bands, widen
-from lpr.plate_reader import LineRead, PlateReader, decode
+from lpr.plate_reader import LineRead, PlateReader, decode, symbol_runs
 
 MIN_HEIGHT = 0.25  # a character is at least this share of the crop's height...
 MAX_HEIGHT = 0.98  # ...and at most this (taller: the plate's frame, or the whole crop)
@@ -331,20 +330,8 @@ def band_crop(image: Picture, quad: Floats, pad_x: float, pad_y: float) -> tuple
 def char_columns(probs: Floats, alphabet: str, width: int) -> list[float]:
     """The column of the crop (`width` pixels wide) under each character decode() reads from `probs`: the
     centre of its peak step (the recogniser's steps stretch evenly over the resized crop)."""
-    best = probs.argmax(1)
-    steps = len(best)
-    out = []
-    t = 0
-    while t < steps:
-        label = int(best[t])
-        end = t
-        while end + 1 < steps and best[end + 1] == label:
-            end += 1
-        if label != 0:
-            peak = t + int(probs[t:end + 1, label].argmax())
-            out.append((label, (peak + 0.5) * width / steps))
-        t = end + 1
-    return [x for label, x in out if alphabet[label - 1] != SEPARATOR]
+    steps = len(probs)
+    return [(peak + 0.5) * width / steps for _, _, _, peak in symbol_runs(probs, alphabet)]
 
 
 def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:

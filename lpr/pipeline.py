@@ -290,7 +290,6 @@ class LprEngine:
             out.append(read)
         return out
 
-
     def _korean_wanted(self, line: LineRead, match: FormatMatch) -> bool:
         if self.korean_mode == "KR":
             return match.format is None or match.format.startswith("KR")

@@ -8,9 +8,8 @@ so the region rules (lpr.plate_formats) can weigh alternatives such as O and 0.
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,11 +125,6 @@ class PlateReader:
     def read(self, crop: Picture, stretch: float = 1.0) -> LineRead:
         return decode(self.probabilities(crop, stretch), self.alphabet)
 
-    def read_crops(self, crops: list[Picture], stretches: list[float]) -> LineRead:
-        """One plate from several crops of it, each read once per stretch factor and the reads combined;
-        only the first crop at the first factor when that read is sure of every character."""
-        return sure_first([functools.partial(self.read, c, s) for c in crops for s in stretches])
-
 
 def sure_first(reads: Sequence[Callable[[], LineRead]]) -> LineRead:
     """The first read when it is sure of every character (SURE); else all the reads, combined."""
@@ -140,24 +134,27 @@ def sure_first(reads: Sequence[Callable[[], LineRead]]) -> LineRead:
     return combine([first, *[read() for read in reads[1:]]])
 
 
-def decode(probs: Floats, alphabet: str) -> LineRead:
-    """Greedy CTC decoding over (steps, 1 + alphabet) probabilities; separators are dropped from the text."""
+def symbol_runs(probs: Floats, alphabet: str) -> Iterator[tuple[int, int, int, int]]:
+    """The characters greedy CTC decoding reads from (steps, 1 + alphabet) probabilities, separators left out:
+    (label, first step, last step, peak step) for each run of steps whose best class is that symbol."""
     best = probs.argmax(1)
-    chars: list[CharRead] = []
     t = 0
     steps = len(best)
     while t < steps:
-        label = best[t]
+        label = int(best[t])
         end = t
         while end + 1 < steps and best[end + 1] == label:
             end += 1
-        if label != 0:
-            peak = t + int(probs[t:end + 1, label].argmax())
-            symbol = alphabet[label - 1]
-            if symbol != SEPARATOR:
-                chars.append(CharRead(symbol, float(probs[peak, label]), probs[peak, 1:].copy(),
-                                      _column(probs[:, label], t, end)))
+        if label != 0 and alphabet[label - 1] != SEPARATOR:
+            yield label, t, end, t + int(probs[t:end + 1, label].argmax())
         t = end + 1
+
+
+def decode(probs: Floats, alphabet: str) -> LineRead:
+    """Greedy CTC decoding over (steps, 1 + alphabet) probabilities; separators are dropped from the text."""
+    chars = [CharRead(alphabet[label - 1], float(probs[peak, label]), probs[peak, 1:].copy(),
+                      _column(probs[:, label], start, end))
+             for label, start, end, peak in symbol_runs(probs, alphabet)]
     return LineRead(chars, alphabet)
 
 

@@ -4,16 +4,18 @@ when its first read is sure and from every crop and stretch when it is not."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from lpr.arrays import Picture
 from lpr.input_size import anchors, with_input_size
 from lpr.models import resolve
 from lpr.plate_detector import PlateDetector
-from lpr.plate_reader import PlateReader
+from lpr.plate_reader import LineRead, PlateReader, sure_first
 from lpr.quantize import cached_copy
 from tests.test_lpr_engine import demo_frame, iou, plate_picture, xywh
 from tsnvr import demo
@@ -73,12 +75,17 @@ def reader() -> PlateReader:
     return PlateReader(resolve("lpr_ocr_model", ""), threads=1)
 
 
+def read_crops(reader: PlateReader, crops: list[Picture], stretches: list[float]) -> LineRead:
+    """Each crop at each stretch, sure first (as the engine reads a plate)."""
+    return sure_first([functools.partial(reader.read, c, s) for c in crops for s in stretches])
+
+
 def test_a_sharp_plate_is_read_once(reader: PlateReader):
     crop = plate_picture([("ABC1234", 0.5)], (420, 110))
     counting = CountingSession(reader.session)
     reader.session = counting
     try:
-        line = reader.read_crops([crop, crop[4:-4, 6:-6]], [1.0, 1.6])
+        line = read_crops(reader, [crop, crop[4:-4, 6:-6]], [1.0, 1.6])
     finally:
         reader.session = counting.session
     assert (line.text, counting.runs) == ("ABC1234", 1)
@@ -93,7 +100,7 @@ def test_a_plate_read_unsure_is_read_from_every_crop_and_stretch(reader: PlateRe
         first = reader.read(crop, 1.0)
         assert first.chars and min(c.score for c in first.chars) < 0.9, "the crop must be one read unsure"
         counting.runs = 0
-        reader.read_crops([crop, crop[1:-1, 2:-2]], [1.0, 1.6])
+        read_crops(reader, [crop, crop[1:-1, 2:-2]], [1.0, 1.6])
     finally:
         reader.session = counting.session
     assert counting.runs == 4

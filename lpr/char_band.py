@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lpr.arrays import Floats, Picture
+from lpr.charset import is_hangul
 from lpr.plate_crop import rectify, side_bands, trim_side_bands, widen
 from lpr.plate_reader import LineRead, PlateReader, decode, symbol_runs
 
@@ -340,7 +341,8 @@ def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:
     more of them than the read has characters beyond those the band's signs show. A CTC peak often stands at a
     character's edge rather than its middle, nearer a hyphen or a sliver of ink beside it than its own middle:
     a drop that left fewer characters than the band shows would drop a real one (never make a good read
-    worse)."""
+    worse). A Hangul character is never dropped: a syllable is several pieces of ink, some lower than the band
+    (the vowel's stroke, a region name printed small), which the band takes for marks."""
     marks = [m.cx for m in band.marks if m.h >= MARK_SIZE * band.height]
     spare = len(line.chars) - characters(band)
     if not marks or spare <= 0:
@@ -351,7 +353,8 @@ def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:
         """How much nearer the nearest mark the column is than the nearest sign (positive: on a mark)."""
         return min((abs(x - c) for c in signs), default=np.inf) - min(abs(x - m) for m in marks)
 
-    on_marks = sorted((i for i, x in enumerate(columns) if lead(x) > 0), key=lambda i: -lead(columns[i]))
+    on_marks = sorted((i for i, x in enumerate(columns) if lead(x) > 0 and not is_hangul(line.chars[i].char)),
+                      key=lambda i: -lead(columns[i]))
     dropped = set(on_marks[:spare])
     if not dropped:
         return line

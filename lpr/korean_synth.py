@@ -419,6 +419,11 @@ def test_photos(count: int, seed: int, condition: str | None = None) -> list[tup
     for i in range(count):
         style = styles[i % len(styles)]
         text = random_text(style, rng)
-        picture, box = test_photo(text, style, condition or CONDITIONS[(i // len(styles)) % len(CONDITIONS)], rng)
+        picture, box = test_photo(text, style, condition or test_condition(i), rng)
         out.append((picture, text, box))
     return out
+
+
+def test_condition(index: int) -> str:
+    """The condition of test_photos' photo `index` when conditions take turns."""
+    return CONDITIONS[(index // len(STYLES)) % len(CONDITIONS)]

@@ -54,8 +54,9 @@ KR_MODEL = Path(__file__).resolve().parents[1] / "models" / "kr_plate_rec.onnx"
 KR_FORMATS = formats_for(["KR"])
 KR_AUTO_MARGIN = 3.0
 # ... and with auto its read is kept only if it is this sure of the plate's syllable: a Latin plate that looks like
-# digits around a letter (4BO4979) may fit a Korean format, but not with a confident syllable
-KR_AUTO_SYLLABLE = 0.4
+# digits around a letter (4BO4979) may fit a Korean format, but not with a confident syllable. (Of the 232 plates
+# in the development photos, two reach the Korean recogniser at all, and it reads no syllable on either.)
+KR_AUTO_SYLLABLE = 0.25
 # ... and with auto also when the read is digits only: the generic recogniser often skips the syllable, or takes
 # it for a digit, and on a two-line plate may keep only the bottom line's four digits. Latin plates of digits
 # only are rare, and keep their read unless the Korean recogniser is sure of a syllable.
@@ -322,11 +323,18 @@ class LprEngine:
 
 def syllable_unread(korean: str, generic: str) -> bool:
     """Whether the generic recogniser's read is this Korean read with its Hangul unread: left out, taken for
-    one other character, or (a two-line plate) only the bottom line's digits read."""
+    one other character (or two where the syllable stands: 너 as L1), or (a two-line plate) only the bottom
+    line's digits read."""
     rest = "".join(c for c in korean if not is_hangul(c))
     if generic == rest or (len(generic) >= 4 and rest.endswith(generic)):
         return True
-    return len(generic) == len(rest) + 1 and any(generic[:i] + generic[i + 1:] == rest for i in range(len(generic)))
+    if len(generic) == len(rest) + 1:
+        return any(generic[:i] + generic[i + 1:] == rest for i in range(len(generic)))
+    hangul = [i for i, c in enumerate(korean) if is_hangul(c)]
+    if len(generic) != len(rest) + 2 or not hangul:
+        return False
+    at = sum(not is_hangul(c) for c in korean[:hangul[-1]])  # where the syllable stands among the rest
+    return generic[:at] + generic[at + 2:] == rest
 
 
 def read_placed(reader: PlateReader, crop: Picture, band: Band | None, stretch: float) -> LineRead:

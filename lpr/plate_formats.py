@@ -190,18 +190,27 @@ def _best_option(char: CharRead, kind: str, alphabet: str, hangul_readable: bool
         alternatives = TO_DIGIT.get(c, "")
     else:
         ok = hangul_readable and is_hangul(c)
-    if ok:
-        return c, math.log(max(char.score, MIN_PROB)), char.score
     if kind not in ("L", "N"):
-        return None
+        return (c, math.log(max(char.score, MIN_PROB)), char.score) if ok else None
+    if ok:
+        # read as a character of the class the slot fixes: the glyph is right whether the recogniser leant to it
+        # or to its look-alike of the other class (a Z read at 0.52 with 0.40 on 2 is a sure Z in a letter slot)
+        shape = char.score + max((_prob(char, alt, alphabet) for alt in (TO_DIGIT if kind == "L" else TO_LETTER)
+                                  .get(c, "")), default=0.0)
+        return c, math.log(max(char.score, MIN_PROB)), min(1.0, shape)
     best: Option | None = None
     for alt in alternatives:
-        index = alphabet.find(alt)
-        p = float(char.probs[index]) if index >= 0 else 0.0
+        p = _prob(char, alt, alphabet)
         if best is None or p > best[2]:
             # a look-alike's score is the recogniser's belief in that glyph shape: both readings
             best = (alt, math.log(max(p, MIN_PROB)), min(1.0, p + char.score))
     return best
+
+
+def _prob(char: CharRead, symbol: str, alphabet: str) -> float:
+    """The recogniser's probability of `symbol` at the read character's step (0 if not in its alphabet)."""
+    index = alphabet.find(symbol)
+    return float(char.probs[index]) if index >= 0 else 0.0
 
 
 def _separator(char: CharRead, alphabet: str) -> Option | None:

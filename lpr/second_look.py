@@ -5,8 +5,12 @@ is seen at twice the size or more.
 The views: each known vehicle (its box with a margin), or, when no vehicles are known, the whole picture.
 A view that fits the detector's input at more than ZOOM times the first pass's magnification is looked at
 whole (a small vehicle: its crop enlarged); a larger one is enlarged ZOOM times and cut into overlapping
-tiles of the detector's input size. Costs at most MAX_VIEWS detector runs; LprEngine runs it only when the
-first pass found nothing that reads, so pictures with a readable plate pay nothing.
+tiles of the detector's input size. When the magnified views find nothing either, each view region is looked
+at once more from further away: in the middle of a grey canvas WIDER times its size, so the detector sees it at
+1/WIDER of the first pass's size. A detector misses some plates it sees large and sharp (a close-up of a plate,
+a plate in an unusual colour that fills its input) and finds them smaller, where they look like the plates of
+the street scenes it learnt from. Costs at most MAX_VIEWS + the regions' count detector runs; LprEngine runs it
+only when the first pass found nothing that reads, so pictures with a readable plate pay nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 
 from lpr.arrays import Picture
 from lpr.plate_detector import PlateDetection, overlap
+from lpr.yolo import PAD_VALUE
 
 Region = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 Detect = Callable[[Picture], list[PlateDetection]]  # one detector pass on a picture (PlateDetector.detect)
@@ -31,6 +36,7 @@ VEHICLE_MARGIN = 0.05  # of a vehicle box's size on each side
 MAX_VIEWS = 9  # detector runs, at most (ZOOM 2 on the whole picture: 3 x 3 tiles at most)
 EDGE = 2.0  # a detection this close (input pixels) to a tile side inside the picture is cut by the tile
 SAME_PLATE = 0.5  # detections from two views overlapping this much (of the smaller) are one plate
+WIDER = 2  # the step back: the region on a canvas this many times its size
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,9 @@ def search(image: Picture, detect: Detect, input_size: tuple[int, int],
     found: list[PlateDetection] = []
     for view in views(image.shape[:2], input_size, vehicles):
         found += look(image, view, detect)
+    if not found:
+        for region in regions(image.shape[:2], vehicles):
+            found += look_wider(image, region, detect)
     return merge(found)
 
 
@@ -57,15 +66,9 @@ def views(shape: tuple[int, ...], input_size: tuple[int, int],
     h, w = shape[:2]
     ih, iw = input_size
     first = min(ih / h, iw / w)  # the first pass's magnification
-    if vehicles is None:
-        regions = [(0, 0, w, h)]
-    else:
-        regions = [_with_margin(v, w, h) for v in sorted(vehicles, key=lambda v: -(v[2] - v[0]) * (v[3] - v[1]))]
     out: list[View] = []
-    for x0, y0, x1, y1 in regions:
+    for x0, y0, x1, y1 in regions(shape, vehicles):
         rw, rh = x1 - x0, y1 - y0
-        if rw < 8 or rh < 8:
-            continue
         whole = min(ih / rh, iw / rw, MAX_SCALE)
         if whole >= ZOOM * first:
             out.append(View((x0, y0, x1, y1), whole))
@@ -76,6 +79,16 @@ def views(shape: tuple[int, ...], input_size: tuple[int, int],
             for tx in _starts(x0, rw, tile_w):
                 out.append(View((tx, ty, tx + tile_w, ty + tile_h), scale))
     return out[:MAX_VIEWS]
+
+
+def regions(shape: tuple[int, ...], vehicles: Sequence[Region] | None = None) -> list[Region]:
+    """The regions to look at: the whole picture, or each vehicle with a margin (largest first), but none
+    too small to hold a plate."""
+    h, w = shape[:2]
+    if vehicles is None:
+        return [(0, 0, w, h)]
+    out = [_with_margin(v, w, h) for v in sorted(vehicles, key=lambda v: -(v[2] - v[0]) * (v[3] - v[1]))]
+    return [r for r in out if r[2] - r[0] >= 8 and r[3] - r[1] >= 8]
 
 
 def _with_margin(box: Region, w: int, h: int) -> Region:
@@ -111,6 +124,23 @@ def look(image: Picture, view: View, detect: Detect) -> list[PlateDetection]:
         if not cut:
             out.append(PlateDetection(box, d.score, d.quad / view.scale + np.array([x0, y0], np.float32),
                                       d.from_mask))
+    return out
+
+
+def look_wider(image: Picture, region: Region, detect: Detect) -> list[PlateDetection]:
+    """The detections in a region seen from further away (in the middle of a grey canvas WIDER times its
+    size), in image pixels; those reaching beyond the region are the canvas's and dropped."""
+    x0, y0, x1, y1 = region
+    rw, rh = x1 - x0, y1 - y0
+    canvas = np.full((rh * WIDER, rw * WIDER, 3), PAD_VALUE, np.uint8)  # the letterbox's grey
+    ox, oy = (WIDER - 1) * rw // 2, (WIDER - 1) * rh // 2
+    canvas[oy:oy + rh, ox:ox + rw] = image[y0:y1, x0:x1]
+    shift = np.array([x0 - ox, y0 - oy], np.float32)
+    out = []
+    for d in detect(canvas):
+        box = d.box + np.tile(shift, 2)
+        if box[0] >= x0 - EDGE and box[1] >= y0 - EDGE and box[2] <= x1 + EDGE and box[3] <= y1 + EDGE:
+            out.append(PlateDetection(box, d.score, d.quad + shift, d.from_mask))
     return out
 
 

@@ -119,7 +119,14 @@ def test_a_misread_region_settles_on_the_real_name_the_recogniser_favours():
                               {"3": 1}, {"4": 1}, {"5": 1}, {"6": 1}])
     match = FormatMatch(line.text, [c.score for c in line.chars], "KR-regional", -1.0)
     settled = settle_region(match, line)
-    assert settled.text == "서울12가3456" and settled.char_scores[:2] == pytest.approx([0.9, 0.4])
+    # scored by its share among the real names: 0.36 of 서울 against 0.025 of 부산
+    share = (0.36 / (0.36 + 0.025)) ** 0.5
+    assert settled.text == "서울12가3456" and settled.char_scores[:2] == pytest.approx([share, share], abs=1e-4)
+    # a name read unsurely per character, but that no other real name comes near, is a sure name
+    line = read_of(alphabet, [{"서": 0.6, "가": 0.4}, {"울": 0.4, "5": 0.6}, {"1": 1}, {"2": 1}, {"가": 1},
+                              {"3": 1}, {"4": 1}, {"5": 1}, {"6": 1}])
+    settled = settle_region(FormatMatch("서울12가3456", [0.6, 0.4] + [1.0] * 7, "KR-regional", -1.0), line)
+    assert settled.text == "서울12가3456" and min(settled.char_scores) > 0.99
     # not a regional plate: nothing to settle
     plain = read_of(alphabet, [{"1": 1}, {"2": 1}, {"가": 1}, {"3": 1}, {"4": 1}, {"5": 1}, {"6": 1}])
     assert settle_region(FormatMatch("12가3456", [1.0] * 7, "KR", 0.0), plain).text == "12가3456"
@@ -140,6 +147,9 @@ def test_auto_does_not_turn_a_european_plate_that_looks_korean_into_hangul():
     ("180허2227", "1802227", True),       # the syllable left out
     ("14구4362", "1474362", True),        # taken for one digit
     ("11거3083", "11I3083", True),        # ... or one letter
+    ("42너5030", "42L15030", True),       # ... or two characters where it stands
+    ("충북24너1387", "24L11387", True),   # ... with the region left out
+    ("42너5030", "4L215030", False),      # two characters elsewhere: another number
     ("충남11아5448", "5448", True),       # a two-line plate's bottom digits only
     ("전남39바7101", "397101", True),     # its region left out
     ("14구4362", "1494363", False),       # a different number
@@ -148,3 +158,19 @@ def test_auto_does_not_turn_a_european_plate_that_looks_korean_into_hangul():
 ])
 def test_a_generic_read_is_the_korean_read_with_its_syllable_unread(korean: str, generic: str, unread: bool):
     assert syllable_unread(korean, generic) is unread
+
+
+@needs_fonts
+@pytest.mark.parametrize("text", ["전남88바5842", "세종03자1078", "경남78바3822"])
+def test_the_character_band_keeps_the_small_region_name_and_the_syllable(korean_engine: LprEngine, text: str):
+    # a one-line regional plate: the region name printed smaller than the digits and the syllable's strokes lower
+    # than them, both taken for marks by the band (lpr.char_band), which must not drop Hangul read there
+    plate = korean_synth.render_plate(text, "yellow", np.random.default_rng(SEED))
+    plate = cv2.resize(plate, (260, round(plate.shape[0] * 260 / plate.shape[1])), interpolation=cv2.INTER_AREA)
+    h, w = plate.shape[:2]  # as wide as in a 720p photo of the car
+    picture = np.full((h + 200, w + 200, 3), 90, np.uint8)
+    picture[100:100 + h, 100:100 + w] = plate
+    box = (100, 100, 100 + w, 100 + h)
+    outline = PlateDetection(np.array(box, np.float32), 1.0, box_quad(box), False)
+    line, lines = korean_engine.korean.read_line(picture, outline)
+    assert (settle_region(korean_engine.korean._match(line), line).text, lines) == (text, 1)

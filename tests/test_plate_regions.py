@@ -10,11 +10,11 @@ import pytest
 
 from lpr.config import LprConfig
 from lpr.pipeline import configured_formats
-from lpr.plate_formats import FormatError, formats_for
+from lpr.plate_formats import FormatError, apply_formats, formats_for
 from lpr.regions import EUROPE, REGIONS, US_STATES
 from storage import settings as settings_file
 from tests.conftest import write_settings
-from tests.plate_reads import chars, settle
+from tests.plate_reads import ALPHABET, chars, settle
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "lpr-formats.md"
 
@@ -98,6 +98,19 @@ def test_between_two_countries_the_recogniser_decides():
     # A8I23CD: Bulgarian A 8123 CD (8 as read) or French AB-123-CD (B for the 8): whichever the glyphs support
     assert settle(chars("A8I23CD", {1: ("B", 0.2), 2: ("1", 0.4)}), ["auto"]) == ("A8123CD", "BG")
     assert settle(chars("A8I23CD", {1: ("B", 0.6), 2: ("1", 0.4)}), ["auto"])[0] == "AB123CD"
+
+
+def test_a_character_sure_of_its_glyph_but_not_of_its_class_is_sure_where_the_format_fixes_the_class():
+    # NZJ 6581 (Brazil, LLL NNNN): Z at 0.52 with 0.40 on 2, G at 0.05 with 0.85 on 6
+    read = chars("NZJ6581", {1: ("2", 0.40), 3: ("G", 0.05)}, score=0.92)
+    match = apply_formats(read, formats_for(["BR"]), ALPHABET, True)
+    assert match.text == "NZJ6581"
+    assert match.char_scores[1] == pytest.approx(0.92, abs=0.01) and match.char_scores[3] == pytest.approx(0.92)
+    # where no format fixes the class, the read keeps the recogniser's own doubt
+    assert apply_formats(read, [], ALPHABET, True).char_scores[1] == pytest.approx(0.52)
+    # and a glyph that is unsure in itself stays unsure: Z at 0.5 with 0.4 on X
+    unsure = apply_formats(chars("NZJ6581", {1: ("X", 0.40)}, score=0.92), formats_for(["BR"]), ALPHABET, True)
+    assert unsure.char_scores[1] == pytest.approx(0.52, abs=0.01)
 
 
 def test_auto_leaves_hangul_to_a_recogniser_that_reads_it():

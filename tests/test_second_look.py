@@ -15,12 +15,15 @@ from lpr.arrays import Picture
 from lpr.config import LprConfig
 from lpr.pipeline import DetectedObject, LprEngine
 from lpr.plate_detector import PlateDetection
-from lpr.second_look import MAX_VIEWS, MIN_OVERLAP, ZOOM, Detect, View, look, merge, views
+from lpr.second_look import MAX_VIEWS, MIN_OVERLAP, ZOOM, Detect, View, look, look_wider, merge, views
+from lpr.yolo import PAD_VALUE
 from tests.conftest import REPO
 from tests.needs import MODEL_CACHE
 
 DATASET = REPO.parent / "shared" / "datasets" / "openalpr-br"
 needs_dataset = pytest.mark.skipif(not DATASET.is_dir(), reason=f"development photos not found in {DATASET}")
+# a white-on-black plate the detector misses at the first pass's size and in the magnified tiles
+WHITE_ON_BLACK = REPO.parent / "shared" / "datasets" / "openalpr-eu" / "eu8.jpg"
 INPUT = (640, 640)
 
 
@@ -85,6 +88,21 @@ def test_a_detection_is_brought_back_to_image_pixels_and_one_cut_by_a_tile_side_
     corner = View((0, 0, 320, 320), 2.0)
     _, detect = fake_detector([(0, 300, 80, 340)])
     assert [d.box.tolist() for d in look(image, corner, detect)] == [[0, 150, 40, 170]]
+
+
+def test_a_region_seen_from_further_away_is_centred_on_a_grey_canvas_and_brought_back():
+    image = np.full((300, 400, 3), 7, np.uint8)
+    # on the 800 x 600 canvas the picture spans x 200-600, y 150-450: one plate inside it, one on the grey
+    seen, detect = fake_detector([(300, 350, 420, 380), (20, 20, 120, 50)])
+    found = look_wider(image, (0, 0, 400, 300), detect)
+    assert seen[0].shape == (600, 800, 3)
+    assert (seen[0][150:450, 200:600] == 7).all() and (seen[0][:150] == PAD_VALUE).all()
+    assert [d.box.tolist() for d in found] == [[100, 200, 220, 230]]
+    assert found[0].quad.tolist() == [[100, 200], [220, 200], [220, 230], [100, 230]]
+    # a vehicle's region: back in the picture's pixels
+    seen, detect = fake_detector([(110, 60, 150, 75)])
+    found = look_wider(image, (100, 50, 200, 150), detect)
+    assert seen[0].shape == (200, 200, 3) and [d.box.tolist() for d in found] == [[160, 60, 200, 75]]
 
 
 def test_the_same_plate_seen_in_two_tiles_is_kept_once_with_its_best_score():
@@ -181,3 +199,19 @@ def test_a_tilted_plate_is_found_and_read(engine: LprEngine, angle: int):
     turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
     tilted = cv2.warpAffine(image, turn, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE)
     assert [r.text for r in engine.read_plates(tilted)] == [plate]
+
+
+@pytest.mark.skipif(not WHITE_ON_BLACK.is_file(), reason=f"development photo not found: {WHITE_ON_BLACK}")
+def test_a_plate_missed_up_close_and_magnified_is_found_from_further_away(
+        engine: LprEngine, calls: list[Picture], monkeypatch: pytest.MonkeyPatch):
+    image = cv2.imread(str(WHITE_ON_BLACK))
+    monkeypatch.setattr(engine.config, "second_look", False)
+    assert engine.read_plates(image) == []
+    monkeypatch.setattr(engine.config, "second_look", True)
+    calls.clear()
+    reads = engine.read_plates(image)
+    assert [r.text for r in reads] == ["WSQ3021"]
+    x, y, w, h = reads[0].box  # the plate, 1023 x 764 photo: x 330-600, y 535-620
+    assert 300 < x < 360 and 520 < y < 560 and 560 < x + w < 630 and 600 < y + h < 640
+    h0, w0 = image.shape[:2]
+    assert calls[-1].shape[:2] == (2 * h0, 2 * w0)  # the last look: the picture on a canvas twice its size

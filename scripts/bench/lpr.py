@@ -84,6 +84,7 @@ class Sample:
     box: Box
     plate: str
     path: Path | None = None  # None: made in memory (the synthetic Korean set)
+    condition: str = ""  # the synthetic Korean set's: clean, blurred, tilted, low-res
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Result:
     misses: list[str] = field(default_factory=list)
     kinds: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISS_KINDS, 0))
     stages: dict[str, float] = field(default_factory=dict)
+    conditions: dict[str, list[int]] = field(default_factory=dict)  # condition -> [exact, photos]
 
     def summary(self) -> dict[str, Any]:
         share = lambda n: round(100 * n / max(1, self.total), 1)  # noqa: E731
@@ -109,6 +111,7 @@ class Result:
             "median_cpu_ms": round(statistics.median(self.cpu_ms), 1) if self.cpu_ms else None,
             "p95_cpu_ms": round(percentile(self.cpu_ms, 95), 1) if self.cpu_ms else None,
             "misses": dict(self.kinds), "stages_cpu_ms": self.stages,
+            "exact_by_condition": {c: round(100 * n / max(1, t), 1) for c, (n, t) in self.conditions.items()},
         }
 
 
@@ -137,7 +140,8 @@ def korean_set(count: int, seed: int) -> list[tuple[Sample, Picture]] | None:
         return None
     out = []
     for index, (image, text, box) in enumerate(module.test_photos(count, seed)):
-        out.append((Sample(f"kr{index:04d}", tuple(int(v) for v in box), text), image))  # type: ignore[arg-type]
+        out.append((Sample(f"kr{index:04d}", tuple(int(v) for v in box), text,  # type: ignore[arg-type]
+                           condition=module.test_condition(index)), image))
     return out
 
 
@@ -301,6 +305,10 @@ def run(name: str, read: Reader, pictures: list[tuple[Sample, Picture, Box]], st
         if text is not None:
             result.found += 1
             result.exact_o0 += same_ignoring_o0(text, sample.plate)
+        if sample.condition:
+            counts = result.conditions.setdefault(sample.condition, [0, 0])
+            counts[0] += text == sample.plate
+            counts[1] += 1
         if text == sample.plate:
             result.exact += 1
             continue
@@ -410,6 +418,8 @@ def print_summary(s: dict[str, Any]) -> None:
     print(f"{s['name']:34s} exact {s['exact']:5.1f} % (ignoring O/0 {s['exact_ignoring_o0']:5.1f} %)  "
           f"found {s['found']:5.1f} %  median {s['median_ms']:6.1f} ms (cpu {s['median_cpu_ms']:6.1f})  "
           f"p95 {s['p95_ms']:6.1f} ms (cpu {s['p95_cpu_ms']:6.1f})  [{s['photos']} photos; misses: {kinds}]")
+    if s["exact_by_condition"]:
+        print("  exact by condition: " + ", ".join(f"{c} {v:.1f} %" for c, v in s["exact_by_condition"].items()))
     if s["stages_cpu_ms"]:
         print("  where the time goes (median per photo, thread CPU ms):")
         for name, value in s["stages_cpu_ms"].items():

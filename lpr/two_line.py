@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lpr.arrays import Picture
+from lpr.char_band import without_rules
 
 # The two lines of a two-line plate have characters of comparable height (an old Korean plate's upper line is
 # about two thirds of the lower). A line of much smaller print beside the number is a state name, a dealer's
@@ -34,7 +35,10 @@ def split_lines(crop: Picture, band: tuple[float, float] = (0.3, 0.7)) -> tuple[
     cut = lo + int(rows[lo:hi].argmin())
     if rows[cut] > 0.5 * np.percentile(rows, 90):
         return None
-    top, bottom = char_height(ink[:cut]), char_height(ink[cut:])
+    # (characters touching the plate's frame, or the dark car beyond a loose crop, merge with it into one blob
+    # wider than any character: the frame's straight runs go first)
+    chars = without_rules(ink.astype(np.uint8))
+    top, bottom = char_height(chars[:cut]), char_height(chars[cut:])
     if min(top, bottom) < MIN_LINE_RATIO * max(top, bottom):
         return None
     margin = max(1, h // 20)

@@ -204,6 +204,13 @@ def test_two_lines_of_like_height_are_split_and_small_print_is_not_a_second_line
     assert split_lines(plate_picture([("OREGON", 0.1), ("7ABC123", 0.4)], (300, 150))) is None
 
 
+def test_two_lines_split_when_the_bottom_characters_touch_the_dark_car_beyond_a_loose_crop():
+    plate = plate_picture([("ABC", 0.3), ("1234", 0.3)], (300, 150))
+    plate[133:, :] = 20  # the bumper under the plate: the digits' feet (down to row 137) stand in it
+    plate[:, 290:] = 20
+    assert split_lines(plate) is not None
+
+
 def test_a_blue_band_at_either_end_of_a_plate_is_cut_off():
     plate = plate_picture([("AB-123-CD", 0.45)], (520, 110))
     plate[3:-3, 3:40] = (160, 50, 0)  # BGR: the EU band with its country code

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from lpr.arrays import Floats, Picture
 from lpr.charset import is_hangul
-from lpr.plate_crop import rectify, side_bands, trim_side_bands, widen
+from lpr.plate_crop import rectify, side_bands, trim_side_bands, widen, without_rules
 from lpr.plate_reader import LineRead, PlateReader, decode, symbol_runs
 
 MIN_HEIGHT = 0.25  # a character is at least this share of the crop's height...
@@ -91,15 +91,6 @@ def binarise(grey: NDArray[np.uint8], dark_ink: bool) -> NDArray[np.uint8]:
     mode = cv2.THRESH_BINARY_INV if dark_ink else cv2.THRESH_BINARY
     out = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, mode, block, 4 if dark_ink else -4)
     return out.astype(np.uint8)
-
-
-def without_rules(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """The ink without straight runs longer than any character is wide or tall (the plate's frame and its
-    edges), which a character touching them would otherwise merge into."""
-    rows = ink.shape[0]
-    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (rows, 1)))
-    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(0.95 * rows))))
-    return cast(NDArray[np.uint8], ink & ~(np.asarray(across) | np.asarray(down)))
 
 
 def blobs(ink: NDArray[np.uint8], min_height: float = 0,

@@ -24,6 +24,10 @@ LOOKALIKES = {
     "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 }
 
+# the region names of Korean regional plates (서울12가3456), first on the plate
+KOREAN_REGIONS = ("서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "강원", "충북", "충남",
+                  "전북", "전남", "경북", "경남", "제주")
+
 
 def is_hangul(char: str) -> bool:
     return len(char) == 1 and "가" <= char <= "힣"

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import math
 
+from lpr.charset import KOREAN_REGIONS as REGIONS
 from lpr.plate_formats import FormatMatch
 from lpr.plate_reader import LineRead
 
-REGIONS = ("서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "강원", "충북", "충남", "전북",
-           "전남", "경북", "경남", "제주")
 REGIONAL_FORMAT = "KR-regional"
 FLOOR = 1e-6
 

@@ -26,7 +26,7 @@ from numpy.random import Generator
 from PIL import Image, ImageDraw, ImageFont
 
 from lpr.arrays import Floats, Picture
-from lpr.korean_regions import REGIONS
+from lpr.charset import KOREAN_REGIONS as REGIONS
 from lpr.plate_crop import rectify, trim_side_bands
 from lpr.two_line import split_lines
 

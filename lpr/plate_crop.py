@@ -78,3 +78,12 @@ def widen(quad: Floats, left: float, right: float) -> Floats:
     tl, tr, br, bl = quad.astype(np.float32)
     return np.array([tl - left * (tr - tl), tr + right * (tr - tl), br + right * (br - bl), bl - left * (br - bl)],
                     np.float32)
+
+
+def without_rules(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The ink without straight runs longer than any character is wide or tall (the plate's frame and its
+    edges), which a character touching them would otherwise merge into."""
+    rows = ink.shape[0]
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (rows, 1)))
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(0.95 * rows))))
+    return cast(NDArray[np.uint8], ink & ~(np.asarray(across) | np.asarray(down)))

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lpr.arrays import Picture
-from lpr.char_band import without_rules
+from lpr.plate_crop import without_rules
 
 # The two lines of a two-line plate have characters of comparable height (an old Korean plate's upper line is
 # about two thirds of the lower). A line of much smaller print beside the number is a state name, a dealer's

@@ -5,6 +5,8 @@ is wanted (a Latin plate is not read twice, nor changed)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -174,3 +176,17 @@ def test_the_character_band_keeps_the_small_region_name_and_the_syllable(korean_
     outline = PlateDetection(np.array(box, np.float32), 1.0, box_quad(box), False)
     line, lines = korean_engine.korean.read_line(picture, outline)
     assert (settle_region(korean_engine.korean._match(line), line).text, lines) == (text, 1)
+
+
+def test_the_training_scripts_lpr_modules_load_without_onnxruntime():
+    # scripts/train/korean_plates.py runs in an environment of its own (torch, no tsnvr dependencies beyond
+    # numpy, opencv and pillow): the lpr modules it imports must not pull in onnxruntime
+    blocker = ("import sys\n"
+               "class Block:\n"
+               "    def find_spec(self, name, path=None, target=None):\n"
+               "        if name.split('.')[0] == 'onnxruntime':\n"
+               "            raise ImportError('onnxruntime is not in the training environment')\n"
+               "sys.meta_path.insert(0, Block())\n"
+               "import lpr.korean_synth, lpr.two_line\n")
+    done = subprocess.run([sys.executable, "-c", blocker], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

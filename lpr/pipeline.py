@@ -16,8 +16,6 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from lpr import colors, second_look
 from lpr.arrays import Floats, Picture
 from lpr.char_band import Band, band_crop, read_band
@@ -192,9 +190,7 @@ class LprEngine:
                 x, y, bw, bh = v.box
                 x0, y0 = max(0, int(x - 0.05 * bw)), max(0, int(y - 0.05 * bh))
                 x1, y1 = min(w, int(x + 1.05 * bw)), min(h, int(y + 1.05 * bh))
-                offset = np.array([x0, y0], np.float32)
-                for d in self.plate_detector(image[y0:y1, x0:x1]):
-                    found.append(PlateDetection(d.box + np.tile(offset, 2), d.score, d.quad + offset, d.from_mask))
+                found += [d.in_picture(1.0, (x0, y0)) for d in self.plate_detector(image[y0:y1, x0:x1])]
         found.sort(key=lambda d: -d.score)
         return found[:self.config.max_plates]
 

@@ -27,6 +27,12 @@ class PlateDetection:
     quad: Floats  # (4, 2) tl, tr, br, bl in image pixels
     from_mask: bool  # the quad comes from the segmentation mask, not the box
 
+    def in_picture(self, scale: float, origin: tuple[float, float]) -> PlateDetection:
+        """This detection, made in a view of a picture (the picture `scale` times its size, the view's (0, 0) at
+        the picture's `origin`), in the picture's own pixels."""
+        at = np.array(origin, np.float32)
+        return PlateDetection(self.box / scale + np.tile(at, 2), self.score, self.quad / scale + at, self.from_mask)
+
 
 class PlateDetector:
     def __init__(self, path: Path, threads: int = 1, conf: float = 0.25, iou: float = 0.5) -> None:
@@ -39,15 +45,9 @@ class PlateDetector:
         scale = min(self.model.height / h, self.model.width / w)
         if not any((d.box[2] - d.box[0]) * scale > CLOSE_UP * self.model.width for d in found):
             return found
-        far = [self._moved(d, 2.0, w // 4, h // 4) for d in self.detect(shrunk(image))]
+        # (the shrunk picture is the picture at half size, its corner at (w // 4, h // 4))
+        far = [d.in_picture(0.5, (-2 * (w // 4), -2 * (h // 4))) for d in self.detect(shrunk(image))]
         return far + [d for d in found if not any(overlap(d.box, f.box) > 0.2 for f in far)]
-
-    @staticmethod
-    def _moved(d: PlateDetection, factor: float, dx: int, dy: int) -> PlateDetection:
-        """A detection in the shrunk picture -> the original picture."""
-        box = (d.box - np.array([dx, dy, dx, dy], np.float32)) * factor
-        quad = (d.quad - np.array([dx, dy], np.float32)) * factor
-        return PlateDetection(box, d.score, quad, d.from_mask)
 
     def detect(self, image: Picture) -> list[PlateDetection]:
         raw = self.model(image, self.conf, self.iou)

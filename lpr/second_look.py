@@ -117,13 +117,13 @@ def look(image: Picture, view: View, detect: Detect) -> list[PlateDetection]:
     h, w = image.shape[:2]
     limit = EDGE / view.scale
     out = []
-    for d in detect(np.ascontiguousarray(big)):
-        box = d.box / view.scale + np.array([x0, y0, x0, y0], np.float32)
+    for found in detect(np.ascontiguousarray(big)):
+        d = found.in_picture(view.scale, (x0, y0))
+        box = d.box
         cut = ((x0 > 0 and box[0] - x0 < limit) or (y0 > 0 and box[1] - y0 < limit)
                or (x1 < w and x1 - box[2] < limit) or (y1 < h and y1 - box[3] < limit))
         if not cut:
-            out.append(PlateDetection(box, d.score, d.quad / view.scale + np.array([x0, y0], np.float32),
-                                      d.from_mask))
+            out.append(d)
     return out
 
 
@@ -135,12 +135,12 @@ def look_wider(image: Picture, region: Region, detect: Detect) -> list[PlateDete
     canvas = np.full((rh * WIDER, rw * WIDER, 3), PAD_VALUE, np.uint8)  # the letterbox's grey
     ox, oy = (WIDER - 1) * rw // 2, (WIDER - 1) * rh // 2
     canvas[oy:oy + rh, ox:ox + rw] = image[y0:y1, x0:x1]
-    shift = np.array([x0 - ox, y0 - oy], np.float32)
     out = []
-    for d in detect(canvas):
-        box = d.box + np.tile(shift, 2)
+    for found in detect(canvas):
+        d = found.in_picture(1.0, (x0 - ox, y0 - oy))
+        box = d.box
         if box[0] >= x0 - EDGE and box[1] >= y0 - EDGE and box[2] <= x1 + EDGE and box[3] <= y1 + EDGE:
-            out.append(PlateDetection(box, d.score, d.quad + shift, d.from_mask))
+            out.append(d)
     return out
 
 

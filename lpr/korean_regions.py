@@ -38,7 +38,8 @@ def settle_region(match: FormatMatch, line: LineRead) -> FormatMatch:
     best = max(REGIONS, key=likelihoods.__getitem__)
     share = math.sqrt(likelihoods[best] / sum(likelihoods.values()))
     scores = [share, share, *match.char_scores[2:]]
+    glyphs = [share, share, *match.sure_scores[2:]]
     if best == match.text[:2]:
-        return FormatMatch(match.text, scores, match.format, match.log_prob)
+        return FormatMatch(match.text, scores, match.format, match.log_prob, glyph_scores=glyphs)
     change = log_prob(best) - log_prob(match.text[:2])
-    return FormatMatch(best + match.text[2:], scores, match.format, match.log_prob + change)
+    return FormatMatch(best + match.text[2:], scores, match.format, match.log_prob + change, glyph_scores=glyphs)

@@ -275,7 +275,7 @@ class LprEngine:
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
             char_scores = [round(100 * s, 1) for s in match.char_scores]
-            score = read_score(match.char_scores, bool(self.formats) and match.format is None)
+            score = read_score(match.sure_scores, bool(self.formats) and match.format is None)
             if score < cfg.min_score:
                 continue
             read = PlateRead(text, score, xywh(detection.box), char_scores,

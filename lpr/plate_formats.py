@@ -159,13 +159,22 @@ class FormatMatch:
     # the slot each read character filled (None: left out as a separator); None for the read as it was
     slots: list[int | None] | None = field(default=None, repr=False)
     groups: float = 0.0  # what the gaps between the characters say for or against the format's groups
+    # how sure each character's glyph is where the format fixes its class: its own probability plus that of its
+    # look-alike of the other class (a Z read at 0.52 with 0.40 on 2 is a sure Z in a letter's place). What the
+    # read's score is made of; char_scores stay the recogniser's belief in the very character (the multi-frame
+    # vote weighs reads by it: a format's choice is no evidence of its own). None: char_scores.
+    glyph_scores: list[float] | None = field(default=None, repr=False)
+
+    @property
+    def sure_scores(self) -> list[float]:
+        return self.glyph_scores if self.glyph_scores is not None else self.char_scores
 
     @property
     def score(self) -> float:
         return self.log_prob - self.looseness + self.groups
 
 
-Option = tuple[str, float, float]  # (character, log probability, its score 0-1)
+Option = tuple[str, float, float, float]  # (character, log probability, its score 0-1, its glyph's 0-1)
 MIN_PROB = 1e-4  # floor for a look-alike's probability: the format, not the recogniser, asks for it
 # The cost of a Hangul slot filled by whatever a Hangul-blind recogniser saw there, by how many characters it
 # saw: mostly one look-alike (가 as 7, 나 as L), sometimes none or two. Without the difference, "123가4567"
@@ -191,19 +200,20 @@ def _best_option(char: CharRead, kind: str, alphabet: str, hangul_readable: bool
     else:
         ok = hangul_readable and is_hangul(c)
     if kind not in ("L", "N"):
-        return (c, math.log(max(char.score, MIN_PROB)), char.score) if ok else None
+        return (c, math.log(max(char.score, MIN_PROB)), char.score, char.score) if ok else None
     if ok:
         # read as a character of the class the slot fixes: the glyph is right whether the recogniser leant to it
-        # or to its look-alike of the other class (a Z read at 0.52 with 0.40 on 2 is a sure Z in a letter slot)
+        # or to its look-alike of the other class
         shape = char.score + max((_prob(char, alt, alphabet) for alt in (TO_DIGIT if kind == "L" else TO_LETTER)
                                   .get(c, "")), default=0.0)
-        return c, math.log(max(char.score, MIN_PROB)), min(1.0, shape)
+        return c, math.log(max(char.score, MIN_PROB)), char.score, min(1.0, shape)
     best: Option | None = None
     for alt in alternatives:
         p = _prob(char, alt, alphabet)
         if best is None or p > best[2]:
             # a look-alike's score is the recogniser's belief in that glyph shape: both readings
-            best = (alt, math.log(max(p, MIN_PROB)), min(1.0, p + char.score))
+            both = min(1.0, p + char.score)
+            best = (alt, math.log(max(p, MIN_PROB)), both, both)
     return best
 
 
@@ -218,7 +228,7 @@ def _separator(char: CharRead, alphabet: str) -> Option | None:
     dash between groups read as 8 or 1), if it gave the separator SEPARATOR_MIN or more."""
     index = alphabet.find(SEPARATOR)
     p = float(char.probs[index]) if index >= 0 else 0.0
-    return (SEPARATOR, math.log(p), p) if p >= SEPARATOR_MIN else None
+    return (SEPARATOR, math.log(p), p, p) if p >= SEPARATOR_MIN else None
 
 
 def _options(chars: Sequence[CharRead], alphabet: str, hangul_readable: bool) -> list[dict[str, Option | None]]:
@@ -243,7 +253,8 @@ def match_format(chars: Sequence[CharRead], fmt: PlateFormat, alphabet: str,
 # put in a slot, one passed, or the last character was left out as a separator (its gaps say nothing)
 SAME_GROUP, NEW_GROUP, AFTER_SEPARATOR = 0, 1, 2
 State = tuple[int, int, int]  # (read characters explained, slots used, SAME_GROUP / NEW_GROUP / AFTER_SEPARATOR)
-Step = tuple[State, str, float, float, float, float]  # (from, character, its score, log p, looseness, groups)
+Step = tuple[State, str, float, float, float, float, float]  # (from, character, its score, its glyph's, log p,
+# looseness, groups)
 
 
 def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_readable: bool,
@@ -261,7 +272,7 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
         loose = LOOSE_SLOT * fmt.loose_slots
         return FormatMatch("".join(o[0] for o in chosen), [o[2] for o in chosen], fmt.name,
                            sum(o[1] for o in chosen), loose, list(range(n)),
-                           group_fit(breaks, list(range(n)), fmt.ends))
+                           group_fit(breaks, list(range(n)), fmt.ends), [o[3] for o in chosen])
     blind_slots = 0 if hangul_readable else fmt.hangul_slots
     if blind_slots and not fmt.blind_ok:
         return None
@@ -280,11 +291,12 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
     best: dict[State, float] = {(0, 0, SAME_GROUP): 0.0}
     back: dict[State, Step] = {}
 
-    def relax(state: State, came: State, char: str, p: float, log: float, loose: float, groups: float) -> None:
+    def relax(state: State, came: State, char: str, p: float, glyph: float, log: float, loose: float,
+              groups: float) -> None:
         total = best[came] + log - loose + groups
         if total > best.get(state, -math.inf):
             best[state] = total
-            back[state] = (came, char, p, log, loose, groups)
+            back[state] = (came, char, p, glyph, log, loose, groups)
 
     for j in range(m + 1):
         for i in range(n + 1):
@@ -294,14 +306,15 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
                     continue
                 sep = options[i][SEPARATOR] if i < n else None
                 if sep is not None:  # read character i is a separator, in no slot
-                    relax((i + 1, j, AFTER_SEPARATOR if tracked else SAME_GROUP), here, "", 1.0, sep[1], 0.0, 0.0)
+                    relax((i + 1, j, AFTER_SEPARATOR if tracked else SAME_GROUP), here, "", 1.0, 1.0, sep[1], 0.0,
+                          0.0)
                 if j == m:
                     continue
                 kind, optional = fmt.slots[j]
                 passed = NEW_GROUP if tracked and j in fmt.ends else SAME_GROUP  # after a character in slot j
                 skipped = where if where != SAME_GROUP else passed  # after slot j left empty
                 if optional:
-                    relax((i, j + 1, skipped), here, "", 1.0, 0.0, 0.0, 0.0)
+                    relax((i, j + 1, skipped), here, "", 1.0, 1.0, 0.0, 0.0, 0.0)
                 if kind == "H" and not hangul_readable:
                     # a Hangul-blind recogniser saw 0 to 2 characters of some kind where the syllable is
                     for used, prob in UNREADABLE_HANGUL_PROB.items():
@@ -311,32 +324,34 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
                         log = math.log(prob) + sum(_read_log(options[k]) for k in range(i, i + used))
                         groups = (gap(i, where) + sum(gap(k, SAME_GROUP) for k in range(i + 1, i + used))
                                   if used else 0.0)
-                        relax((i + used, j + 1, passed if used else skipped), here, UNKNOWN, 0.0, log,
+                        relax((i + used, j + 1, passed if used else skipped), here, UNKNOWN, 0.0, 0.0, log,
                               LOOSE_SLOT * used, groups)
                     continue
                 option = options[i][kind] if i < n else None
                 if option is not None:
-                    relax((i + 1, j + 1, passed), here, option[0], option[2], option[1],
+                    relax((i + 1, j + 1, passed), here, option[0], option[2], option[3], option[1],
                           LOOSE_SLOT if kind == "A" else 0.0, gap(i, where))
     ends = [(n, m, where) for where in (SAME_GROUP, NEW_GROUP, AFTER_SEPARATOR) if (n, m, where) in best]
     if not ends:
         return None
     state = max(ends, key=lambda s: best[s])
-    text, scores = [], []
+    text, scores, glyphs = [], [], []
     slots: list[int | None] = [None] * n
     log_prob = looseness = groups = 0.0
     while state != (0, 0, SAME_GROUP):
-        came, char, p, step_log, step_loose, step_groups = back[state]
+        came, char, p, glyph, step_log, step_loose, step_groups = back[state]
         for k in range(came[0], state[0]):  # the read characters this step took: into slot came[1], or none
             slots[k] = came[1] if came[1] < state[1] else None
         if char:
             text.append(char)
             scores.append(p)
+            glyphs.append(glyph)
         log_prob += step_log
         looseness += step_loose
         groups += step_groups
         state = came
-    return FormatMatch("".join(reversed(text)), list(reversed(scores)), fmt.name, log_prob, looseness, slots, groups)
+    return FormatMatch("".join(reversed(text)), list(reversed(scores)), fmt.name, log_prob, looseness, slots, groups,
+                       list(reversed(glyphs)))
 
 
 def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphabet: str,

@@ -128,7 +128,7 @@ def test_a_misread_region_settles_on_the_real_name_the_recogniser_favours():
     line = read_of(alphabet, [{"서": 0.6, "가": 0.4}, {"울": 0.4, "5": 0.6}, {"1": 1}, {"2": 1}, {"가": 1},
                               {"3": 1}, {"4": 1}, {"5": 1}, {"6": 1}])
     settled = settle_region(FormatMatch("서울12가3456", [0.6, 0.4] + [1.0] * 7, "KR-regional", -1.0), line)
-    assert settled.text == "서울12가3456" and min(settled.char_scores) > 0.99
+    assert settled.text == "서울12가3456" and min(settled.char_scores) > 0.99 and min(settled.sure_scores) > 0.99
     # not a regional plate: nothing to settle
     plain = read_of(alphabet, [{"1": 1}, {"2": 1}, {"가": 1}, {"3": 1}, {"4": 1}, {"5": 1}, {"6": 1}])
     assert settle_region(FormatMatch("12가3456", [1.0] * 7, "KR", 0.0), plain).text == "12가3456"

@@ -16,7 +16,7 @@ import pytest
 
 from lpr.config import LprConfig
 from lpr.models import ModelError
-from lpr.pipeline import LprEngine
+from lpr.pipeline import LprEngine, read_score
 from lpr.plate_crop import trim_side_bands
 from lpr.plate_detector import PlateDetection
 from lpr.plate_formats import UNKNOWN
@@ -253,3 +253,14 @@ def test_a_street_photo_gives_people_and_a_bus_with_their_colours(engine: LprEng
     bus = vehicles[0].as_dict()
     assert bus["vehicleType"] == "bus" and bus["colors"] and set(bus["colors"]) <= set(COLORS)
     assert bus["box"][2] > 500  # the bus fills most of the photo's width
+
+
+@needs_dataset
+def test_a_plate_whose_format_settles_its_unsure_glyphs_scores_as_sure_as_the_glyphs(engine: LprEngine):
+    # NZJ6581: the Z read at about 0.5 beside 2 and the 6 beside G, the product of the characters' own scores
+    # under 25 (the default lpr_min_score dropped it); a letter's place and a digit's make them sure
+    auto = LprEngine(LprConfig(threads=1, cache_dir=str(MODEL_CACHE), regions=["auto"]))
+    reads = auto.read_plates(cv2.imread(str(DATASET / "NZJ6581.jpg")))
+    assert [r.text for r in reads] == ["NZJ6581"] and reads[0].score >= 25
+    # its characters' scores stay the recogniser's own
+    assert reads[0].char_scores[1] < 70 and read_score([s / 100 for s in reads[0].char_scores]) < 25

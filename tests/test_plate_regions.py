@@ -105,12 +105,14 @@ def test_a_character_sure_of_its_glyph_but_not_of_its_class_is_sure_where_the_fo
     read = chars("NZJ6581", {1: ("2", 0.40), 3: ("G", 0.05)}, score=0.92)
     match = apply_formats(read, formats_for(["BR"]), ALPHABET, True)
     assert match.text == "NZJ6581"
-    assert match.char_scores[1] == pytest.approx(0.92, abs=0.01) and match.char_scores[3] == pytest.approx(0.92)
+    assert match.sure_scores[1] == pytest.approx(0.92, abs=0.01) and match.sure_scores[3] == pytest.approx(0.92)
+    # the characters' own scores stay the recogniser's (the multi-frame vote weighs reads by them)
+    assert match.char_scores[1] == pytest.approx(0.52, abs=0.01) and match.char_scores[3] == pytest.approx(0.87)
     # where no format fixes the class, the read keeps the recogniser's own doubt
-    assert apply_formats(read, [], ALPHABET, True).char_scores[1] == pytest.approx(0.52)
+    assert apply_formats(read, [], ALPHABET, True).sure_scores[1] == pytest.approx(0.52, abs=0.01)
     # and a glyph that is unsure in itself stays unsure: Z at 0.5 with 0.4 on X
     unsure = apply_formats(chars("NZJ6581", {1: ("X", 0.40)}, score=0.92), formats_for(["BR"]), ALPHABET, True)
-    assert unsure.char_scores[1] == pytest.approx(0.52, abs=0.01)
+    assert unsure.sure_scores[1] == pytest.approx(0.52, abs=0.01)
 
 
 def test_auto_leaves_hangul_to_a_recogniser_that_reads_it():

@@ -5,12 +5,14 @@ is seen at twice the size or more.
 The views: each known vehicle (its box with a margin), or, when no vehicles are known, the whole picture.
 A view that fits the detector's input at more than ZOOM times the first pass's magnification is looked at
 whole (a small vehicle: its crop enlarged); a larger one is enlarged ZOOM times and cut into overlapping
-tiles of the detector's input size. When the magnified views find nothing either, each view region is looked
-at once more from further away: in the middle of a grey canvas WIDER times its size, so the detector sees it at
-1/WIDER of the first pass's size. A detector misses some plates it sees large and sharp (a close-up of a plate,
-a plate in an unusual colour that fills its input) and finds them smaller, where they look like the plates of
-the street scenes it learnt from. Costs at most MAX_VIEWS + the regions' count detector runs; LprEngine runs it
-only when the first pass found nothing that reads, so pictures with a readable plate pay nothing.
+tiles of the detector's input size. When the magnified views of a whole picture find nothing either, it is
+looked at once more from further away: in the middle of a grey canvas WIDER times its size, so the detector sees
+it at 1/WIDER of the first pass's size. A detector misses some plates it sees large and sharp (a close-up of a
+plate, a plate in an unusual colour that fills its input) and finds them smaller, where they look like the
+plates of the street scenes it learnt from. (Not for vehicles: in video the car is seen again in the next
+frames, and each look costs every plate-less frame with a vehicle in view.) Costs at most MAX_VIEWS + 1
+detector runs; LprEngine runs it only when the first pass found nothing that reads, so pictures with a readable
+plate pay nothing.
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ def search(image: Picture, detect: Detect, input_size: tuple[int, int],
     found: list[PlateDetection] = []
     for view in views(image.shape[:2], input_size, vehicles):
         found += look(image, view, detect)
-    if not found:
-        for region in regions(image.shape[:2], vehicles):
-            found += look_wider(image, region, detect)
+    if not found and vehicles is None:
+        h, w = image.shape[:2]
+        found = look_wider(image, (0, 0, w, h), detect)
     return merge(found)
 
 

@@ -215,3 +215,8 @@ def test_a_plate_missed_up_close_and_magnified_is_found_from_further_away(
     assert 300 < x < 360 and 520 < y < 560 and 560 < x + w < 630 and 600 < y + h < 640
     h0, w0 = image.shape[:2]
     assert calls[-1].shape[:2] == (2 * h0, 2 * w0)  # the last look: the picture on a canvas twice its size
+    # inside vehicles (the server's look at video) it does not step back
+    calls.clear()
+    car = DetectedObject("vehicle", "car", (0, 0, w0, h0), 90.0, "car")
+    assert engine.read_plates(image, [car]) == []
+    assert all(c.shape[0] < 2 * h0 for c in calls)

@@ -13,7 +13,8 @@ lpr.two_line as at run time). Training is not part of tsnvr's dependencies; it n
     apt-get install fonts-nanum
 
     # from scratch; the shipped model is 800 steps of a 56-minute schedule (stopped at 27 minutes on a busy
-    # shared core) and then 2,169 steps of: --init models/kr_plate_rec.pt --seed 2 --lr 1.2e-3 --minutes 38
+    # shared core), then 2,169 steps of: --init models/kr_plate_rec.pt --seed 2 --lr 1.2e-3 --minutes 38,
+    # then 9,813 steps of: --init models/kr_plate_rec.pt --seed 3 --lr 8e-4 --minutes 75 --threads 1
     PYTHONPATH=. /tmp/train-venv/bin/python scripts/train/korean_plates.py --minutes 35 --out models/kr_plate_rec
     # fine-tune the shipped model on your own crops: a folder of plate crops and labels.txt ("file text" lines,
     # e.g. "cam1_0001.jpg 12가3456"; a two-line plate as one crop labelled "서울12가3456")

@@ -52,11 +52,12 @@ def test_the_shipped_model_is_small_and_carries_its_hangul_dictionary():
 @needs_fonts
 def test_korean_plates_read_whole_with_their_syllable_through_the_engine(korean_engine: LprEngine):
     # one photo of each style: white 2 and 3 digits, EU band, green, yellow and the two-line regional plates.
-    # The engine reads about three in five such photos exactly (docs/lpr-korean.md), the plate detector's misses
-    # included; a Hangul-blind reader none.
+    # The engine reads about nineteen in twenty such photos exactly (docs/lpr-korean.md; all six here), the plate
+    # detector's misses included; a Hangul-blind reader none, the recogniser shipped before its last training run
+    # five.
     photos = korean_synth.test_photos(len(korean_synth.STYLES), SEED + 1, "clean")
     read = [[r.text for r in korean_engine.read_plates(picture)][:1] for picture, _, _ in photos]
-    assert sum(r == [text] for r, (_, text, _) in zip(read, photos, strict=True)) >= 4, read
+    assert sum(r == [text] for r, (_, text, _) in zip(read, photos, strict=True)) >= 5, read
     regional = [(r, text) for r, (_, text, _) in zip(read, photos, strict=True) if not text[0].isdigit()]
     assert len(regional) == 3 and any(r == [text] for r, text in regional), regional
 
@@ -78,7 +79,9 @@ def test_blurred_tilted_and_small_plates_still_read(korean_engine: LprEngine):
         for picture, text, _ in korean_synth.test_photos(6, SEED + 1, condition):
             right += [r.text for r in korean_engine.read_plates(picture)][:1] == [text]
             total += 1
-    assert right >= 0.6 * total  # measured: 55-85 % per condition, the plate detector's misses included
+    # measured: 18 of 18 (92-100 % per condition on the bench's 100 photos); before the recogniser's last training
+    # run 14
+    assert right >= 0.8 * total
 
 
 def test_a_latin_plate_reads_as_before_with_kr_and_auto_never_reads_it_twice():

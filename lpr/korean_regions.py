@@ -12,6 +12,7 @@ threshold.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from lpr.charset import KOREAN_REGIONS as REGIONS
 from lpr.plate_formats import FormatMatch
@@ -37,9 +38,6 @@ def settle_region(match: FormatMatch, line: LineRead) -> FormatMatch:
     likelihoods = {region: math.exp(log_prob(region)) for region in REGIONS}
     best = max(REGIONS, key=likelihoods.__getitem__)
     share = math.sqrt(likelihoods[best] / sum(likelihoods.values()))
-    scores = [share, share, *match.char_scores[2:]]
-    glyphs = [share, share, *match.sure_scores[2:]]
-    if best == match.text[:2]:
-        return FormatMatch(match.text, scores, match.format, match.log_prob, glyph_scores=glyphs)
-    change = log_prob(best) - log_prob(match.text[:2])
-    return FormatMatch(best + match.text[2:], scores, match.format, match.log_prob + change, glyph_scores=glyphs)
+    change = log_prob(best) - log_prob(match.text[:2])  # 0 when the read name is the best
+    return replace(match, text=best + match.text[2:], char_scores=[share, share, *match.char_scores[2:]],
+                   log_prob=match.log_prob + change, glyph_scores=[share, share, *match.sure_scores[2:]])

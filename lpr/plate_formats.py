@@ -189,26 +189,17 @@ def _best_option(char: CharRead, kind: str, alphabet: str, hangul_readable: bool
     """The most probable character a read character may stand for in a slot of `kind` (itself, or its likeliest
     look-alike of the wanted class), or None if it cannot stand there."""
     c = char.char
-    if kind == "A":
-        ok = is_letter(c) or is_digit(c)
-    elif kind == "L":
-        ok = is_letter(c)
-        alternatives = TO_LETTER.get(c, "")
-    elif kind == "N":
-        ok = is_digit(c)
-        alternatives = TO_DIGIT.get(c, "")
-    else:
-        ok = hangul_readable and is_hangul(c)
     if kind not in ("L", "N"):
+        ok = (is_letter(c) or is_digit(c)) if kind == "A" else hangul_readable and is_hangul(c)
         return (c, math.log(max(char.score, MIN_PROB)), char.score, char.score) if ok else None
-    if ok:
+    alikes = TO_DIGIT.get(c, "") + TO_LETTER.get(c, "")  # its look-alikes of the other class
+    if is_letter(c) if kind == "L" else is_digit(c):
         # read as a character of the class the slot fixes: the glyph is right whether the recogniser leant to it
         # or to its look-alike of the other class
-        shape = char.score + max((_prob(char, alt, alphabet) for alt in (TO_DIGIT if kind == "L" else TO_LETTER)
-                                  .get(c, "")), default=0.0)
+        shape = char.score + max((_prob(char, alt, alphabet) for alt in alikes), default=0.0)
         return c, math.log(max(char.score, MIN_PROB)), char.score, min(1.0, shape)
     best: Option | None = None
-    for alt in alternatives:
+    for alt in alikes:
         p = _prob(char, alt, alphabet)
         if best is None or p > best[2]:
             # a look-alike's score is the recogniser's belief in that glyph shape: both readings

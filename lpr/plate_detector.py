@@ -96,7 +96,7 @@ def mask_quad(raw: RawDetections, i: int) -> Floats | None:
     px0, py0, px1, py1 = max(px0, 0), max(py0, 0), min(px1, pw), min(py1, ph)
     if px1 - px0 < 2 or py1 - py0 < 2:
         return None
-    logits = raw.coefs[i] @ raw.protos[:, py0:py1, px0:px1].reshape(nm, -1)
+    logits = raw.coefs[i] @ raw.protos.region(py0, py1, px0, px1).reshape(nm, -1)
     logits = logits.reshape(py1 - py0, px1 - px0)
     # up-sample the logits to image pixels (at most 4x the prototype grid: enough for a smooth outline)
     per_image_px = 1 / (ratio * lb.scale)  # image pixels per prototype pixel

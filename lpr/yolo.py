@@ -18,7 +18,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cv2
 import numpy as np
@@ -27,6 +27,10 @@ from onnxruntime import InferenceSession
 
 from lpr.arrays import Floats, Picture
 from lpr.onnx_session import open_session
+from lpr.prototypes import PROTOTYPE_OUTPUT, PrototypeBranch, Prototypes, WholePrototypes, split
+
+if TYPE_CHECKING:
+    from onnx import ModelProto
 
 log = logging.getLogger(__name__)
 PAD_VALUE = 114  # Ultralytics' letterbox grey
@@ -58,7 +62,7 @@ class RawDetections:
     scores: Floats
     classes: NDArray[np.intp]
     coefs: Floats
-    protos: Floats | None
+    protos: Prototypes | None
     letterbox: Letterbox
     input_size: tuple[int, int]  # (height, width) of the model input
 
@@ -73,22 +77,47 @@ def class_names(session: InferenceSession) -> dict[int, str]:
     return {int(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
 
 
+@dataclass
+class Sessions:
+    """The sessions of one input shape: the network, and the mask prototype branch when it could be cut out of
+    a segmentation export (lpr.prototypes; the network then outputs the branch's feature map instead)."""
+
+    network: InferenceSession
+    prototypes: PrototypeBranch | None = None
+
+
 class YoloModel:
     """One YOLOv8 ONNX model on ONNX Runtime."""
 
     def __init__(self, path: Path, setting: str, threads: int = 1, rect: bool = False) -> None:
         self.setting, self.path, self.threads = setting, path, threads
-        self.session = open_session(path, setting, threads)
-        inp = self.session.get_inputs()[0]
+        whole = open_session(path, setting, threads)
+        inp = whole.get_inputs()[0]
         self.input_name = inp.name
         shape = inp.shape
         self.height = shape[2] if isinstance(shape[2], int) else 640
         self.width = shape[3] if isinstance(shape[3], int) else 640
         self.dtype: type[np.float16 | np.float32] = np.float16 if "float16" in inp.type else np.float32
-        self.names = class_names(self.session)
-        self.segment = len(self.session.get_outputs()) > 1
+        self.names = class_names(whole)
+        self.segment = len(whole.get_outputs()) > 1
         self.rect = rect and isinstance(shape[2], int) and isinstance(shape[3], int)
-        self._shaped: OrderedDict[tuple[int, int], InferenceSession] = OrderedDict()
+        self.sessions = (self._cut(path) if self.segment else None) or Sessions(whole)
+        self._shaped: OrderedDict[tuple[int, int], Sessions] = OrderedDict()
+
+    def _cut(self, source: Path | ModelProto) -> Sessions | None:
+        """Sessions for a segmentation export (a file, or a graph) with its prototype branch cut out; None if it
+        cannot be."""
+        try:
+            model = _load(source) if isinstance(source, Path) else source
+            parts = split(model) if model is not None else None
+            if parts is None:
+                return None
+            network, branch = (open_session(part.SerializeToString(), self.setting, self.threads, self.path)
+                               for part in parts)
+            return Sessions(network, PrototypeBranch(branch))
+        except Exception as exc:  # a graph lpr.prototypes does not know: the whole export, prototypes and all
+            log.warning("%s: prototypes made over the whole picture (%s)", self.path, exc)
+            return None
 
     def input_shape(self, image: Picture) -> tuple[int, int]:
         """(height, width) of the input for a picture: the export's, or its rect letterbox."""
@@ -112,33 +141,39 @@ class YoloModel:
         tensor = _unit_range(canvas[:, :, ::-1].transpose(2, 0, 1)[None], self.dtype)
         return np.ascontiguousarray(tensor), Letterbox(scale, pad_x, pad_y)
 
-    def session_for(self, height: int, width: int) -> InferenceSession:
-        """The session for an input of height x width: the export's own, or a copy of the model made for that
+    def session_for(self, height: int, width: int) -> Sessions:
+        """The sessions for an input of height x width: the export's own, or a copy of the model made for that
         shape (the few last used are kept); the export's own when no copy can be made."""
         if (height, width) == (self.height, self.width):
-            return self.session
-        session = self._shaped.get((height, width))
-        if session is None:
+            return self.sessions
+        sessions = self._shaped.get((height, width))
+        if sessions is None:
             try:
-                session = open_session(shaped_model(self.path, height, width), self.setting, self.threads,
-                                       self.path)
+                model = shaped_model(self.path, height, width)
+                sessions = (self._cut(model) if self.segment else None) or Sessions(
+                    open_session(model.SerializeToString(), self.setting, self.threads, self.path))
             except Exception as exc:  # no onnx package, a graph lpr.input_size does not know: square it is
                 log.warning("%s: the square input only (%s)", self.path, exc)
                 self.rect = False
-                return self.session
-            self._shaped[(height, width)] = session
+                return self.sessions
+            self._shaped[(height, width)] = sessions
             while len(self._shaped) > SHAPES_KEPT:
                 self._shaped.popitem(last=False)
         self._shaped.move_to_end((height, width))
-        return session
+        return sessions
 
     def __call__(self, image: Picture, conf: float, iou: float, classes: set[int] | None = None,
                  max_det: int = 100) -> RawDetections:
         tensor, box = self.letterbox(image)
         input_size = (int(tensor.shape[2]), int(tensor.shape[3]))
-        outputs = self.session_for(*input_size).run(None, {self.input_name: tensor})
+        sessions = self.session_for(*input_size)
+        outputs = sessions.network.run(None, {self.input_name: tensor})
         pred = outputs[0][0].astype(np.float32).T  # (anchors, channels)
-        protos = outputs[1][0].astype(np.float32) if self.segment and len(outputs) > 1 else None
+        protos: Prototypes | None = None
+        if self.segment and len(outputs) > PROTOTYPE_OUTPUT:
+            second = outputs[PROTOTYPE_OUTPUT]
+            protos = (WholePrototypes(second[0].astype(np.float32)) if sessions.prototypes is None
+                      else sessions.prototypes.over(second))
         nm = protos.shape[0] if protos is not None else 0
         nc = pred.shape[1] - 4 - nm
         class_scores = pred[:, 4:4 + nc]
@@ -162,15 +197,24 @@ class YoloModel:
         return RawDetections(boxes, score[keep], cls[keep], coefs, protos, box, input_size)
 
 
-def shaped_model(path: Path, height: int, width: int) -> bytes:
-    """The model at `path` made for a (1, 3, height, width) input, as bytes for onnxruntime."""
+def shaped_model(path: Path, height: int, width: int) -> ModelProto:
+    """The model at `path` made for a (1, 3, height, width) input."""
     import onnx
 
     from lpr.input_size import with_input_size
 
     model = onnx.load(str(path))
     with_input_size(model, height, width)
-    return model.SerializeToString()
+    return model
+
+
+def _load(path: Path) -> ModelProto | None:
+    """The model at `path` as an ONNX graph to edit; None without the onnx package."""
+    try:
+        import onnx
+    except ImportError:
+        return None
+    return onnx.load(str(path))
 
 
 def _unit_range(pixels: Picture, dtype: type[FloatT]) -> NDArray[FloatT]:

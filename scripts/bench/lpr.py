@@ -17,8 +17,9 @@ For each set it prints:
 - median and p95 time per photo (image decoding excluded), as wall clock and as process CPU time, which
   other work on a shared machine disturbs less;
 - where the time goes, as per-photo medians of the thread's CPU time: the plate detector (preprocess,
-  ONNX run, postprocess including the mask outline), cutting the crops (rectify and side bands), each
-  recogniser pass (its ONNX run, and the rest: resizing the line and decoding), and the formats.
+  ONNX run, the mask prototypes around the plates, postprocess including the mask outline), cutting the
+  crops (rectify and side bands), each recogniser pass (its ONNX run, and the rest: resizing the line and
+  decoding), and the formats.
 
 It can also compare with a reference: the plain pipeline ARCHITECTURE.md measured (platedet's own crop,
 rapidocr's recogniser, its text as read), for the photos as they are and brought to 1920x1080 (scaled to
@@ -35,6 +36,7 @@ sustains (frames / CPU seconds, decoding included), and the same for the referen
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import json
 import statistics
@@ -44,7 +46,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -208,13 +210,12 @@ class Stages:
         detector = engine.plate_detector
         model = detector.model
         model.letterbox = _Timed(model.letterbox, self, "detector: preprocess")  # type: ignore[method-assign]
-        shaped = getattr(model, "session_for", None)  # the session for an input shape, made on first use
+        shaped = getattr(model, "session_for", None)  # the sessions for an input shape, made on first use
         if shaped is None:  # an engine from before rect inputs (to compare with): one session
             model.session = _Timed(model.session, self, "detector: ONNX run", "run")
         else:
-            model.session_for = lambda h, w: _Timed(  # type: ignore[method-assign]
-                _Timed(shaped, self, "detector: model copy for a new input shape")(h, w), self,
-                "detector: ONNX run", "run")
+            model.session_for = lambda h, w: self._timed_sessions(  # type: ignore[method-assign]
+                _Timed(shaped, self, "detector: model copy for a new input shape")(h, w))
         engine._plates = _Timed(detector, self, "detector")  # type: ignore[assignment]
         reader = engine.reader
         reader.session = _Timed(reader.session, self, self._next_pass, "run")
@@ -223,6 +224,15 @@ class Stages:
                 setattr(engine, method, _Timed(getattr(engine, method), self, stage))
         self._patches = [mock.patch.object(pipeline, name, _Timed(getattr(pipeline, name), self, "crops"))
                          for name in ("rectify", "trim_side_bands") if hasattr(pipeline, name)]
+
+    def _timed_sessions(self, sessions: Any) -> Any:
+        network = _Timed(getattr(sessions, "network", sessions), self, "detector: ONNX run", "run")
+        branch = getattr(sessions, "prototypes", None)
+        if branch is None:  # (an engine from before the prototype branch was cut out: one session)
+            return network if not hasattr(sessions, "network") else replace(sessions, network=network)
+        timed = copy.copy(branch)
+        timed.session = _Timed(branch.session, self, "detector: mask prototypes around the plates", "run")
+        return replace(sessions, network=network, prototypes=timed)
 
     def _next_pass(self) -> str:
         self.passes += 1
@@ -255,7 +265,7 @@ class Stages:
     def medians(self) -> dict[str, float]:
         """The median of every stage over the photos (a pass: over the photos that had it)."""
         order = ["detector: preprocess", "detector: model copy for a new input shape", "detector: ONNX run",
-                 "detector", "crops",
+                 "detector: mask prototypes around the plates", "detector", "crops",
                  *[f"recogniser pass {n}: ONNX run" for n in range(1, SHOWN_PASSES + 1)],
                  f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs", "reading", "formats", "other"]
         out = {}

@@ -81,6 +81,7 @@ class Band:
     left: int = 0  # the columns of the band's characters, those not found as blobs of their own included
     right: int = 0
     marks: list[Blob] = field(default_factory=list)  # ink on the band's line that is not a character
+    stickers: list[Blob] = field(default_factory=list)  # the marks in another colour than the characters' ink
     signs: list[Blob] = field(default_factory=list)  # the characters, those found on the line after included
 
 
@@ -204,8 +205,10 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     character is in one ink; two round stickers, red above green, run together into one piece of the line's
     height on a distant plate, a coat of arms and its country code, a car's tail light beyond the plate);
     beyond the band's ends, any sign in such pieces (a Hangul syllable in strokes stands between characters,
-    never at the end of a one-line plate). Everything else (a character the blobs missed, one touching the
-    frame, the frame's edge) is a sign, and the band's extent reaches to the last of them."""
+    never at the end of a one-line plate). A blob of the band itself in two inks is a mark too. The marks
+    off every mix of the characters' ink and the paper are also stickers (see drop_marks). Everything else
+    (a character the blobs missed, one touching the frame, the frame's edge) is a sign, and the band's extent
+    reaches to the last of them."""
     h = band.height
     cols = np.arange(crop.shape[1], dtype=np.float32)
     top = np.clip(np.round(band.top[0] + band.top[1] * cols - STRIP * h), 0, crop.shape[0]).astype(int)
@@ -221,25 +224,51 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     bgr = np.stack([np.bincount(flat, crop[:, :, k].ravel(), len(counts)) / counts for k in range(3)], 1)
     lab = cv2.cvtColor((bgr[None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[0]
     colours = {b: lab[i, 1:] for b, i in ids.items()}
+    paper = strip & (1 - ink)
+    paper_colour = _lab(np.array(cv2.mean(crop, paper)[:3])) if paper.any() else None
     spans = [(b.x, b.right) for b in band.chars]
 
     def holds_char(b: Blob) -> bool:
         return any(min(b.right, x1) - max(b.x, x0) >= 0.5 * (x1 - x0) for x0, x1 in spans)
 
     stacks = [(_union(stack), stack) for stack in _stacks(list(ids))]
-    chars = [colours[b] for box, stack in stacks if holds_char(box) for b in stack]
+    held = [(box, stack) for box, stack in stacks if holds_char(box)]
+    chars = [colours[b] for _, stack in held for b in stack]
     ink_colour = np.median(chars, axis=0) if chars else None
+    halves = _halves(crop, labels, {ids[stack[0]]: stack[0] for _, stack in held if len(stack) == 1})
+
+    def two_tone(stack: list[Blob]) -> bool:
+        if len(stack) != 1 or ink_colour is None or paper_colour is None:
+            return False
+        upper, lower = halves[ids[stack[0]]]
+        return _across(upper - lower, paper_colour - ink_colour) > TWO_TONE
+
+    # a blob of the band in two inks, one above the other, is two round stickers, red above green, as high as the
+    # characters between a Czech plate's groups on a distant plate. Only a difference across the mixes of the ink
+    # and the paper counts (a 4's thin diagonal is more of the yellow paper's colour than its stem), and a
+    # character's colour alone tells nothing (next to the blue EU band, JPEG's coarser colour tints a letter blue).
+    demoted = [box for box, stack in held if two_tone(stack)]
+    remaining = [c for c in band.chars if not any(d.x <= c.cx <= d.right for d in demoted)]
+    if demoted and len(remaining) >= MIN_CHARS:
+        band.chars = remaining
+        spans = [(b.x, b.right) for b in band.chars]
+    else:
+        demoted = []
     left, right = min(x for x, _ in spans), max(x for _, x in spans)
-    marks, kept = [], []
+    marks, stickers, kept = list(demoted), list(demoted), []
     for box, stack in stacks:
-        if holds_char(box):
+        if holds_char(box) or box in demoted:
             continue
         inside = left <= box.x and box.right <= right
         foreign = ink_colour is None or max(_distance(colours[b], ink_colour) for b in stack) > INK_COLOUR_DISTANCE
         tallest = max(b.h for b in stack)
-        if (box.h < MARK_SPAN * h or (tallest < PIECE_SPAN * h and (foreign or not inside))
-                or _two_tone(crop, labels, [ids[b] for b in stack]) > TWO_TONE):
+        if box.h < MARK_SPAN * h or (tallest < PIECE_SPAN * h and (foreign or not inside)):
             marks.append(box)
+            if max(_off_mix(colours[b], ink_colour, paper_colour) for b in stack) > INK_COLOUR_DISTANCE:
+                stickers.append(box)
+        elif _two_tone(crop, labels, [ids[b] for b in stack], box) > TWO_TONE:
+            marks.append(box)
+            stickers.append(box)
         else:
             kept.append(box)
     for box in kept:
@@ -247,11 +276,13 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
             left, right = min(left, box.x), max(right, box.right)
     band.left, band.right = left, right
     band.signs = sorted(band.chars + kept, key=lambda b: b.x)
-    band.marks = marks
+    band.marks, band.stickers = marks, stickers
 
 
-def _two_tone(crop: Picture, labels: NDArray[np.int32], ids: list[int]) -> float:
-    """How far apart in colour (Lab's a, b) the ink of a sign's upper and lower halves is."""
+def _two_tone(crop: Picture, labels: NDArray[np.int32], ids: list[int], box: Blob) -> float:
+    """How far apart in colour (Lab's a, b) the ink of a sign's upper and lower halves is (its pieces `ids`,
+    all inside `box`)."""
+    crop, labels = crop[box.y:box.bottom, box.x:box.right], labels[box.y:box.bottom, box.x:box.right]
     ys, xs = np.nonzero(np.isin(labels, ids))
     middle = (int(ys.min()) + int(ys.max())) / 2 if len(ys) else 0.0
     upper, lower = ys < middle, ys >= middle
@@ -261,8 +292,56 @@ def _two_tone(crop: Picture, labels: NDArray[np.int32], ids: list[int]) -> float
     return _distance(lab[upper].mean(0), lab[lower].mean(0))
 
 
+def _halves(crop: Picture, labels: NDArray[np.int32],
+            pieces: dict[int, Blob]) -> dict[int, tuple[NDArray[np.float32], NDArray[np.float32]]]:
+    """The mean colour (Lab's a, b) of the upper and of the lower half of each piece (by its label)."""
+    if not pieces:
+        return {}
+    count = int(labels.max()) + 1
+    middle = np.full(count, -1.0)
+    for i, b in pieces.items():
+        middle[i] = b.y + (b.h - 1) / 2
+    ys, xs = np.nonzero(middle[labels] >= 0)
+    which = labels[ys, xs]
+    upper = ys < middle[which]
+    colours = crop[ys, xs].astype(np.float64)
+    means = []
+    for half in (upper, ~upper):
+        n = np.maximum(np.bincount(which[half], minlength=count), 1)
+        means.append(np.stack([np.bincount(which[half], colours[half, k], count) / n for k in range(3)], 1))
+    ids = list(pieces)
+    lab = cv2.cvtColor((np.stack(means)[:, ids] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[:, :, 1:]
+    return {i: (lab[0, k], lab[1, k]) for k, i in enumerate(ids)}
+
+
+def _across(difference: NDArray[np.float32], direction: NDArray[np.float32]) -> float:
+    """The length of the part of a colour difference across a direction (all of it for a direction of no length:
+    ink and paper of one hue)."""
+    length = float(np.linalg.norm(direction))
+    if length < 1.0:
+        return float(np.linalg.norm(difference))
+    unit = direction / length
+    return float(np.linalg.norm(difference - np.dot(difference, unit) * unit))
+
+
 def _distance(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
     return float(np.linalg.norm(a - b))
+
+
+def _lab(bgr: NDArray[np.float64]) -> NDArray[np.float32]:
+    """A BGR colour (0-255) in Lab's colour plane (a, b)."""
+    lab = cv2.cvtColor((bgr[None, None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)
+    return cast(NDArray[np.float32], lab[0, 0, 1:])
+
+
+def _off_mix(colour: NDArray[np.float32], ink: NDArray[np.float32] | None, paper: NDArray[np.float32] | None) -> float:
+    """How far a colour lies from every mix of the ink and the paper (the segment between them in Lab's a, b);
+    0 when either is unknown."""
+    if ink is None or paper is None:
+        return 0.0
+    span = paper - ink
+    t = float(np.clip(np.dot(colour - ink, span) / max(float(np.dot(span, span)), 1e-6), 0.0, 1.0))
+    return _distance(colour, ink + t * span)
 
 
 def _union(stack: list[Blob]) -> Blob:
@@ -332,19 +411,26 @@ def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:
     more of them than the read has characters beyond those the band's signs show. A CTC peak often stands at a
     character's edge rather than its middle, nearer a hyphen or a sliver of ink beside it than its own middle:
     a drop that left fewer characters than the band shows would drop a real one (never make a good read
-    worse). A Hangul character is never dropped: a syllable is several pieces of ink, some lower than the band
-    (the vowel's stroke, a region name printed small), which the band takes for marks."""
-    marks = [m.cx for m in band.marks if m.h >= MARK_SIZE * band.height]
+    worse). A Hangul character is dropped only on a sticker (a mark in another ink than the characters'): a
+    syllable is several pieces of ink, some lower than the band (the vowel's stroke, a region name printed
+    small), which the band takes for marks, but all in the characters' ink, while the Korean recogniser reads
+    a syllable such as 호 in a Czech plate's two round stickers."""
+    sized = [m for m in band.marks if m.h >= MARK_SIZE * band.height]
+    marks = [m.cx for m in sized]
     spare = len(line.chars) - characters(band)
     if not marks or spare <= 0:
         return line
     signs = [c.cx for c in band.signs]
+    stickers = {m.cx for m in sized if m in band.stickers}
 
     def lead(x: float) -> float:
         """How much nearer the nearest mark the column is than the nearest sign (positive: on a mark)."""
         return min((abs(x - c) for c in signs), default=np.inf) - min(abs(x - m) for m in marks)
 
-    on_marks = sorted((i for i, x in enumerate(columns) if lead(x) > 0 and not is_hangul(line.chars[i].char)),
+    def droppable(i: int) -> bool:
+        return not is_hangul(line.chars[i].char) or min(marks, key=lambda m: abs(columns[i] - m)) in stickers
+
+    on_marks = sorted((i for i, x in enumerate(columns) if lead(x) > 0 and droppable(i)),
                       key=lambda i: -lead(columns[i]))
     dropped = set(on_marks[:spare])
     if not dropped:

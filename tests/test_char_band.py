@@ -127,16 +127,18 @@ def test_a_round_sticker_before_the_number_is_not_read(engine: LprEngine):
     assert engine.read_line(picture, found)[0].text == "RK828AG"
 
 
-def seal_plate(red: tuple[int, int, int] = (70, 70, 200), green: tuple[int, int, int] = (70, 160, 70)) -> np.ndarray:
+def seal_plate(red: tuple[int, int, int] = (70, 70, 200), green: tuple[int, int, int] = (70, 160, 70),
+               groups: tuple[str, str] = ("2T4", "0211"), flag: bool = True) -> np.ndarray:
     """A Czech plate with its two round stickers between the groups, red above green, narrower than a
-    character and as high as the characters together, hanging from the plate's screw."""
+    character and as high as the characters together, hanging from the plate's screw (without the EU band:
+    an older plate)."""
     plate = blank_plate()
-    x = write(plate, "2T4", eu_band(plate, "CZ") + 18)
+    x = write(plate, groups[0], (eu_band(plate, "CZ") if flag else 40) + 18)
     top = BASELINE - CHAR_HEIGHT
     cv2.ellipse(plate, (x + 22, top + 15), (12, 15), 0, 0, 360, red, -1)
     cv2.ellipse(plate, (x + 22, BASELINE - 15), (12, 15), 0, 0, 360, green, -1)
     cv2.circle(plate, (x + 22, top - 6), 9, (50, 50, 50), -1)
-    write(plate, "0211", x + 44)
+    write(plate, groups[1], x + 44)
     return plate
 
 
@@ -160,6 +162,41 @@ def test_small_print_on_the_frame_is_not_the_band():
 
 
 # --- what the band leaves alone ------------------------------------------------------------------------------
+
+DIGITS_ONLY = ("123", "4567")  # a read the Korean formats could take: digits, a syllable, digits
+
+
+@pytest.mark.parametrize("small", [40, 30])
+def test_stickers_of_two_colours_taken_into_the_band_on_a_distant_plate_are_not_read(engine: LprEngine, small: int):
+    # at 30-40 pixels the two stickers are one blob of the characters' height and width in the band's line: only
+    # its two colours, one above the other, tell it from a character
+    picture, found = on_frame(seal_plate(groups=DIGITS_ONLY, flag=False), small)
+    assert plain_read(engine, picture, found) == "12384567"
+    assert engine.read_line(picture, found)[0].text == "1234567"
+
+
+def test_a_syllable_read_on_stickers_is_dropped_and_one_in_the_characters_ink_kept():
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    probs = np.zeros(len(alphabet), np.float32)
+    on_stickers = find_band(seal_plate(groups=DIGITS_ONLY, flag=False))
+    assert on_stickers is not None and len(on_stickers.stickers) == 1 and on_stickers.stickers[0] in on_stickers.marks
+    digits = [s.cx for s in on_stickers.signs if s.w > 0.3 * on_stickers.height]
+    assert len(digits) == 7
+    columns = digits[:3] + [on_stickers.stickers[0].cx] + digits[3:]
+    read = LineRead([CharRead(c, 0.6 if c == "호" else 1.0, probs) for c in "123호4567"], alphabet)
+    assert drop_marks(read, columns, on_stickers).text == "1234567"
+    # a syllable whose strokes are lower than the digits, in their ink: a mark, not a sticker, and kept
+    plate = blank_plate()
+    x = write(plate, "12", 60)
+    cv2.line(plate, (x + 14, BASELINE - 20), (x + 56, BASELINE - 20), INK, 7)  # a vowel's stroke
+    write(plate, "3456", x + 80)
+    in_ink = find_band(plate)
+    assert in_ink is not None and in_ink.marks and not in_ink.stickers
+    digits = [s.cx for s in in_ink.signs if s.w > 0.3 * in_ink.height]
+    columns = digits[:2] + [in_ink.marks[0].cx] + digits[2:]
+    read = LineRead([CharRead(c, 0.6 if c == "가" else 1.0, probs) for c in "12가3456"], alphabet)
+    assert drop_marks(read, columns, in_ink).text == "12가3456"
+
 
 def test_a_plate_without_marks_reads_as_before(engine: LprEngine):
     plate = blank_plate()

@@ -112,6 +112,9 @@ class LprEngine:
         self._objects: ObjectDetector | None = None
         regions = {r.strip().upper() for r in self.config.regions}
         self.korean_mode = "KR" if "KR" in regions else "AUTO" if "AUTO" in regions else None
+        # only Korean formats (lpr_regions = ["KR"]): a Korean read that fits one is taken whatever the generic
+        # recogniser reads, so that one reads first and the generic one only when it fits none
+        self.korean_first = self.korean_mode == "KR" and all(f.name.startswith("KR") for f in self.formats)
         self._korean: LprEngine | None = None
 
     # models, loaded on first use
@@ -267,10 +270,7 @@ class LprEngine:
         cfg = self.config
         out: list[PlateRead] = []
         for detection in detections:
-            line, lines = self.read_line(image, detection)
-            match = self._match(line)
-            if self._korean_wanted(line, match):
-                line, lines, match = self._korean_read(image, detection, (line, lines, match))
+            line, lines, match = self._read_one(image, detection)
             text = match.text
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
@@ -286,6 +286,21 @@ class LprEngine:
                 continue
             out.append(read)
         return out
+
+    def _read_one(self, image: Picture, detection: PlateDetection) -> tuple[LineRead, int, FormatMatch]:
+        """One plate's characters, its number of lines and the format they match."""
+        if self.korean_first:
+            line, lines = self.korean.read_line(image, detection)
+            match = settle_region(self.korean._match(line), line)
+            if match.format is not None:
+                return line, lines, match
+            line, lines = self.read_line(image, detection)
+            return line, lines, self._match(line)
+        line, lines = self.read_line(image, detection)
+        match = self._match(line)
+        if self._korean_wanted(line, match):
+            line, lines, match = self._korean_read(image, detection, (line, lines, match))
+        return line, lines, match
 
     def _korean_wanted(self, line: LineRead, match: FormatMatch) -> bool:
         if self.korean_mode == "KR":

@@ -23,6 +23,7 @@ from lpr.plate_formats import FormatMatch
 from lpr.plate_reader import CharRead, LineRead, PlateReader
 from tests.conftest import REPO
 from tests.needs import MODEL_CACHE
+from tests.test_lpr_speed import CountingSession
 from tsnvr import demo
 
 SEED = 4242  # training draws its plates from seeds 1 (lines) and 10001 (its check set)
@@ -60,6 +61,19 @@ def test_korean_plates_read_whole_with_their_syllable_through_the_engine(korean_
     assert sum(r == [text] for r, (_, text, _) in zip(read, photos, strict=True)) >= 5, read
     regional = [(r, text) for r, (_, text, _) in zip(read, photos, strict=True) if not text[0].isdigit()]
     assert len(regional) == 3 and any(r == [text] for r, text in regional), regional
+
+
+@needs_fonts
+def test_with_only_korean_formats_a_korean_plate_is_read_by_the_korean_recogniser_alone():
+    # a Korean read that fits a Korean format is taken whatever the generic recogniser reads: with KR alone the
+    # generic one reads only what the Korean one cannot fit (the Latin demo plate: see the test below)
+    engine = engine_for(["KR"])
+    assert engine.korean_first and not engine_for(["auto", "KR"]).korean_first
+    generic, korean = CountingSession(engine.reader.session), CountingSession(engine.korean.reader.session)
+    engine.reader.session, engine.korean.reader.session = generic, korean
+    picture, text, _ = korean_synth.test_photos(1, SEED + 1, "clean")[0]
+    assert [r.text for r in engine.read_plates(picture)] == [text]
+    assert korean.runs >= 1 and generic.runs == 0
 
 
 @needs_fonts

@@ -219,9 +219,15 @@ class Stages:
         engine._plates = _Timed(detector, self, "detector")  # type: ignore[assignment]
         reader = engine.reader
         reader.session = _Timed(reader.session, self, self._next_pass, "run")
-        for method, stage in (("read_line", "reading"), ("_match", "formats")):
-            if hasattr(engine, method):  # (an engine that reads otherwise: its time stays in "other")
-                setattr(engine, method, _Timed(getattr(engine, method), self, stage))
+        readers = [engine]
+        if getattr(engine, "korean_mode", None) is not None:  # (the Korean recogniser's engine, loaded now)
+            readers.append(engine.korean)
+            engine.korean.reader.session = _Timed(engine.korean.reader.session, self, "Korean recogniser: ONNX runs",
+                                                  "run")
+        for target in readers:
+            for method, stage in (("read_line", "reading"), ("_match", "formats")):
+                if hasattr(target, method):  # (an engine that reads otherwise: its time stays in "other")
+                    setattr(target, method, _Timed(getattr(target, method), self, stage))
         self._patches = [mock.patch.object(pipeline, name, _Timed(getattr(pipeline, name), self, "crops"))
                          for name in ("rectify", "trim_side_bands") if hasattr(pipeline, name)]
 
@@ -267,7 +273,8 @@ class Stages:
         order = ["detector: preprocess", "detector: model copy for a new input shape", "detector: ONNX run",
                  "detector: mask prototypes around the plates", "detector", "crops",
                  *[f"recogniser pass {n}: ONNX run" for n in range(1, SHOWN_PASSES + 1)],
-                 f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs", "reading", "formats", "other"]
+                 f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs", "Korean recogniser: ONNX runs", "reading",
+                 "formats", "other"]
         out = {}
         for name in order:
             values = [p[name] for p in self.photos if name in p]

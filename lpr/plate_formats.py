@@ -1,8 +1,10 @@
 """Matching a read to plate formats, settling look-alike characters only where a format fixes the class.
 
 A format is a pattern of character classes: `L` a letter A-Z, `N` a digit, `H` a Hangul syllable, `A` any
-letter or digit, each optionally followed by a count `{n}` or `{m,n}`; spaces and dashes in a pattern are only
-for reading. `LLLNLNN` is a Brazilian Mercosul plate; the regions' formats are in lpr.regions.
+letter or digit, `[...]` one of the letters and digits listed (`[ACEFGHJKLMNPRSTUVWXY]`: a letter of a Polish
+serial, which never uses B, D, I, O or Z), each optionally followed by a count `{n}` or `{m,n}`; spaces and
+dashes in a pattern are only for reading. `LLLNLNN` is a Brazilian Mercosul plate; the regions' formats are in
+lpr.regions.
 
 Matching a read against a format is a small dynamic programme over the read's characters and the pattern's
 slots. A character of the class its slot wants costs its own probability. A character of the other class may
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -50,7 +52,7 @@ for _letter, _digit in (tuple(pair) for pair in CONFUSABLE_PAIRS):
 # the recogniser gave at least 1/270 of the probability of what it read, and keeps the read otherwise.
 LOOSE_SLOT = math.log(36) - (math.log(26) + math.log(10)) / 2
 _GAP = re.compile(r"[\s\-.·]+")
-_TOKEN = re.compile(r"([LNHA])(?:\{(\d+)(?:,(\d+))?\})?")
+_TOKEN = re.compile(r"([LNHA]|\[[A-Z0-9]+\])(?:\{(\d+)(?:,(\d+))?\})?")
 
 
 class FormatError(ValueError):
@@ -83,8 +85,11 @@ class PlateFormat:
                 continue
             match = _TOKEN.match(compact, pos)
             if not match:
-                raise FormatError(f"plate format {pattern!r}: {compact[pos]!r} is not L, N, H, A or a {{m,n}} count")
+                raise FormatError(f"plate format {pattern!r}: {compact[pos]!r} is not L, N, H, A, a [...] set of "
+                                  "letters and digits or a {m,n} count")
             kind, low, high = match.group(1), match.group(2), match.group(3)
+            if kind.startswith("["):
+                kind = "[" + "".join(sorted(set(kind[1:-1]))) + "]"
             least = int(low) if low else 1
             most = int(high) if high else least
             if least < 0 or most < max(least, 1) or most > 12:
@@ -187,25 +192,33 @@ SEPARATOR_MIN = 0.05
 
 def _best_option(char: CharRead, kind: str, alphabet: str, hangul_readable: bool) -> Option | None:
     """The most probable character a read character may stand for in a slot of `kind` (itself, or its likeliest
-    look-alike of the wanted class), or None if it cannot stand there."""
+    look-alike of the wanted class or set), or None if it cannot stand there."""
     c = char.char
-    if kind not in ("L", "N"):
+    if kind in ("A", "H"):
         ok = (is_letter(c) or is_digit(c)) if kind == "A" else hangul_readable and is_hangul(c)
         return (c, math.log(max(char.score, MIN_PROB)), char.score, char.score) if ok else None
     alikes = TO_DIGIT.get(c, "") + TO_LETTER.get(c, "")  # its look-alikes of the other class
-    if is_letter(c) if kind == "L" else is_digit(c):
-        # read as a character of the class the slot fixes: the glyph is right whether the recogniser leant to it
-        # or to its look-alike of the other class
-        shape = char.score + max((_prob(char, alt, alphabet) for alt in alikes), default=0.0)
+    allowed = _slot_takes(kind)
+    if allowed(c):
+        # read as a character the slot allows: the glyph is right whether the recogniser leant to it or to a
+        # look-alike the slot excludes
+        shape = char.score + max((_prob(char, alt, alphabet) for alt in alikes if not allowed(alt)), default=0.0)
         return c, math.log(max(char.score, MIN_PROB)), char.score, min(1.0, shape)
     best: Option | None = None
-    for alt in alikes:
+    for alt in filter(allowed, alikes):
         p = _prob(char, alt, alphabet)
         if best is None or p > best[2]:
             # a look-alike's score is the recogniser's belief in that glyph shape: both readings
             both = min(1.0, p + char.score)
             best = (alt, math.log(max(p, MIN_PROB)), both, both)
     return best
+
+
+def _slot_takes(kind: str) -> Callable[[str], bool]:
+    """Whether a slot of `kind` (L, N or a [...] set) takes a character."""
+    if kind.startswith("["):
+        return lambda c: len(c) == 1 and c in kind[1:-1]
+    return is_letter if kind == "L" else is_digit
 
 
 def _prob(char: CharRead, symbol: str, alphabet: str) -> float:
@@ -222,8 +235,12 @@ def _separator(char: CharRead, alphabet: str) -> Option | None:
     return (SEPARATOR, math.log(p), p, p) if p >= SEPARATOR_MIN else None
 
 
-def _options(chars: Sequence[CharRead], alphabet: str, hangul_readable: bool) -> list[dict[str, Option | None]]:
-    return [{**{kind: _best_option(c, kind, alphabet, hangul_readable) for kind in "LNAH"},
+def _options(chars: Sequence[CharRead], alphabet: str, hangul_readable: bool,
+             formats: Sequence[PlateFormat] = ()) -> list[dict[str, Option | None]]:
+    """Each read character's options in a slot of each kind the formats use (and L, N, A, H), and as a
+    separator."""
+    kinds = {"L", "N", "A", "H"} | {kind for fmt in formats for kind, _ in fmt.slots}
+    return [{**{kind: _best_option(c, kind, alphabet, hangul_readable) for kind in kinds},
              SEPARATOR: _separator(c, alphabet)} for c in chars]
 
 
@@ -237,7 +254,7 @@ def match_format(chars: Sequence[CharRead], fmt: PlateFormat, alphabet: str,
                  hangul_readable: bool) -> FormatMatch | None:
     """The most probable way `fmt` explains the read characters, or None if it cannot."""
     breaks = observed_breaks([c.x for c in chars])
-    return _match(_options(chars, alphabet, hangul_readable), fmt, hangul_readable, breaks)
+    return _match(_options(chars, alphabet, hangul_readable, [fmt]), fmt, hangul_readable, breaks)
 
 
 # Where the DP stands between two read characters: no group end of the format passed since the last character
@@ -355,7 +372,7 @@ def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alp
     best: FormatMatch | None = None
     breaks = observed_breaks([c.x for c in chars])
     if formats and chars:
-        options = _options(chars, alphabet, hangul_readable)
+        options = _options(chars, alphabet, hangul_readable, formats)
         for fmt in formats:
             found = _match(options, fmt, hangul_readable, breaks)
             if found is not None and (best is None or found.score > best.score):

@@ -1,9 +1,10 @@
 """Plate formats by region: region code -> named patterns (the data lpr.plate_formats matches reads against).
 
 A pattern is a sequence of character classes: `L` a letter, `N` a digit, `A` a letter or a digit (the rules
-leave the position free), `H` a Hangul syllable, each optionally with a count `{n}` or `{m,n}`. Spaces and
-dashes are only for reading. A position is `L` or `N` only where the country's rules fix it: a look-alike
-(O/0, I/1, B/8...) is settled in `L` and `N` positions and never in `A` ones. Where a country's serials are
+leave the position free), `H` a Hangul syllable, `[...]` one of the characters listed (where a country uses
+only some letters), each optionally with a count `{n}` or `{m,n}`. Spaces and dashes are only for reading.
+A position is `L` or `N` only where the country's rules fix it: a look-alike (O/0, I/1, B/8...) is settled in
+`L` and `N` positions and never in `A` ones. Where a country's serials are
 free (Germany's and Austria's lengths, county-coded and mixed US serials, personalised plates), the pattern
 stays loose and says only what the rules fix (Germany: letters, then digits).
 
@@ -17,6 +18,11 @@ from __future__ import annotations
 
 Format = tuple[str, str, str]  # (name, pattern, an example plate)
 
+# Bulgaria: only the 12 letters that look alike in Cyrillic and Latin
+BG_LETTER = "[ABCEHKMOPTXY]"
+# Poland: a serial never uses B, D, I, O or Z, which look like 8, 0, 1, 0 and 2
+PL_SERIAL_LETTER = "[ACEFGHJKLMNPQRSTUVWXY]"
+
 # Europe. Sources per country: "Vehicle registration plates of <country>".
 EUROPE: dict[str, tuple[Format, ...]] = {
     # district L{1,2}, then 3 to 6 letters and digits in either order (numbers + letters or personalised)
@@ -24,7 +30,7 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # since 2010: a digit, three letters, three digits (1-ABC-123); 1973-2010: ABC-123
     "BE": (("BE", "N-LLL-NNN", "1ABC123"), ("BE-1973", "LLL-NNN", "ABC123")),
     # province L{1,2}, four digits, series L{1,2} (CA 1234 AB)
-    "BG": (("BG", "L{1,2} NNNN L{1,2}", "CA1234AB"),),
+    "BG": (("BG", f"{BG_LETTER}{{1,2}} NNNN {BG_LETTER}{{1,2}}", "CA1234AB"),),
     # canton, then 1 to 6 digits (ZH 123456)
     "CH": (("CH", "LL N{1,6}", "ZH123456"),),
     # a digit, the region's letter, then a letter or a digit, then four digits (1A2 3456): the third is free
@@ -79,9 +85,9 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # district LL or LLL, then a serial whose common forms are these
     "PL": (
         ("PL", "LL NNNNN", "WA12345"),
-        ("PL-4", "LL NNNNL", "WA1234K"),
+        ("PL-4", f"LL NNNN{PL_SERIAL_LETTER}", "WA1234K"),
         ("PL-3", "LLL NNNN", "WPR1234"),
-        ("PL-3L", "LLL NNNLL", "KRA123AB"),
+        ("PL-3L", f"LLL NNN{PL_SERIAL_LETTER}{{2}}", "KRA123AC"),
     ),
     # 2020: AB-12-CD; 2005: 12-AB-34; 1992: 12-34-AB; 1937: AB-12-34
     "PT": (

@@ -339,9 +339,9 @@ def run(name: str, read: Reader, pictures: list[tuple[Sample, Picture, Box]], st
     return result
 
 
-def make_engine(regions: list[str], overrides: dict[str, str]) -> LprEngine:
-    """The engine as a new installation has it (regions: the settings' default unless given)."""
-    chosen: dict[str, object] = {"regions": regions} if regions else {}
+def make_engine(regions: list[str] | None, overrides: dict[str, str]) -> LprEngine:
+    """The engine as a new installation has it (regions: the settings' default unless given; [] for none)."""
+    chosen: dict[str, object] = {"regions": regions} if regions is not None else {}
     engine = LprEngine(LprConfig.from_settings(None, **{**overrides, **chosen, "threads": 1}))
     engine.load(objects=True)
     return engine
@@ -452,8 +452,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--korean", type=int, default=100, metavar="N",
                         help=f"synthetic Korean plates from {KOREAN_MODULE}, if it exists (0: skip)")
     parser.add_argument("--korean-seed", type=int, default=20261206, help="their seed (photos the model never saw)")
-    parser.add_argument("--regions", default="", help="plate regions for the engine, e.g. BR (default: the "
-                                                      "settings' default, auto)")
+    parser.add_argument("--regions", default="", help="plate regions for the engine, e.g. BR, or none for no "
+                                                      "formats (default: the settings' default, auto)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an engine setting for this run, e.g. --set ocr_stretch=1.0,1.6 (see lpr/config.py)")
     parser.add_argument("--sizes", default="photo,1080p",
@@ -489,9 +489,10 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"KR: skipped ({KOREAN_MODULE} is not there)")
         else:
             sets.append(("KR synthetic", korean))
-    regions = [r for r in args.regions.split(",") if r.strip()]
+    regions = None if not args.regions.strip() else [r for r in args.regions.split(",") if r.strip().lower() != "none"]
     overrides = dict(item.split("=", 1) for item in args.set)
-    label = f"({','.join(regions) or 'defaults'}{''.join(f' {item}' for item in args.set)})"
+    shown = "defaults" if regions is None else ",".join(regions) or "no formats"
+    label = f"({shown}{''.join(f' {item}' for item in args.set)})"
     engine = make_engine(regions, overrides)
     stages = Stages(engine)
     reference = None if args.no_reference else reference_reader()

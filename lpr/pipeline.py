@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,11 +25,13 @@ from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.korean_regions import settle_region
 from lpr.models import resolve
+from lpr.plate_crop import has_flag_band, rectify
 from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import on_band
 from lpr.plate_reader import LineRead, PlateReader, combine, sure_first
 from lpr.quantize import cached_copy
+from lpr.regions import US_GROUP
 from lpr.two_line import split_lines
 from lpr.vehicle_detector import HUMAN, VEHICLE, ObjectDetector
 
@@ -92,6 +95,7 @@ class PlateRead:
     format: str | None = None  # the plate format that matched, None if none did (or none is configured)
     lines: int = 1
     vehicle: DetectedObject | None = None
+    flag_band: bool = False  # a North American format fitted, but the plate has a blue band at its left end
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"text": self.text, "score": self.score, "box": list(self.box),
@@ -107,6 +111,8 @@ class LprEngine:
         if self.config.plate_search not in ("frame", "vehicles"):
             raise ValueError(f"setting lpr_plate_search: {self.config.plate_search!r} is not frame or vehicles")
         self.formats = configured_formats(self.config)
+        # a plate with a blue band at its left end (EU, Korea since 2019) is no North American plate
+        self.banded_formats = [f for f in self.formats if not f.name.startswith(US_GROUP)]
         self._plates: PlateDetector | None = None
         self._reader: PlateReader | None = None
         self._objects: ObjectDetector | None = None
@@ -199,10 +205,7 @@ class LprEngine:
 
     def read_line(self, image: Picture, detection: PlateDetection) -> tuple[LineRead, int]:
         """The characters of one detected plate, and its number of lines."""
-        quads = [box_quad(detection.box)]
-        if detection.from_mask:
-            quads.append(detection.quad)
-        banded = [band_crop(image, q, *CROP_PAD) for q in quads]
+        banded = [band_crop(image, q, *CROP_PAD) for q in detection_quads(detection)]
         stretch = self.config.ocr_stretch or [1.0]
         single = sure_first([functools.partial(read_placed, self.reader, c, band, s)
                              for c, band in banded for s in stretch])
@@ -237,8 +240,14 @@ class LprEngine:
             return None
         return LineRead(top_line.chars + bottom_line.chars, top_line.alphabet or bottom_line.alphabet)
 
-    def _match(self, line: LineRead) -> FormatMatch:
-        return apply_formats(line.chars, self.formats, line.alphabet, self.reader.hangul_available)
+    def _match(self, line: LineRead, formats: list[PlateFormat] | None = None) -> FormatMatch:
+        return apply_formats(line.chars, self.formats if formats is None else formats, line.alphabet,
+                             self.reader.hangul_available)
+
+    def formats_for_reads(self, reads: Sequence[PlateRead]) -> list[PlateFormat]:
+        """The formats that settle a vote over reads of one plate: without the North American ones when a read
+        saw a blue band at the plate's left end."""
+        return self.banded_formats if any(r.flag_band for r in reads) else self.formats
 
     def _likelihood(self, line: LineRead) -> tuple[bool, float]:
         """How well a read explains the plate: a format match first, then the mean log probability."""
@@ -271,6 +280,10 @@ class LprEngine:
         out: list[PlateRead] = []
         for detection in detections:
             line, lines, match = self._read_one(image, detection)
+            flag_band = bool(match.format and match.format.startswith(US_GROUP)) and any(
+                has_flag_band(rectify(image, q, *CROP_PAD)) for q in detection_quads(detection))
+            if flag_band:
+                match = self._match(line, self.banded_formats)
             text = match.text
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
@@ -280,7 +293,7 @@ class LprEngine:
                 continue
             read = PlateRead(text, score, xywh(detection.box), char_scores,
                              [(round(float(x), 1), round(float(y), 1)) for x, y in detection.quad],
-                             round(100 * detection.score, 1), match.format, lines)
+                             round(100 * detection.score, 1), match.format, lines, flag_band=flag_band)
             read.vehicle = vehicle_of(detection.box, vehicles) if vehicles else None
             if any(p.text == read.text and _close(p.box, read.box) for p in out):
                 continue
@@ -330,6 +343,11 @@ class LprEngine:
             return line, lines, match
         mean = match.log_prob / max(1, len(match.text))
         return (line, lines, match) if mean >= other.log_prob / max(1, len(other.text)) else generic
+
+
+def detection_quads(detection: PlateDetection) -> list[Floats]:
+    """The outlines a plate is read in: its box, and its mask's outline when it has one."""
+    return [box_quad(detection.box), detection.quad] if detection.from_mask else [box_quad(detection.box)]
 
 
 def syllable_unread(korean: str, generic: str) -> bool:

@@ -61,6 +61,12 @@ def side_bands(crop: Picture) -> tuple[int, int]:
     return cut_left, cut_right
 
 
+def has_flag_band(crop: Picture) -> bool:
+    """Whether the plate in the crop has a blue band at its left end: an EU plate's stars and country code (or
+    the flag band of Korea's plates since 2019); never a North American plate."""
+    return side_bands(crop)[0] > 0
+
+
 def _run(columns: NDArray[np.bool_]) -> int:
     """How many columns from the start are blue, allowing the plate's border before them (a few columns)."""
     start = 0

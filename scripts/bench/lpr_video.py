@@ -27,6 +27,7 @@ import json
 import sys
 import time
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -153,7 +154,7 @@ class Outcome:
     reads: list[str] = field(default_factory=list)  # the track's reads, in order
 
 
-def vote_clip(plate: str, frames: list[Frame], formats: list[PlateFormat]) -> Outcome:
+def vote_clip(plate: str, frames: list[Frame], formats: Callable[[Sequence[PlateRead]], list[PlateFormat]]) -> Outcome:
     """The frames through the worker's plate tracker; the track holding most reads at the plate is voted."""
     tracker = PlateTracker[str](gap_ms=3 * FRAME_MS)
     at = [at_plate(f) for f in frames]
@@ -167,7 +168,7 @@ def vote_clip(plate: str, frames: list[Frame], formats: list[PlateFormat]) -> Ou
     if track is None or count == 0:
         return Outcome(plate, singles, None, None)
     best = max(track.reads, key=lambda r: r.score)
-    result = track.vote(formats)
+    result = track.vote(formats(track.reads))
     return Outcome(plate, singles, result.text, best.text, result.score, [r.text for r in track.reads])
 
 
@@ -226,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 frames, seconds = read_clip(engine, sample, times)
                 cpu, read_frames = cpu + seconds, read_frames + len(frames)
                 cache[key] = [{"truth": f.truth, "reads": [read_to_json(r) for r in f.reads]} for f in frames]
-            outcome = vote_clip(sample.plate, frames, engine.formats)
+            outcome = vote_clip(sample.plate, frames, engine.formats_for_reads)
             outcomes.append(outcome)
             if outcome.voted != outcome.plate:
                 misses.append(f"{folder.name}/{sample.path.name}: {sample.plate} voted {outcome.voted} "

@@ -1,0 +1,60 @@
+"""A plate with a blue band at its left end (an EU plate, a Korean one since 2019) is no North American plate:
+a US format that fits its read gives way to the other formats, for one read and for a track's vote. The reads
+use the real recogniser on crafted plates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lpr.config import LprConfig
+from lpr.pipeline import LprEngine, PlateRead
+from lpr.plate_crop import has_flag_band, rectify
+from tests.needs import MODEL_CACHE
+from tests.test_char_band import blank_plate, eu_band, on_frame, write
+
+
+def engine() -> LprEngine:
+    engine = LprEngine(LprConfig(threads=1, cache_dir=str(MODEL_CACHE)))  # the defaults: auto
+    engine.load(objects=False)
+    return engine
+
+
+def digits_plate(flag: bool) -> np.ndarray:
+    """Seven digits in groups of three and four: New Hampshire's NNN NNNN, and no European format."""
+    plate = blank_plate()
+    x = write(plate, "480", (eu_band(plate, "CZ") if flag else 40) + 18)
+    write(plate, "4979", x + 44)
+    return plate
+
+
+def test_the_blue_band_at_a_plates_left_end_is_seen_and_a_mercosur_band_on_top_is_not():
+    for flag in (True, False):
+        picture, found = on_frame(digits_plate(flag), 40)
+        assert has_flag_band(rectify(picture, found.quad, 0.0, 0.05)) is flag
+    mercosur = blank_plate()
+    mercosur[5:28, 5:-5] = (160, 60, 10)  # the blue band across the top of a Brazilian plate
+    write(mercosur, "ABC1D23", 40)
+    picture, found = on_frame(mercosur)
+    assert not has_flag_band(rectify(picture, found.quad, 0.0, 0.05))
+
+
+def test_a_us_format_does_not_explain_a_plate_with_a_flag_band():
+    reader = engine()
+    reads = {}
+    for flag in (True, False):
+        picture, found = on_frame(digits_plate(flag))
+        [read] = reader._read_detections(picture, [found], None)
+        reads[flag] = read
+    assert (reads[False].text, reads[False].format, reads[False].flag_band) == ("4804979", "US-NH", False)
+    assert reads[True].text == "4804979" and reads[True].flag_band
+    assert reads[True].format is None or not reads[True].format.startswith("US")
+
+
+def test_a_tracks_vote_leaves_out_the_us_formats_when_a_read_saw_the_flag_band():
+    reader = engine()
+    read = PlateRead("4804979", 90.0, (0, 0, 100, 20), [90.0] * 7, [(0, 0)] * 4, 90.0, "CZ")
+    banded = PlateRead("4804979", 90.0, (0, 0, 100, 20), [90.0] * 7, [(0, 0)] * 4, 90.0, None, flag_band=True)
+    assert reader.formats_for_reads([read, read]) == reader.formats
+    chosen = reader.formats_for_reads([read, banded])
+    assert chosen and not any(f.name.startswith("US") for f in chosen)
+    assert len(chosen) < len(reader.formats) and all(f in reader.formats for f in chosen)

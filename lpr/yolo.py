@@ -101,7 +101,12 @@ class YoloModel:
         self.names = class_names(whole)
         self.segment = len(whole.get_outputs()) > 1
         self.rect = rect and isinstance(shape[2], int) and isinstance(shape[3], int)
-        self.sessions = (self._cut(path) if self.segment else None) or Sessions(whole)
+        cut = self._cut(path) if self.segment else None
+        if cut is not None and not self._same_prototypes(whole, cut):
+            log.warning("%s: prototypes made over the whole picture (its prototype branch reaches further than "
+                        "lpr.prototypes.MARGIN)", path)
+            cut = None
+        self.sessions = cut or Sessions(whole)
         self._shaped: OrderedDict[tuple[int, int], Sessions] = OrderedDict()
 
     def _cut(self, source: Path | ModelProto) -> Sessions | None:
@@ -118,6 +123,19 @@ class YoloModel:
         except Exception as exc:  # a graph lpr.prototypes does not know: the whole export, prototypes and all
             log.warning("%s: prototypes made over the whole picture (%s)", self.path, exc)
             return None
+
+    def _same_prototypes(self, whole: InferenceSession, cut: Sessions) -> bool:
+        """Whether the cut-out branch makes the whole export's prototypes, in a region inside the picture and in
+        one at its corner, for a picture of noise (a check made once, when the model loads)."""
+        if cut.prototypes is None:
+            return False
+        noise = np.random.default_rng(0).random((1, 3, self.height, self.width)).astype(self.dtype)
+        want = whole.run(None, {self.input_name: noise})[PROTOTYPE_OUTPUT][0].astype(np.float32)
+        got = cut.prototypes.over(cut.network.run(None, {self.input_name: noise})[PROTOTYPE_OUTPUT])
+        _, h, w = want.shape
+        regions = [(h // 3, h // 3 + 9, w // 3, w // 3 + 17), (0, 7, w - 11, w)]
+        return got.shape == want.shape and all(
+            np.allclose(got.region(y0, y1, x0, x1), want[:, y0:y1, x0:x1], atol=0.05) for y0, y1, x0, x1 in regions)
 
     def input_shape(self, image: Picture) -> tuple[int, int]:
         """(height, width) of the input for a picture: the export's, or its rect letterbox."""

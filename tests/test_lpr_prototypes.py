@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lpr import prototypes
 from lpr.models import resolve
 from lpr.onnx_session import open_session
 from lpr.plate_detector import PlateDetector
@@ -71,6 +72,16 @@ def test_the_plate_outlines_are_those_of_the_whole_export(detector: PlateDetecto
             assert np.abs(a.quad - b.quad).max() < 0.5
         outlined += sum(d.from_mask for d in cut)
     assert outlined >= len(frames) // 2  # (a plate entering or leaving the frame may have no outline)
+
+
+def test_a_branch_that_reaches_further_than_the_cells_read_around_a_region_is_not_cut_out(
+        monkeypatch: pytest.MonkeyPatch):
+    # YOLOv8's branch reaches 2 feature cells; another export's may reach further. The check made when the model
+    # loads sees the difference (here: a margin too small for YOLOv8's) and runs the export whole
+    monkeypatch.setattr(prototypes, "MARGIN", 1)
+    model = YoloModel(resolve("lpr_plate_model", ""), "lpr_plate_model", threads=1)
+    assert model.segment and model.sessions.prototypes is None
+    assert len(model.sessions.network.get_outputs()) == 2
 
 
 def test_a_detection_only_export_is_run_whole():

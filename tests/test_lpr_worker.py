@@ -186,8 +186,8 @@ def test_an_unknown_plate_region_is_named_and_the_server_keeps_serving(data_dir)
         assert runtime.analytics.error.startswith("setting lpr_regions: unknown plate region 'XX' (known: ")
         write_settings(data_dir, lpr_regions=["BR"], lpr_plate_patterns=["LLL NNNN", "Q"])
         runtime.reload_settings()
-        assert runtime.analytics.error == "setting lpr_plate_patterns: plate format 'Q': 'Q' is not L, N, H, A " \
-                                          "or a {m,n} count"
+        assert runtime.analytics.error == "setting lpr_plate_patterns: plate format 'Q': 'Q' is not L, N, H, A, " \
+                                          "a [...] set of letters and digits or a {m,n} count"
         write_settings(data_dir, lpr_plate_patterns=[])
         runtime.reload_settings()
         assert runtime.analytics.error is None and runtime.analytics.worker is not None

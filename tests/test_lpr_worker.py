@@ -139,12 +139,20 @@ def test_missing_weights_are_named_and_recording_goes_on(data_dir, street_clip):
             assert error == f"setting lpr_plate_model ({missing}): no such file"
 
 
+
+def ready_engine() -> LprEngine:
+    """An engine with its models loaded: the worker drops the frames offered while it loads them, and these
+    tests offer a few frames at the pace of a camera."""
+    engine = LprEngine(LprConfig(cache_dir=str(MODEL_CACHE)))
+    engine.load(objects=True)
+    return engine
+
 @needs_bus_photo
 def test_people_and_a_bus_become_object_rows_and_events(data_dir):
     assert BUS_PHOTO is not None, "ultralytics/assets/bus.jpg is not installed"
     photo = cv2.imread(str(BUS_PHOTO))
     runtime = make_runtime(data_dir)
-    worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
+    worker = AnalyticsWorker(ready_engine(), runtime.db, data_dir,
                              runtime.bus.publish, lambda: [])
     worker.configure([ChannelPlan(4, (), objects=True)])
     with TestClient(runtime.app) as client:
@@ -196,7 +204,7 @@ def test_an_unknown_plate_region_is_named_and_the_server_keeps_serving(data_dir)
 def test_a_car_in_a_parking_zone_is_logged_once_parked_and_its_row_ends_when_it_leaves(data_dir):
     runtime = make_runtime(data_dir)
     events: list[tuple[str, Event]] = []
-    worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
+    worker = AnalyticsWorker(ready_engine(), runtime.db, data_dir,
                              lambda event: events.append((event.topic, event)), lambda: [])
     bay = Zone(device_id=3, code="bay-7", name="Bay 7", chid=2, rect=(0, 0, 7680, 4320), mode="parking",
                entry="down", linked=(2,), parking_entrance=1, parking_exit=None)
@@ -232,7 +240,7 @@ def test_people_standing_still_keep_their_object_ids(data_dir):
     photo = cv2.imread(str(BUS_PHOTO))
     runtime = make_runtime(data_dir)
     events: list[ObjectEvent] = []
-    worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
+    worker = AnalyticsWorker(ready_engine(), runtime.db, data_dir,
                              lambda event: events.append(event) if isinstance(event, ObjectEvent) else None,
                              lambda: [])
     worker.configure([ChannelPlan(5, (), objects=True)])
@@ -282,7 +290,7 @@ def test_motion_changes_carry_changes_only(data_dir):
     then false when it settles, each once."""
     runtime = make_runtime(data_dir)
     events: list[MotionChangesEvent] = []
-    worker = AnalyticsWorker(LprEngine(LprConfig(cache_dir=str(MODEL_CACHE))), runtime.db, data_dir,
+    worker = AnalyticsWorker(ready_engine(), runtime.db, data_dir,
                              lambda event: events.append(event) if isinstance(event, MotionChangesEvent) else None,
                              lambda: [])
     worker.configure([ChannelPlan(6, (), objects=False)])

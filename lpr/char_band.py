@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from lpr.arrays import Floats, Picture
 from lpr.charset import is_hangul
+from lpr.lab import lab_ab
 from lpr.plate_crop import rectify, side_bands, trim_side_bands, widen, without_rules
 from lpr.plate_reader import LineRead, PlateReader, decode, symbol_runs
 
@@ -222,10 +223,10 @@ def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
     flat = labels.ravel()
     counts = np.maximum(np.bincount(flat), 1)
     bgr = np.stack([np.bincount(flat, crop[:, :, k].ravel(), len(counts)) / counts for k in range(3)], 1)
-    lab = cv2.cvtColor((bgr[None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[0]
-    colours = {b: lab[i, 1:] for b, i in ids.items()}
+    ab = lab_ab(bgr)
+    colours = {b: ab[i] for b, i in ids.items()}
     paper = strip & (1 - ink)
-    paper_colour = _lab(np.array(cv2.mean(crop, paper)[:3])) if paper.any() else None
+    paper_colour = lab_ab(np.array(cv2.mean(crop, paper)[:3])) if paper.any() else None
     spans = [(b.x, b.right) for b in band.chars]
 
     def holds_char(b: Blob) -> bool:
@@ -288,7 +289,7 @@ def _two_tone(crop: Picture, labels: NDArray[np.int32], ids: list[int], box: Blo
     upper, lower = ys < middle, ys >= middle
     if not upper.any() or not lower.any():
         return 0.0
-    lab = cv2.cvtColor((crop[ys, xs][None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[0, :, 1:]
+    lab = lab_ab(crop[ys, xs])
     return _distance(lab[upper].mean(0), lab[lower].mean(0))
 
 
@@ -310,7 +311,7 @@ def _halves(crop: Picture, labels: NDArray[np.int32],
         n = np.maximum(np.bincount(which[half], minlength=count), 1)
         means.append(np.stack([np.bincount(which[half], colours[half, k], count) / n for k in range(3)], 1))
     ids = list(pieces)
-    lab = cv2.cvtColor((np.stack(means)[:, ids] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)[:, :, 1:]
+    lab = lab_ab(np.stack(means)[:, ids])
     return {i: (lab[0, k], lab[1, k]) for k, i in enumerate(ids)}
 
 
@@ -326,12 +327,6 @@ def _across(difference: NDArray[np.float32], direction: NDArray[np.float32]) -> 
 
 def _distance(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
     return float(np.linalg.norm(a - b))
-
-
-def _lab(bgr: NDArray[np.float64]) -> NDArray[np.float32]:
-    """A BGR colour (0-255) in Lab's colour plane (a, b)."""
-    lab = cv2.cvtColor((bgr[None, None] / 255).astype(np.float32), cv2.COLOR_BGR2LAB)
-    return cast(NDArray[np.float32], lab[0, 0, 1:])
 
 
 def _off_mix(colour: NDArray[np.float32], ink: NDArray[np.float32] | None, paper: NDArray[np.float32] | None) -> float:

@@ -5,6 +5,7 @@ use the real recogniser on crafted plates."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lpr.config import LprConfig
 from lpr.pipeline import LprEngine, PlateRead
@@ -13,7 +14,8 @@ from tests.needs import MODEL_CACHE
 from tests.test_char_band import blank_plate, eu_band, on_frame, write
 
 
-def engine() -> LprEngine:
+@pytest.fixture(scope="module")
+def reader() -> LprEngine:
     engine = LprEngine(LprConfig(threads=1, cache_dir=str(MODEL_CACHE)))  # the defaults: auto
     engine.load(objects=False)
     return engine
@@ -38,8 +40,7 @@ def test_the_blue_band_at_a_plates_left_end_is_seen_and_a_mercosur_band_on_top_i
     assert not has_flag_band(rectify(picture, found.quad, 0.0, 0.05))
 
 
-def test_a_us_format_does_not_explain_a_plate_with_a_flag_band():
-    reader = engine()
+def test_a_us_format_does_not_explain_a_plate_with_a_flag_band(reader: LprEngine):
     reads = {}
     for flag in (True, False):
         picture, found = on_frame(digits_plate(flag))
@@ -50,8 +51,7 @@ def test_a_us_format_does_not_explain_a_plate_with_a_flag_band():
     assert reads[True].format is None or not reads[True].format.startswith("US")
 
 
-def test_a_tracks_vote_leaves_out_the_us_formats_when_a_read_saw_the_flag_band():
-    reader = engine()
+def test_a_tracks_vote_leaves_out_the_us_formats_when_a_read_saw_the_flag_band(reader: LprEngine):
     read = PlateRead("4804979", 90.0, (0, 0, 100, 20), [90.0] * 7, [(0, 0)] * 4, 90.0, "CZ")
     banded = PlateRead("4804979", 90.0, (0, 0, 100, 20), [90.0] * 7, [(0, 0)] * 4, 90.0, None, flag_band=True)
     assert reader.formats_for_reads([read, read]) == reader.formats

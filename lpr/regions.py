@@ -22,6 +22,24 @@ Format = tuple[str, str, str]  # (name, pattern, an example plate)
 BG_LETTER = "[ABCEHKMOPTXY]"
 # Poland: a serial never uses B, D, I, O or Z, which look like 8, 0, 1, 0 and 2
 PL_SERIAL_LETTER = "[ACEFGHJKLMNPQRSTUVWXY]"
+# Czechia: the 14 regions' letters
+CZ_REGION = "[ABCEHJKLMPSTUZ]"
+# Spain since 2000: consonants only, without Q (and Ñ)
+ES_LETTER = "[BCDFGHJKLMNPRSTVWXYZ]"
+# France (SIV): never I, O or U
+FR_LETTER = "[ABCDEFGHJKLMNPQRSTVWXYZ]"
+# Great Britain: never I or Q
+GB_LETTER = "[ABCDEFGHJKLMNOPRSTUVWXYZ]"
+# Greece: only the 14 Greek capitals that look like Latin ones
+GR_LETTER = "[ABEHIKMNOPTXYZ]"
+# Italy: never I, O, Q or U
+IT_LETTER = "[ABCDEFGHJKLMNPRSTVWXYZ]"
+# the Netherlands (cars): no vowels, nor C or Q (like 0), W (trailers) or Y
+NL_LETTER = "[BDFGHJKLMNPRSTVXZ]"
+# Sweden: never I, Q or V (nor Å, Ä, Ö)
+SE_LETTER = "[ABCDEFGHJKLMNOPRSTUWXYZ]"
+# Ukraine: only the 12 Cyrillic capitals that look like Latin ones
+UA_LETTER = "[ABCEHIKMOPTX]"
 
 # Europe. Sources per country: "Vehicle registration plates of <country>".
 EUROPE: dict[str, tuple[Format, ...]] = {
@@ -34,7 +52,7 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # canton, then 1 to 6 digits (ZH 123456)
     "CH": (("CH", "LL N{1,6}", "ZH123456"),),
     # a digit, the region's letter, then a letter or a digit, then four digits (1A2 3456): the third is free
-    "CZ": (("CZ", "NLA NNNN", "1A23456"),),
+    "CZ": (("CZ", f"N{CZ_REGION}A NNNN", "1A23456"),),
     # district L{1,3}, letters L{1,2}, 1 to 4 digits: free length. (The E of electric and H of historic cars
     # after the digits are left out: a pattern cannot say "E or H", and any letter there would fit too much.)
     "DE": (("DE", "L{1,3} L{1,2} N{1,4}", "BMW1234"),),
@@ -43,15 +61,19 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # 123 ABC
     "EE": (("EE", "NNN LLL", "123ABC"),),
     # since 2000: 1234 ABC; provincial series until 2000: M 1234 AB
-    "ES": (("ES", "NNNN LLL", "1234BCD"), ("ES-provincial", "L{1,2} NNNN L{1,2}", "M1234AB")),
+    "ES": (("ES", f"NNNN {ES_LETTER}{{3}}", "1234BCD"), ("ES-provincial", "L{1,2} NNNN L{1,2}", "M1234AB")),
     # ABC-123 (shorter series L{2,3}-N{1,3} still exist)
     "FI": (("FI", "L{2,3} N{1,3}", "ABC123"),),
     # SIV since 2009: AB-123-CD; FNI until 2009, still on older cars: 1234 AB 56
-    "FR": (("FR", "LL-NNN-LL", "AB123CD"), ("FR-FNI", "N{1,4} L{2,3} NN", "1234AB56")),
+    "FR": (("FR", f"{FR_LETTER}{{2}}-NNN-{FR_LETTER}{{2}}", "AB123CD"), ("FR-FNI", "N{1,4} L{2,3} NN", "1234AB56")),
     # current since 2001: AB12 CDE; prefix 1983-2001: A123 BCD; Northern Ireland: ABZ 1234
-    "GB": (("GB", "LLNN LLL", "AB12CDE"), ("GB-prefix", "L N{1,3} LLL", "A123BCD"), ("GB-NI", "LLL N{1,4}", "ABZ1234")),
+    "GB": (
+        ("GB", f"{GB_LETTER}{{2}}NN {GB_LETTER}{{3}}", "AB12CDE"),
+        ("GB-prefix", "L N{1,3} LLL", "A123BCD"),
+        ("GB-NI", "LLL N{1,4}", "ABZ1234"),
+    ),
     # ABC-1234 (Greek letters that look Latin)
-    "GR": (("GR", "LLL-NNNN", "ABE1234"),),
+    "GR": (("GR", f"{GR_LETTER}{{3}}-NNNN", "ABE1234"),),
     # city LL, three or four digits, one or two letters (ZG 1234-AB)
     "HR": (("HR", "LL N{3,4} L{1,2}", "ZG1234AB"),),
     # since 2022: AA BC-123; 1990-2022: ABC-123
@@ -59,7 +81,7 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # year NN or NNN, county L{1,2}, 1 to 6 digits (191-D-12345)
     "IE": (("IE", "N{2,3}-L{1,2}-N{1,6}", "191D12345"),),
     # AB 123 CD
-    "IT": (("IT", "LL NNN LL", "AB123CD"),),
+    "IT": (("IT", f"{IT_LETTER}{{2}} NNN {IT_LETTER}{{2}}", "AB123CD"),),
     # ABC 123
     "LT": (("LT", "LLL NNN", "ABC123"),),
     # AB 1234 (and L 1234)
@@ -68,17 +90,17 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     "LV": (("LV", "LL-N{1,4}", "AB1234"),),
     # sidecodes 4 to 14 (1978 onwards)
     "NL": (
-        ("NL-4", "LL-NN-LL", "AB12CD"),
-        ("NL-5", "LL-LL-NN", "ABCD12"),
-        ("NL-6", "NN-LL-LL", "12ABCD"),
-        ("NL-7", "NN-LLL-N", "12ABC3"),
-        ("NL-8", "N-LLL-NN", "1ABC23"),
-        ("NL-9", "LL-NNN-L", "AB123C"),
-        ("NL-10", "L-NNN-LL", "A123BC"),
-        ("NL-11", "LLL-NN-L", "ABC12D"),
-        ("NL-12", "L-NN-LLL", "A12BCD"),
-        ("NL-13", "N-LL-NNN", "1AB234"),
-        ("NL-14", "NNN-LL-N", "123AB4"),
+        ("NL-4", f"{NL_LETTER}{{2}}-NN-{NL_LETTER}{{2}}", "BD12FG"),
+        ("NL-5", f"{NL_LETTER}{{2}}-{NL_LETTER}{{2}}-NN", "BDFG12"),
+        ("NL-6", f"NN-{NL_LETTER}{{2}}-{NL_LETTER}{{2}}", "12BDFG"),
+        ("NL-7", f"NN-{NL_LETTER}{{3}}-N", "12BDF3"),
+        ("NL-8", f"N-{NL_LETTER}{{3}}-NN", "1BDF23"),
+        ("NL-9", f"{NL_LETTER}{{2}}-NNN-{NL_LETTER}", "BD123F"),
+        ("NL-10", f"{NL_LETTER}-NNN-{NL_LETTER}{{2}}", "B123DF"),
+        ("NL-11", f"{NL_LETTER}{{3}}-NN-{NL_LETTER}", "BDF12G"),
+        ("NL-12", f"{NL_LETTER}-NN-{NL_LETTER}{{3}}", "B12DFG"),
+        ("NL-13", f"N-{NL_LETTER}{{2}}-NNN", "1BD234"),
+        ("NL-14", f"NNN-{NL_LETTER}{{2}}-N", "123BD4"),
     ),
     # AB 12345
     "NO": (("NO", "LL NNNNN", "AB12345"),),
@@ -99,7 +121,7 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # county L{1,2} (B: Bucharest), two digits (three in Bucharest), three letters (CJ 12 ABC)
     "RO": (("RO", "L{1,2} N{2,3} LLL", "CJ12ABC"),),
     # ABC 123; since 2019 the last may be a letter: ABC 12D
-    "SE": (("SE", "LLL NNA", "ABC12D"),),
+    "SE": (("SE", f"{SE_LETTER}{{3}} NNA", "ABC12D"),),
     # city LL, then a serial of letters and digits in several arrangements (LJ AB-123, LJ 12-34A): free
     "SI": (("SI", "LL A{4,6}", "LJAB123"),),
     # district LL (since 2023 any two letters), three digits, two letters; the coat of arms after the district,
@@ -108,7 +130,7 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # province NN, then L NNNN, LL NNN(N) or LLL NN(N) (34 ABC 123)
     "TR": (("TR", "NN L{1,3} N{2,4}", "34ABC123"),),
     # region LL, four digits, series LL (AA 1234 BB)
-    "UA": (("UA", "LL NNNN LL", "AA1234BB"),),
+    "UA": (("UA", f"{UA_LETTER}{{2}} NNNN {UA_LETTER}{{2}}", "AA1234BB"),),
 }
 
 # US states: the current standard passenger serials and the previous one where it is still common. Source:

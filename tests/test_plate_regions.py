@@ -106,6 +106,25 @@ def test_a_polish_serial_never_holds_b_d_i_o_or_z_and_a_bulgarian_plate_only_let
     assert settle(chars("CA1234AW"), ["BG"]) == ("CA1234AW", None)
 
 
+def test_countries_that_never_use_some_letters_do_not_explain_reads_with_them():
+    # Greece uses only the 14 capitals Greek and Latin share: NJG7272 (Illinois NJ 67272, its 6 read as a G) is
+    # no Greek plate, and then Illinois's LL NNNNN settles the G
+    assert settle(chars("NJG7272", {2: ("6", 0.3)}), ["GR", "US-IL"]) == ("NJ67272", "US-IL")
+    assert settle(chars("ABE1234"), ["GR", "US-IL"]) == ("ABE1234", "GR")
+    # Italy never uses O (nor I, Q, U): a 0 read at the end stays a 0, and the read fits no Italian plate
+    assert settle(chars("AB123C0", {6: ("O", 0.3)}), ["IT"]) == ("AB123C0", None)
+    assert settle(chars("AB123C0", {6: ("D", 0.3)}), ["IT"]) == ("AB123CD", "IT")
+    # France never uses I, O or U; Spain only consonants; the Netherlands no vowels, nor C or Q
+    assert settle(chars("AB123UV"), ["FR"]) == ("AB123UV", None)
+    assert settle(chars("1234BCA"), ["ES"]) == ("1234BCA", None)
+    assert settle(chars("1234BCD"), ["ES"]) == ("1234BCD", "ES")
+    assert settle(chars("AB12CD"), ["NL"]) == ("AB12CD", None)
+    assert settle(chars("GB12DF"), ["NL"]) == ("GB12DF", "NL-4")
+    # a Czech plate's second character is one of the 14 regions' letters
+    assert settle(chars("1Q23456"), ["CZ"]) == ("1Q23456", None)
+    assert settle(chars("1B23456"), ["CZ"]) == ("1B23456", "CZ")
+
+
 def test_a_pattern_may_list_the_characters_a_place_takes():
     fmt = PlateFormat.parse("custom", "LL [cxb]{1,2} N")
     assert fmt.slots == (("L", False), ("L", False), ("[BCX]", False), ("[BCX]", True), ("N", False))

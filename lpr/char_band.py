@@ -28,7 +28,7 @@ from lpr.lab import lab_ab
 from lpr.plate_crop import rectify, side_bands, trim_side_bands, widen, without_rules
 from lpr.plate_reader import LineRead, PlateReader, decode, symbol_runs
 
-MIN_HEIGHT = 0.25  # a character is at least this share of the crop's height...
+MIN_HEIGHT = 0.18  # a character is at least this share of the crop's height...
 MAX_HEIGHT = 0.98  # ...and at most this (taller: the plate's frame, or the whole crop)
 HEIGHT_TOLERANCE = 0.2  # band characters' heights within this share of the band's median height
 LINE_TOLERANCE = 0.18  # a character's top and bottom within this share of the band height of the band's lines

@@ -20,6 +20,7 @@ from pathlib import Path
 from lpr import colors, second_look
 from lpr.arrays import Floats, Picture
 from lpr.char_band import Band, band_crop, read_band
+from lpr.char_line import line_crop
 from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
@@ -30,6 +31,7 @@ from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import on_band
 from lpr.plate_reader import LineRead, PlateReader, combine, sure_first
+from lpr.plate_shape import ShapedFormats, plate_aspect
 from lpr.quantize import cached_copy
 from lpr.regions import US_GROUP
 from lpr.two_line import split_lines
@@ -96,6 +98,7 @@ class PlateRead:
     lines: int = 1
     vehicle: DetectedObject | None = None
     flag_band: bool = False  # a North American format fitted, but the plate has a blue band at its left end
+    aspect: float | None = None  # the plate's width over its height along its mask's outline (None: no mask)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"text": self.text, "score": self.score, "box": list(self.box),
@@ -111,8 +114,8 @@ class LprEngine:
         if self.config.plate_search not in ("frame", "vehicles"):
             raise ValueError(f"setting lpr_plate_search: {self.config.plate_search!r} is not frame or vehicles")
         self.formats = configured_formats(self.config)
-        # a plate with a blue band at its left end (EU, Korea since 2019) is no North American plate
-        self.banded_formats = [f for f in self.formats if not f.name.startswith(US_GROUP)]
+        # the formats left when a plate's shape or flag band rules out some countries
+        self.shaped = ShapedFormats.of(self.config.regions, self.config.plate_patterns)
         self._plates: PlateDetector | None = None
         self._reader: PlateReader | None = None
         self._objects: ObjectDetector | None = None
@@ -207,7 +210,8 @@ class LprEngine:
         """The characters of one detected plate, and its number of lines."""
         banded = [band_crop(image, q, *CROP_PAD) for q in detection_quads(detection)]
         stretch = self.config.ocr_stretch or [1.0]
-        single = sure_first([functools.partial(read_placed, self.reader, c, band, s)
+        # one line: the band's line alone where the plate has small print above or below it
+        single = sure_first([functools.partial(read_placed, self.reader, line_crop(c, band), band, s)
                              for c, band in banded for s in stretch])
         width, height = quad_size(detection.quad)
         if width >= TWO_LINE_ASPECT * height:
@@ -245,9 +249,10 @@ class LprEngine:
                              self.reader.hangul_available)
 
     def formats_for_reads(self, reads: Sequence[PlateRead]) -> list[PlateFormat]:
-        """The formats that settle a vote over reads of one plate: without the North American ones when a read
-        saw a blue band at the plate's left end."""
-        return self.banded_formats if any(r.flag_band for r in reads) else self.formats
+        """The formats that settle a vote over reads of one plate: those its shape allows (lpr.plate_shape),
+        without the North American ones when a read saw a blue band at the plate's left end."""
+        return self.shaped.for_track([r.aspect for r in reads], [r.lines for r in reads],
+                                     any(r.flag_band for r in reads))
 
     def _likelihood(self, line: LineRead) -> tuple[bool, float]:
         """How well a read explains the plate: a format match first, then the mean log probability."""
@@ -279,11 +284,12 @@ class LprEngine:
         cfg = self.config
         out: list[PlateRead] = []
         for detection in detections:
-            line, lines, match = self._read_one(image, detection)
+            aspect = plate_aspect(detection)
+            line, lines, match = self._read_one(image, detection, aspect)
             flag_band = bool(match.format and match.format.startswith(US_GROUP)) and any(
                 has_flag_band(rectify(image, q, *CROP_PAD)) for q in detection_quads(detection))
             if flag_band:
-                match = self._match(line, self.banded_formats)
+                match = self._match(line, self.shaped.for_plate(aspect, lines, flag_band=True))
             text = match.text
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
@@ -293,24 +299,27 @@ class LprEngine:
                 continue
             read = PlateRead(text, score, xywh(detection.box), char_scores,
                              [(round(float(x), 1), round(float(y), 1)) for x, y in detection.quad],
-                             round(100 * detection.score, 1), match.format, lines, flag_band=flag_band)
+                             round(100 * detection.score, 1), match.format, lines, flag_band=flag_band,
+                             aspect=None if aspect is None else round(aspect, 2))
             read.vehicle = vehicle_of(detection.box, vehicles) if vehicles else None
             if any(p.text == read.text and _close(p.box, read.box) for p in out):
                 continue
             out.append(read)
         return out
 
-    def _read_one(self, image: Picture, detection: PlateDetection) -> tuple[LineRead, int, FormatMatch]:
-        """One plate's characters, its number of lines and the format they match."""
+    def _read_one(self, image: Picture, detection: PlateDetection,
+                  aspect: float | None) -> tuple[LineRead, int, FormatMatch]:
+        """One plate's characters, its number of lines and the format they match (among those its shape,
+        `aspect`, allows)."""
         if self.korean_first:
             line, lines = self.korean.read_line(image, detection)
             match = settle_region(self.korean._match(line), line)
             if match.format is not None:
                 return line, lines, match
             line, lines = self.read_line(image, detection)
-            return line, lines, self._match(line)
+            return line, lines, self._match(line, self.shaped.for_plate(aspect, lines))
         line, lines = self.read_line(image, detection)
-        match = self._match(line)
+        match = self._match(line, self.shaped.for_plate(aspect, lines))
         if self._korean_wanted(line, match):
             line, lines, match = self._korean_read(image, detection, (line, lines, match))
         return line, lines, match

@@ -37,6 +37,7 @@ def rectify(image: Picture, quad: Floats, pad_x: float = 0.04, pad_y: float = 0.
 # that print as part of the number ("AB123CD75"), so a blue band at either end is cut off before reading.
 BAND_MIN, BAND_MAX = 0.03, 0.2  # a band's width, as a share of the plate's
 BAND_BLUE_SHARE = 0.5  # share of a column's pixels that are blue in a band
+BORDER = 0.04  # share of the crop's width a border or rim may take before a band
 
 
 def trim_side_bands(crop: Picture) -> Picture:
@@ -68,9 +69,10 @@ def has_flag_band(crop: Picture) -> bool:
 
 
 def _run(columns: NDArray[np.bool_]) -> int:
-    """How many columns from the start are blue, allowing the plate's border before them (a few columns)."""
+    """How many columns from the start are blue, allowing the plate's border before them (BORDER of the
+    crop's width, at least 4 columns: a plate holder's rim is about 3 %)."""
     start = 0
-    while start < min(len(columns), 4) and not columns[start]:
+    while start < min(len(columns), max(4, round(BORDER * len(columns)))) and not columns[start]:
         start += 1
     end = start
     while end < len(columns) and columns[end]:

@@ -124,9 +124,11 @@ def known_regions() -> str:
     return f"{AUTO}, {', '.join(codes)} and the US states as US-XX (US-CA, US-NY...)"
 
 
-def formats_for(regions: Iterable[str] = (), patterns: Iterable[str] = ()) -> list[PlateFormat]:
-    """The formats of region codes (auto, BR, EU, DE, US, US-CA, KR... see lpr.regions) plus custom patterns.
-    A pattern several regions share is kept once, under the first region's name."""
+def formats_for(regions: Iterable[str] = (), patterns: Iterable[str] = (),
+                leave_out: Callable[[str], bool] | None = None) -> list[PlateFormat]:
+    """The formats of region codes (auto, BR, EU, DE, US, US-CA, KR... see lpr.regions) plus custom patterns,
+    without the regions (codes as auto names them, or groups such as EU) that `leave_out` is true of.
+    A pattern several regions share is kept once, under the first kept region's name."""
     out: list[PlateFormat] = []
     seen: dict[tuple[tuple[tuple[str, bool], ...], frozenset[int]], int] = {}
 
@@ -146,6 +148,8 @@ def formats_for(regions: Iterable[str] = (), patterns: Iterable[str] = ()) -> li
         for each in AUTO_REGIONS if auto else (code,):
             if each not in REGIONS:
                 raise FormatError(f"unknown plate region {region!r} (known: {known_regions()})")
+            if leave_out is not None and leave_out(each):
+                continue
             for name, pattern, _ in REGIONS[each]:
                 fmt = PlateFormat.parse(name, pattern)
                 add(replace(fmt, blind_ok=False) if auto else fmt)

@@ -9,7 +9,7 @@ import pytest
 
 from lpr.config import LprConfig
 from lpr.pipeline import LprEngine, PlateRead
-from lpr.plate_crop import has_flag_band, rectify
+from lpr.plate_crop import has_flag_band, rectify, side_bands
 from tests.needs import MODEL_CACHE
 from tests.test_char_band import blank_plate, eu_band, on_frame, write
 
@@ -33,6 +33,12 @@ def test_the_blue_band_at_a_plates_left_end_is_seen_and_a_mercosur_band_on_top_i
     for flag in (True, False):
         picture, found = on_frame(digits_plate(flag), 40)
         assert has_flag_band(rectify(picture, found.quad, 0.0, 0.05)) is flag
+    # a plate holder's dark rim before the band (about 3 % of the crop's width) hides it no more
+    plate = digits_plate(True)
+    rimmed = np.hstack([np.full((plate.shape[0], 14, 3), 40, np.uint8), plate])
+    picture, found = on_frame(rimmed, 40)
+    crop = rectify(picture, found.quad, 0.0, 0.05)
+    assert has_flag_band(crop) and side_bands(crop)[0] > 14 * crop.shape[1] / rimmed.shape[1]
     mercosur = blank_plate()
     mercosur[5:28, 5:-5] = (160, 60, 10)  # the blue band across the top of a Brazilian plate
     write(mercosur, "ABC1D23", 40)

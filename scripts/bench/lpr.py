@@ -2,10 +2,11 @@
 where it goes, and frames per second per core on a 1080p H.264 stream.
 
 Reads each development set (each NAME.txt: `file x y width height PLATE`; by default openalpr-br and
-openalpr-eu from the shared datasets, both in one run) and, when the module lpr.korean_synth exists, its
-synthetic Korean plates (photos it never trained on). One engine serves every set: the engine's defaults
-(lpr_regions as the settings default it, `auto`, unless --regions), on one thread (onnxruntime
-intra_op_num_threads=1, so times are one core's).
+openalpr-eu from the shared datasets, both in one run); when the module lpr.korean_synth exists, its
+synthetic Korean plates (photos it never trained on); and synthetic North American plates (us_plates.py:
+state name, slogan and stickers) pasted over the openalpr-br photos' plates, as no such photos are here.
+One engine serves every set: the engine's defaults (lpr_regions as the settings default it, `auto`, unless
+--regions), on one thread (onnxruntime intra_op_num_threads=1, so times are one core's).
 For each set it prints:
 
 - exact %: the read at the labelled plate equals the label;
@@ -145,6 +146,17 @@ def korean_set(count: int, seed: int) -> list[tuple[Sample, Picture]] | None:
         out.append((Sample(f"kr{index:04d}", tuple(int(v) for v in box), text,  # type: ignore[arg-type]
                            condition=module.test_condition(index)), image))
     return out
+
+
+def us_set(count: int, seed: int, backgrounds: Path) -> list[tuple[Sample, Picture]] | None:
+    """Synthetic North American plates (us_plates.py) pasted over the plates of `backgrounds`' photos (None
+    without those photos)."""
+    if not load_dataset(backgrounds):
+        return None
+    from us_plates import test_photos
+
+    return [(Sample(f"us{index:04d}", box, text), image)
+            for index, (image, text, box) in enumerate(test_photos(count, seed, backgrounds))]
 
 
 def full_hd(image: Picture, box: Box, shift: int = 0) -> tuple[Picture, Box]:
@@ -452,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--korean", type=int, default=100, metavar="N",
                         help=f"synthetic Korean plates from {KOREAN_MODULE}, if it exists (0: skip)")
     parser.add_argument("--korean-seed", type=int, default=20261206, help="their seed (photos the model never saw)")
+    parser.add_argument("--us", type=int, default=100, metavar="N",
+                        help="synthetic North American plates (us_plates.py) over the openalpr-br photos (0: skip)")
+    parser.add_argument("--us-seed", type=int, default=7, help="their seed")
     parser.add_argument("--regions", default="", help="plate regions for the engine, e.g. BR, or none for no "
                                                       "formats (default: the settings' default, auto)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -489,6 +504,12 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"KR: skipped ({KOREAN_MODULE} is not there)")
         else:
             sets.append(("KR synthetic", korean))
+    if args.us > 0:
+        us = us_set(args.us, args.us_seed, DATASETS / "openalpr-br")
+        if us is None:
+            notes.append(f"US: skipped (no photos in {DATASETS / 'openalpr-br'} to paste the plates over)")
+        else:
+            sets.append(("US synthetic", us))
     regions = None if not args.regions.strip() else [r for r in args.regions.split(",") if r.strip().lower() != "none"]
     overrides = dict(item.split("=", 1) for item in args.set)
     shown = "defaults" if regions is None else ",".join(regions) or "no formats"

@@ -121,3 +121,13 @@ def test_with_rect_inputs_a_wide_frame_is_padded_only_to_a_multiple_of_32_and_it
     got = (int(box[0]), int(box[1]), int(box[2] - box[0]), int(box[3] - box[1]))
     assert iou(got, xywh(demo.plate_box(index))) > 0.6
     assert list(detector.model._shaped) == [(256, 448)]
+
+
+def test_the_sessions_threads_do_not_spin_while_another_session_runs():
+    # the reader's sessions run one after another: a pool left spinning would take the cores from the next
+    from lpr.onnx_session import session_options
+
+    for threads in (0, 1, 2):
+        options = session_options(threads)
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        assert options.intra_op_num_threads == threads

@@ -46,6 +46,7 @@ MARK_SIZE = 0.3  # a mark lower than this share of the band height is read as no
 STRIP = 0.1  # band heights above the topline and below the baseline that still belong to the band's line
 DUST = 0.12  # pieces smaller than this many band heights both ways are specks
 OPEN_END = 0.3  # a character within this many band heights of the crop's edge: the plate may go on
+SLIVER = 0.1  # a band blob narrower than this share of its height is the plate's edge (an I is about 0.17)
 EXTEND = 0.5  # share of the plate's width looked at beyond an open end
 MARGIN = 0.5  # band heights kept beyond the band's ends where the crop goes on
 
@@ -358,9 +359,12 @@ def _stacks(pieces: list[Blob]) -> list[list[Blob]]:
 
 def open_ends(band: Band, width: int) -> tuple[bool, bool]:
     """Whether the band's first (last) character stands so near the crop's left (right) edge that the plate
-    may go on beyond it (a detection that cut the plate short)."""
+    may go on beyond it (a detection that cut the plate short). The plate's own edge, a sliver of the band's
+    height beside the crop's edge, is no character: the plate ends there (widened, the crop took in a
+    sticker on the car beside a Slovak plate as its last characters)."""
     near = OPEN_END * band.height
-    return band.chars[0].x <= near, max(b.right for b in band.chars) >= width - near
+    solid = [b for b in band.chars if b.w >= SLIVER * band.height] or band.chars
+    return solid[0].x <= near, max(b.right for b in solid) >= width - near
 
 
 def cut(crop: Picture, band: Band, left: bool = True, right: bool = True) -> Picture:

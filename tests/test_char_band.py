@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from lpr.char_band import characters, drop_marks, find_band
+from lpr.char_band import band_crop, characters, drop_marks, find_band
 from lpr.config import LprConfig
 from lpr.pipeline import LprEngine, read_score
 from lpr.plate_crop import rectify, trim_side_bands
@@ -287,6 +287,22 @@ def test_a_plate_cut_short_by_its_detection_is_read_whole(engine: LprEngine):
     short = detection(found.box[0] + 110, found.box[1], found.box[2], found.box[3])
     assert plain_read(engine, picture, short) == "IMMIAN"
     assert engine.read_line(picture, short)[0].text == "BIMMIAN"
+
+
+def test_a_plate_whose_edge_is_in_its_detection_is_not_widened_into_a_sticker_beside_it():
+    # the last character (a narrow I) a little short of the plate's dark edge, and beyond the plate a sticker
+    # on the car with letters of the characters' height
+    width = write(blank_plate(), "RK857AI", 0) + 30
+    plate = np.full((110, width, 3), PAPER, np.uint8)
+    write(plate, "RK857AI", 18)
+    for x in (6, width - 6):  # the plate's raised edge, beside the crop's
+        cv2.line(plate, (x, 20), (x, 90), INK, 3)
+    picture, found = on_frame(plate)
+    sticker = np.full((110, 110, 3), PAPER, np.uint8)
+    write(sticker, "MO", 6)
+    picture[100:210, 100 + width + 50:100 + width + 160] = sticker
+    crop, band = band_crop(picture, found.quad, 0.0, 0.05)
+    assert band is not None and crop.shape[1] == rectify(picture, found.quad, 0.0, 0.05).shape[1]
 
 
 def test_a_two_line_plate_reads_the_top_line_then_the_bottom_line(engine: LprEngine):

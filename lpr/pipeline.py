@@ -43,6 +43,7 @@ Box = tuple[int, int, int, int]  # x, y, width, height in image pixels
 # the mask's outline fail in different ways (the box includes a tilted plate's surroundings, the outline can
 # clip a character), so both are read and their per-character probabilities averaged.
 CROP_PAD = (0.0, 0.05)
+TILTED = 8.0  # degrees: a plate tilted more than this is read along its mask's outline first
 TWO_LINE_ASPECT = 2.3  # plates narrower than this many heights may hold two lines (motorcycles, old KR...)
 # A two-line read must explain a plate clearly better than the one-line read (mean log probability per
 # character): a one-line plate with a line of small print (a US state name) reads as two confident lines too,
@@ -355,8 +356,15 @@ class LprEngine:
 
 
 def detection_quads(detection: PlateDetection) -> list[Floats]:
-    """The outlines a plate is read in: its box, and its mask's outline when it has one."""
-    return [box_quad(detection.box), detection.quad] if detection.from_mask else [box_quad(detection.box)]
+    """The outlines a plate is read in: its box, and its mask's outline when it has one; the outline first
+    when the plate is tilted more than TILTED degrees (the box around it then holds a slanted line of text
+    and the car around it, and a first read of it sure of fewer characters would be taken as it is)."""
+    if not detection.from_mask:
+        return [box_quad(detection.box)]
+    (x0, y0), (x1, y1) = detection.quad[0], detection.quad[1]
+    if abs(math.degrees(math.atan2(float(y1 - y0), float(x1 - x0)))) > TILTED:
+        return [detection.quad, box_quad(detection.box)]
+    return [box_quad(detection.box), detection.quad]
 
 
 def syllable_unread(korean: str, generic: str) -> bool:

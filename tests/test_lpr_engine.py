@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from lpr.config import LprConfig
+from lpr.geometry import box_quad
 from lpr.models import ModelError
-from lpr.pipeline import LprEngine, read_score
+from lpr.pipeline import LprEngine, detection_quads, read_score
 from lpr.plate_crop import trim_side_bands
 from lpr.plate_detector import PlateDetection
 from lpr.plate_formats import UNKNOWN
@@ -264,3 +265,31 @@ def test_a_plate_whose_format_settles_its_unsure_glyphs_scores_as_sure_as_the_gl
     assert [r.text for r in reads] == ["NZJ6581"] and reads[0].score >= 25
     # its characters' scores stay the recogniser's own
     assert reads[0].char_scores[1] < 70 and read_score([s / 100 for s in reads[0].char_scores]) < 25
+
+
+def test_a_tilted_plate_is_read_along_its_outline_first_and_a_level_one_along_its_box():
+    box = np.array([0, 0, 200, 100], np.float32)
+
+    def found(degrees: float, mask: bool = True) -> PlateDetection:
+        turn = np.radians(degrees)
+        corners = np.array([[0, 0], [180, 0], [180, 40], [0, 40]], np.float32)
+        rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]], np.float32)
+        return PlateDetection(box, 0.9, corners @ rotation.T + [10, 30], mask)
+
+    for degrees in (15.0, -15.0):
+        first, second = detection_quads(found(degrees))
+        assert np.array_equal(first, found(degrees).quad) and np.array_equal(second, box_quad(box))
+    level = detection_quads(found(3.0))
+    assert np.array_equal(level[0], box_quad(box)) and np.array_equal(level[1], found(3.0).quad)
+    assert len(detection_quads(found(15.0, mask=False))) == 1
+
+
+@needs_dataset
+def test_a_plate_turned_20_degrees_reads_whole(engine: LprEngine):
+    # PJU2853 turned 20 degrees clockwise: the box around it held the slanted line and read 2853 sure of each
+    # character, which was taken as it was
+    image = cv2.imread(str(DATASET / "PJU2853.jpg"))
+    x, y, w, h = (int(v) for v in (DATASET / "PJU2853.txt").read_text().split()[1:5])
+    turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), -20.0, 1.0)
+    image = cv2.warpAffine(image, turn, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+    assert [r.text for r in engine.read_plates(image)] == ["PJU2853"]

@@ -24,7 +24,8 @@ For each set it prints:
 
 It can also compare with a reference: the plain pipeline ARCHITECTURE.md measured (platedet's own crop,
 rapidocr's recogniser, its text as read), for the photos as they are and brought to 1920x1080 (scaled to
-cover the frame, the 16:9 window kept around the plate). The stream test encodes a 1080p25 H.264 clip in
+cover the frame, the 16:9 window kept around the plate); `--sizes tilted` reads them turned 20 degrees
+about the plate too. The stream test encodes a 1080p25 H.264 clip in
 memory with PyAV (the first set's photos at 1080p, each held for a few frames and panning), then decodes it
 on one thread and runs on every frame what the LPR worker runs on an analysed frame: people and vehicles,
 then the plates (engine.detect_objects + engine.read_plates), and prints the frames per second one core
@@ -77,6 +78,7 @@ DATASETS = next((p / "shared" / "datasets" for p in REPO.parents if (p / "shared
                 REPO.parent / "shared" / "datasets")
 DEFAULT_SETS = ("openalpr-br", "openalpr-eu")
 KOREAN_MODULE = "lpr.korean_synth"
+TILT = 20.0  # degrees, --sizes tilted
 MISS_KINDS = ("none found", "wrong length", "wrong characters")
 SHOWN_PASSES = 4  # recogniser passes timed one by one: a plate's 2 crops x 2 stretch factors
 
@@ -171,6 +173,17 @@ def full_hd(image: Picture, box: Box, shift: int = 0) -> tuple[Picture, Box]:
     frame = np.ascontiguousarray(big[y0:y0 + FULL_HD[1], x0:x0 + FULL_HD[0]])
     moved = (round(box[0] * scale) - x0, round(box[1] * scale) - y0, round(box[2] * scale), round(box[3] * scale))
     return frame, moved
+
+
+def tilted(image: Picture, box: Box, degrees: float) -> tuple[Picture, Box]:
+    """The photo turned `degrees` (counter-clockwise) about its plate's centre, and the box around the turned
+    plate."""
+    x, y, w, h = box
+    turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), degrees, 1.0)
+    out = cv2.warpAffine(image, turn, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x + w, y + h, 1], [x, y + h, 1]], np.float64) @ turn.T
+    (x0, y0), (x1, y1) = corners.min(0), corners.max(0)
+    return out, (round(x0), round(y0), round(x1 - x0), round(y1 - y0))
 
 
 Reader = Callable[[Picture], list[tuple[str, Box]]]  # picture -> [(text, box)]
@@ -472,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an engine setting for this run, e.g. --set ocr_stretch=1.0,1.6 (see lpr/config.py)")
     parser.add_argument("--sizes", default="photo,1080p",
-                        help="photo (as they are) and/or 1080p (scaled to cover 1920x1080); default both")
+                        help="photo (as they are), 1080p (scaled to cover 1920x1080) and/or tilted (turned "
+                             f"{TILT:g} degrees about the plate, every other one the other way); default photo,1080p")
     parser.add_argument("--stream-frames", type=int, default=100, help="frames of the 1080p stream test (0: skip)")
     parser.add_argument("--latency-passes", type=int, default=3,
                         help="passes of the demo car through the LPR worker for the frame-to-event latency (0: skip)")
@@ -483,8 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    if not set(sizes) <= {"photo", "1080p"}:
-        parser.error("--sizes takes photo and/or 1080p")
+    if not set(sizes) <= {"photo", "1080p", "tilted"}:
+        parser.error("--sizes takes photo, 1080p and/or tilted")
     sets: list[tuple[str, list[tuple[Sample, Picture]]]] = []
     for folder in args.dataset or [DATASETS / name for name in DEFAULT_SETS]:
         samples = load_dataset(folder)[:args.limit or None]
@@ -524,6 +538,8 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             if size == "photo":
                 pictures = [(s, im, s.box) for s, im in images]
+            elif size == "tilted":
+                pictures = [(s, *tilted(im, s.box, TILT if i % 2 else -TILT)) for i, (s, im) in enumerate(images)]
             else:
                 pictures = [(s, *full_hd(im, s.box)) for s, im in images]
             ours = run(f"{set_name} {size} engine", engine_reader(engine), pictures, stages)

@@ -40,6 +40,8 @@ NL_LETTER = "[BDFGHJKLMNPRSTVXZ]"
 SE_LETTER = "[ABCDEFGHJKLMNOPRSTUWXYZ]"
 # Ukraine: only the 12 Cyrillic capitals that look like Latin ones
 UA_LETTER = "[ABCEHIKMOPTX]"
+# Russia: only the 12 Cyrillic capitals that look like Latin ones
+RU_LETTER = "[ABCEHKMOPTXY]"
 
 # Europe. Sources per country: "Vehicle registration plates of <country>".
 EUROPE: dict[str, tuple[Format, ...]] = {
@@ -120,6 +122,8 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     ),
     # county L{1,2} (B: Bucharest), two digits (three in Bucharest), three letters (CJ 12 ABC)
     "RO": (("RO", "L{1,2} N{2,3} LLL", "CJ12ABC"),),
+    # a letter, three digits, two letters, then the region's code of two or three digits (A 123 BC 77)
+    "RU": (("RU", f"{RU_LETTER} NNN {RU_LETTER}{{2}} N{{2,3}}", "A123BC77"),),
     # ABC 123; since 2019 the last may be a letter: ABC 12D
     "SE": (("SE", f"{SE_LETTER}{{3}} NNA", "ABC12D"),),
     # city LL, then a serial of letters and digits in several arrangements (LJ AB-123, LJ 12-34A): free

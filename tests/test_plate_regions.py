@@ -120,6 +120,11 @@ def test_countries_that_never_use_some_letters_do_not_explain_reads_with_them():
     assert settle(chars("1234BCD"), ["ES"]) == ("1234BCD", "ES")
     assert settle(chars("AB12CD"), ["NL"]) == ("AB12CD", None)
     assert settle(chars("GB12DF"), ["NL"]) == ("GB12DF", "NL-4")
+    # Russia: a letter, three digits, two letters and the region's two or three digits; its letters only those
+    # Cyrillic shares with Latin (no D): an O read among the digits is a 0, a 0 read among the letters an O
+    assert settle(chars("A1O3BC77", {2: ("0", 0.2)}), ["RU"]) == ("A103BC77", "RU")
+    assert settle(chars("A123B0777", {5: ("O", 0.2)}), ["RU"]) == ("A123BO777", "RU")
+    assert settle(chars("A123DC77"), ["RU"]) == ("A123DC77", None)
     # a Czech plate's second character is one of the 14 regions' letters
     assert settle(chars("1Q23456"), ["CZ"]) == ("1Q23456", None)
     assert settle(chars("1B23456"), ["CZ"]) == ("1B23456", "CZ")

@@ -30,7 +30,7 @@ from lpr.plate_crop import has_flag_band, rectify
 from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import on_band
-from lpr.plate_reader import LineRead, PlateReader, combine, sure_first
+from lpr.plate_reader import SURE, LineRead, PlateReader, combine, sure_first
 from lpr.plate_shape import ShapedFormats, plate_aspect
 from lpr.quantize import cached_copy
 from lpr.regions import US_GROUP
@@ -207,17 +207,40 @@ class LprEngine:
         found.sort(key=lambda d: -d.score)
         return found[:self.config.max_plates]
 
-    def read_line(self, image: Picture, detection: PlateDetection) -> tuple[LineRead, int]:
-        """The characters of one detected plate, and its number of lines."""
-        banded = [band_crop(image, q, *CROP_PAD) for q in detection_quads(detection)]
+    def plate_crops(self, image: Picture, detection: PlateDetection) -> list[tuple[Picture, Band | None]]:
+        """The plate cut out along each of its outlines (detection_quads), straightened, with its character
+        band (lpr.char_band)."""
+        return [band_crop(image, q, *CROP_PAD) for q in detection_quads(detection)]
+
+    def read_line(self, image: Picture, detection: PlateDetection,
+                  banded: list[tuple[Picture, Band | None]] | None = None,
+                  first: LineRead | None = None) -> tuple[LineRead, int]:
+        """The characters of one detected plate, and its number of lines (`banded`: its plate_crops, if
+        already cut; `first`: its first_look, if already read)."""
+        banded = self.plate_crops(image, detection) if banded is None else banded
+        return self.read_two_lines(detection, self.read_one_line(banded, first), [c for c, _ in banded])
+
+    def read_one_line(self, banded: list[tuple[Picture, Band | None]], first: LineRead | None = None) -> LineRead:
+        """The plate read as one line from its plate_crops (`first`: its first_look, if already read)."""
         stretch = self.config.ocr_stretch or [1.0]
-        # one line: the band's line alone where the plate has small print above or below it
-        single = sure_first([functools.partial(read_placed, self.reader, line_crop(c, band), band, s)
-                             for c, band in banded for s in stretch])
+        # the band's line alone where the plate has small print above or below it
+        reads = [functools.partial(read_placed, self.reader, line_crop(c, band), band, s)
+                 for c, band in banded for s in stretch]
+        return sure_first(reads if first is None else [lambda: first, *reads[1:]])
+
+    def first_look(self, banded: list[tuple[Picture, Band | None]]) -> LineRead:
+        """The first of read_one_line's reads: the first crop's line at the first stretch."""
+        crop, band = banded[0]
+        return read_placed(self.reader, line_crop(crop, band), band, (self.config.ocr_stretch or [1.0])[0])
+
+    def read_two_lines(self, detection: PlateDetection, single: LineRead,
+                       crops: list[Picture]) -> tuple[LineRead, int]:
+        """The plate's one-line read, or its read as two lines where the plate may hold two and that read
+        explains it better; and the number of lines."""
         width, height = quad_size(detection.quad)
         if width >= TWO_LINE_ASPECT * height:
             return single, 1
-        crops = [c for c, _ in banded]
+        stretch = self.config.ocr_stretch or [1.0]
         double = self._read_two_lines(crops, stretch)
         if double is not None and self._better_in_two_lines(single, double):
             return double, 2
@@ -312,18 +335,42 @@ class LprEngine:
                   aspect: float | None) -> tuple[LineRead, int, FormatMatch]:
         """One plate's characters, its number of lines and the format they match (among those its shape,
         `aspect`, allows)."""
+        banded = self.plate_crops(image, detection)
         if self.korean_first:
-            line, lines = self.korean.read_line(image, detection)
+            line, lines = self.korean.read_line(image, detection, banded)
             match = settle_region(self.korean._match(line), line)
             if match.format is not None:
                 return line, lines, match
-            line, lines = self.read_line(image, detection)
+            line, lines = self.read_line(image, detection, banded)
             return line, lines, self._match(line, self.shaped.for_plate(aspect, lines))
-        line, lines = self.read_line(image, detection)
+        # the small Korean recogniser looks first: a plate it sees a syllable on and reads surely in a Korean
+        # format needs none of the generic recogniser's reads (it fits none on the Latin development and synthetic
+        # US plates). Its first look costs about 2 ms; the whole read, when the look sees a syllable, about 8.
+        look = self.korean.first_look(banded) if self.korean_mode is not None else None
+        korean = functools.cache(lambda: self._korean_lines(image, detection, banded, look))
+        if look is not None and any(is_hangul(c.char) for c in look.chars) and korean_sure(korean()[2]):
+            return korean()
+        single = self.read_one_line(banded)
+        single_match = self._match(single, self.shaped.for_plate(aspect, 1))
+        if look is not None and self._korean_wanted(single, single_match):
+            # a Korean plate the Korean recogniser reads needs no generic two-line tries (the costliest reads)
+            read = self._korean_read(korean(), (single, 1, single_match))
+            if read[2] is not single_match:
+                return read
+        line, lines = self.read_two_lines(detection, single, [c for c, _ in banded])
+        if line is single:
+            return line, lines, single_match
         match = self._match(line, self.shaped.for_plate(aspect, lines))
-        if self._korean_wanted(line, match):
-            line, lines, match = self._korean_read(image, detection, (line, lines, match))
+        if look is not None and self._korean_wanted(line, match):
+            line, lines, match = self._korean_read(korean(), (line, lines, match))
         return line, lines, match
+
+    def _korean_lines(self, image: Picture, detection: PlateDetection, banded: list[tuple[Picture, Band | None]],
+                      first: LineRead | None = None) -> tuple[LineRead, int, FormatMatch]:
+        """The Korean recogniser's read of a plate (`first`: its first_look, if already read), its number of
+        lines and the Korean format it fits."""
+        line, lines = self.korean.read_line(image, detection, banded, first)
+        return line, lines, settle_region(self.korean._match(line), line)
 
     def _korean_wanted(self, line: LineRead, match: FormatMatch) -> bool:
         if self.korean_mode == "KR":
@@ -335,12 +382,11 @@ class LprEngine:
         blind = apply_formats(line.chars, KR_FORMATS, line.alphabet, False)
         return blind.format is not None and blind.log_prob >= match.log_prob - KR_AUTO_MARGIN
 
-    def _korean_read(self, image: Picture, detection: PlateDetection,
+    def _korean_read(self, korean: tuple[LineRead, int, FormatMatch],
                      generic: tuple[LineRead, int, FormatMatch]) -> tuple[LineRead, int, FormatMatch]:
-        """The Korean recogniser's read if it fits a Korean format and the generic read fits no other format
-        better, or (auto) is that read with its syllable unread; else the generic read."""
-        line, lines = self.korean.read_line(image, detection)
-        match = settle_region(self.korean._match(line), line)
+        """The Korean recogniser's read (_korean_lines) if it fits a Korean format and the generic read fits no
+        other format better, or (auto) is that read with its syllable unread; else the generic read."""
+        line, lines, match = korean
         other = generic[2]
         if match.format is None:
             return generic
@@ -353,6 +399,12 @@ class LprEngine:
             return line, lines, match
         mean = match.log_prob / max(1, len(match.text))
         return (line, lines, match) if mean >= other.log_prob / max(1, len(other.text)) else generic
+
+
+def korean_sure(match: FormatMatch) -> bool:
+    """Whether the Korean recogniser's read is sure enough to be taken without the generic recogniser's: it
+    fits a Korean format and every character is SURE."""
+    return match.format is not None and bool(match.char_scores) and min(match.char_scores) >= SURE
 
 
 def detection_quads(detection: PlateDetection) -> list[Floats]:

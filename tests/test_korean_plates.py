@@ -17,7 +17,7 @@ from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad
 from lpr.korean_regions import settle_region
-from lpr.pipeline import KR_MODEL, LprEngine, syllable_unread
+from lpr.pipeline import KR_MODEL, LprEngine, korean_sure, syllable_unread
 from lpr.plate_detector import PlateDetection
 from lpr.plate_formats import FormatMatch
 from lpr.plate_reader import CharRead, LineRead, PlateReader
@@ -98,26 +98,41 @@ def test_blurred_tilted_and_small_plates_still_read(korean_engine: LprEngine):
     assert right >= 0.8 * total
 
 
-def test_a_latin_plate_reads_as_before_with_kr_and_auto_never_reads_it_twice():
+def test_a_latin_plate_reads_as_before_with_kr_and_auto_and_the_generic_recogniser_as_often():
     visible = [i for i in range(demo.FRAMES) if demo.plate_box(i) is not None]
     frame = demo.render_frame(visible[len(visible) // 2]).to_ndarray(format="bgr24")
     with_kr, without = engine_for(["KR"]), engine_for(["KR"])
     without.korean_mode = None  # the engine before the Korean recogniser
     # (the Korean formats force their shape onto any read; the Korean read must not make that worse)
     assert [r.text for r in with_kr.read_plates(frame)] == [r.text for r in without.read_plates(frame)]
-    auto = engine_for([])
+    auto, plain = engine_for([]), engine_for([])
     auto.korean_mode = "AUTO"  # what lpr_regions = ["auto"] sets
-    assert [r.text for r in auto.read_plates(frame)] == ["DEMO123"]
-    assert auto._korean is None, "the Korean recogniser was loaded for a Latin plate"
+    generic, korean = CountingSession(auto.reader.session), CountingSession(auto.korean.reader.session)
+    auto.reader.session, auto.korean.reader.session = generic, korean
+    plain.reader.session = CountingSession(plain.reader.session)
+    assert [r.text for r in auto.read_plates(frame)] == [r.text for r in plain.read_plates(frame)] == ["DEMO123"]
+    # the Korean recogniser looked first, fitted no Korean format, and the generic one read as without it
+    assert korean.runs >= 1 and generic.runs == plain.reader.session.runs >= 1
 
 
 @needs_fonts
-def test_auto_reads_a_korean_plate_with_the_korean_recogniser():
+def test_auto_reads_a_korean_plate_with_the_korean_recogniser_alone_when_it_is_sure():
     auto = engine_for([])
     auto.korean_mode = "AUTO"
+    generic, korean = CountingSession(auto.reader.session), CountingSession(auto.korean.reader.session)
+    auto.reader.session, auto.korean.reader.session = generic, korean
     picture, text, _ = korean_synth.test_photos(1, SEED + 1, "clean")[0]
-    assert [r.text for r in auto.read_plates(picture)] == [text]
-    assert auto._korean is not None
+    reads = auto.read_plates(picture)
+    assert [r.text for r in reads] == [text] and min(reads[0].char_scores) >= 90
+    assert korean.runs >= 1 and generic.runs == 0
+
+
+def test_only_a_korean_format_read_sure_of_every_character_is_taken_without_the_generic_read():
+    sure = FormatMatch("12가3456", [0.99, 0.95, 0.93, 0.99, 0.99, 0.98, 0.97], "KR", -0.3)
+    assert korean_sure(sure)
+    assert not korean_sure(FormatMatch("12가3456", [0.99, 0.95, 0.89, 0.99, 0.99, 0.98, 0.97], "KR", -0.5))
+    assert not korean_sure(FormatMatch("12A3456", [0.99] * 7, None, -0.1))  # fits no Korean format
+    assert not korean_sure(FormatMatch("", [], "KR", 0.0))
 
 
 def read_of(alphabet: str, beliefs: list[dict[str, float]]) -> LineRead:

@@ -19,8 +19,8 @@ For each set it prints:
   other work on a shared machine disturbs less;
 - where the time goes, as per-photo medians of the thread's CPU time: the plate detector (preprocess,
   ONNX run, the mask prototypes around the plates, postprocess including the mask outline), cutting the
-  crops (rectify and side bands), each recogniser pass (its ONNX run, and the rest: resizing the line and
-  decoding), and the formats.
+  crops (straightening, side bands, character band), each recogniser pass (its ONNX run, and the rest:
+  resizing the line and decoding), and the formats.
 
 It can also compare with a reference: the plain pipeline ARCHITECTURE.md measured (platedet's own crop,
 rapidocr's recogniser, its text as read), for the photos as they are and brought to 1920x1080 (scaled to
@@ -250,7 +250,8 @@ class Stages:
             engine.korean.reader.session = _Timed(engine.korean.reader.session, self, "Korean recogniser: ONNX runs",
                                                   "run")
         for target in readers:
-            for method, stage in (("read_line", "reading"), ("_match", "formats")):
+            for method, stage in (("plate_crops", "crops"), ("read_line", "reading"), ("read_one_line", "reading"),
+                                  ("read_two_lines", "reading"), ("first_look", "reading"), ("_match", "formats")):
                 if hasattr(target, method):  # (an engine that reads otherwise: its time stays in "other")
                     setattr(target, method, _Timed(getattr(target, method), self, stage))
         self._patches = [mock.patch.object(pipeline, name, _Timed(getattr(pipeline, name), self, "crops"))
@@ -314,6 +315,7 @@ class Stages:
 STAGE_LABELS = {"detector": "detector: postprocess (boxes, NMS, mask outline)",
                 f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs":
                     f"recogniser passes {SHOWN_PASSES + 1}+ (two-line tries, more plates): ONNX runs",
+                "crops": "crops: straightening, side bands, character band",
                 "reading": "reading: line resize, decoding, combining, two-line split",
                 "other": "other (engine bookkeeping)"}
 

@@ -25,7 +25,7 @@ For each set it prints:
 It can also compare with a reference: the plain pipeline ARCHITECTURE.md measured (platedet's own crop,
 rapidocr's recogniser, its text as read), for the photos as they are and brought to 1920x1080 (scaled to
 cover the frame, the 16:9 window kept around the plate); `--sizes tilted` reads them turned 20 degrees
-about the plate too. The stream test encodes a 1080p25 H.264 clip in
+about the plate too, `--sizes half` at half their size (distant cars). The stream test encodes a 1080p25 H.264 clip in
 memory with PyAV (the first set's photos at 1080p, each held for a few frames and panning), then decodes it
 on one thread and runs on every frame what the LPR worker runs on an analysed frame: people and vehicles,
 then the plates (engine.detect_objects + engine.read_plates), and prints the frames per second one core
@@ -173,6 +173,12 @@ def full_hd(image: Picture, box: Box, shift: int = 0) -> tuple[Picture, Box]:
     frame = np.ascontiguousarray(big[y0:y0 + FULL_HD[1], x0:x0 + FULL_HD[0]])
     moved = (round(box[0] * scale) - x0, round(box[1] * scale) - y0, round(box[2] * scale), round(box[3] * scale))
     return frame, moved
+
+
+def half(image: Picture, box: Box) -> tuple[Picture, Box]:
+    """The photo at half its size (a distant car), and its plate's box in it."""
+    small = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    return small, (box[0] // 2, box[1] // 2, box[2] // 2, box[3] // 2)
 
 
 def tilted(image: Picture, box: Box, degrees: float) -> tuple[Picture, Box]:
@@ -487,8 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an engine setting for this run, e.g. --set ocr_stretch=1.0,1.6 (see lpr/config.py)")
     parser.add_argument("--sizes", default="photo,1080p",
-                        help="photo (as they are), 1080p (scaled to cover 1920x1080) and/or tilted (turned "
-                             f"{TILT:g} degrees about the plate, every other one the other way); default photo,1080p")
+                        help="photo (as they are), 1080p (scaled to cover 1920x1080), half (at half their size: "
+                             f"distant cars) and/or tilted (turned {TILT:g} degrees about the plate, every other one "
+                             "the other way); default photo,1080p")
     parser.add_argument("--stream-frames", type=int, default=100, help="frames of the 1080p stream test (0: skip)")
     parser.add_argument("--latency-passes", type=int, default=3,
                         help="passes of the demo car through the LPR worker for the frame-to-event latency (0: skip)")
@@ -499,8 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    if not set(sizes) <= {"photo", "1080p", "tilted"}:
-        parser.error("--sizes takes photo, 1080p and/or tilted")
+    if not set(sizes) <= {"photo", "1080p", "half", "tilted"}:
+        parser.error("--sizes takes photo, 1080p, half and/or tilted")
     sets: list[tuple[str, list[tuple[Sample, Picture]]]] = []
     for folder in args.dataset or [DATASETS / name for name in DEFAULT_SETS]:
         samples = load_dataset(folder)[:args.limit or None]
@@ -540,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             if size == "photo":
                 pictures = [(s, im, s.box) for s, im in images]
+            elif size == "half":
+                pictures = [(s, *half(im, s.box)) for s, im in images]
             elif size == "tilted":
                 pictures = [(s, *tilted(im, s.box, TILT if i % 2 else -TILT)) for i, (s, im) in enumerate(images)]
             else:

@@ -31,9 +31,8 @@ from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import on_band
 from lpr.plate_reader import SURE, LineRead, PlateReader, combine, sure_first
-from lpr.plate_shape import ShapedFormats, plate_aspect
+from lpr.plate_shape import ShapedFormats, never_banded, plate_aspect
 from lpr.quantize import cached_copy
-from lpr.regions import US_GROUP
 from lpr.two_line import split_lines
 from lpr.vehicle_detector import HUMAN, VEHICLE, ObjectDetector
 
@@ -98,7 +97,7 @@ class PlateRead:
     format: str | None = None  # the plate format that matched, None if none did (or none is configured)
     lines: int = 1
     vehicle: DetectedObject | None = None
-    flag_band: bool = False  # a North American format fitted, but the plate has a blue band at its left end
+    flag_band: bool = False  # a format never printed with a blue band at the left end fitted, but the plate has one
     aspect: float | None = None  # the plate's width over its height along its mask's outline (None: no mask)
 
     def as_dict(self) -> dict[str, object]:
@@ -310,7 +309,7 @@ class LprEngine:
         for detection in detections:
             aspect = plate_aspect(detection)
             line, lines, match = self._read_one(image, detection, aspect)
-            flag_band = bool(match.format and match.format.startswith(US_GROUP)) and any(
+            flag_band = never_banded(match.format) and any(
                 has_flag_band(rectify(image, q, *CROP_PAD)) for q in detection_quads(detection))
             if flag_band:
                 match = self._match(line, self.shaped.for_plate(aspect, lines, flag_band=True))

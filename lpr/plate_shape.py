@@ -9,8 +9,9 @@ an S is the German `SE NX 18`), and the shape tells them apart:
 - a plate at least LONG_PLATE times as wide as high is no North American plate;
 - a one-line plate at most SHORT_PLATE times as wide as high is no European plate (Europe's short plates hold
   two lines);
-- a plate with a blue band at its left end (the EU's, Korea's since 2019) is no North American plate
-  (lpr.plate_crop.has_flag_band).
+- a plate with a blue band at its left end (the EU's, Korea's since 2019) is no North American plate, nor
+  one of the other formats printed without such a band (UNBANDED: Spain's provincial series, which the EU
+  band replaced in 2000, and Switzerland's) (lpr.plate_crop.has_flag_band).
 
 Only a mask's outline counts: the box around a tilted plate is higher than the plate. A rule applies only
 where it leaves some region's formats: an installation whose regions are all European keeps them on a short
@@ -30,6 +31,7 @@ from lpr.regions import EU_GROUP, EUROPE, US_GROUP
 
 LONG_PLATE = 3.6
 SHORT_PLATE = 2.6
+UNBANDED = frozenset({"ES-provincial", "CH"})  # formats (besides North America's) never with a band at the left
 
 
 def is_north_american(code: str) -> bool:
@@ -38,6 +40,11 @@ def is_north_american(code: str) -> bool:
 
 def is_european(code: str) -> bool:
     return code == EU_GROUP or code in EUROPE
+
+
+def never_banded(format_name: str | None) -> bool:
+    """Whether plates of a format never carry a blue band at their left end."""
+    return format_name is not None and (is_north_american(format_name) or format_name in UNBANDED)
 
 
 def plate_aspect(detection: PlateDetection) -> float | None:
@@ -55,24 +62,32 @@ class ShapedFormats:
     all: list[PlateFormat]
     not_north_american: list[PlateFormat]
     not_european: list[PlateFormat]
+    banded: list[PlateFormat]  # for a plate with a blue band at its left end
 
     @classmethod
     def of(cls, regions: Iterable[str], patterns: Iterable[str] = ()) -> ShapedFormats:
         regions, patterns = list(regions), list(patterns)
         everything = formats_for(regions, patterns)
-        region_formats = len(formats_for(regions))
+        region_formats = formats_for(regions)
+        regional = {f.name for f in region_formats}
 
         def without(leave_out: Callable[[str], bool]) -> list[PlateFormat]:
             kept = formats_for(regions, (), leave_out)
             # a rule that leaves no region's format would make every plate unexplained: it does not apply
-            if not kept or len(kept) == region_formats:
+            if not kept or len(kept) == len(region_formats):
                 return everything
             return formats_for(regions, patterns, leave_out)
 
-        return cls(everything, without(is_north_american), without(is_european))
+        not_north_american = without(is_north_american)
+        banded = [f for f in not_north_american if not never_banded(f.name)]
+        if not any(f.name in regional for f in banded):
+            banded = not_north_american
+        return cls(everything, not_north_american, without(is_european), banded)
 
     def for_plate(self, aspect: float | None, lines: int, flag_band: bool = False) -> list[PlateFormat]:
-        if flag_band or (aspect is not None and aspect >= LONG_PLATE):
+        if flag_band:
+            return self.banded
+        if aspect is not None and aspect >= LONG_PLATE:
             return self.not_north_american
         if aspect is not None and lines == 1 and aspect <= SHORT_PLATE:
             return self.not_european

@@ -4,6 +4,8 @@ use the real recogniser on crafted plates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -46,12 +48,17 @@ def test_the_blue_band_at_a_plates_left_end_is_seen_and_a_mercosur_band_on_top_i
     assert not has_flag_band(rectify(picture, found.quad, 0.0, 0.05))
 
 
-def test_a_us_format_does_not_explain_a_plate_with_a_flag_band(reader: LprEngine):
+def reads_with_and_without_band(reader: LprEngine, plate: Callable[[bool], np.ndarray]) -> dict[bool, PlateRead]:
+    """The plate's one read, drawn with the band (True) and without (False)."""
     reads = {}
     for flag in (True, False):
-        picture, found = on_frame(digits_plate(flag))
-        [read] = reader._read_detections(picture, [found], None)
-        reads[flag] = read
+        picture, found = on_frame(plate(flag))
+        [reads[flag]] = reader._read_detections(picture, [found], None)
+    return reads
+
+
+def test_a_us_format_does_not_explain_a_plate_with_a_flag_band(reader: LprEngine):
+    reads = reads_with_and_without_band(reader, digits_plate)
     assert (reads[False].text, reads[False].format, reads[False].flag_band) == ("4804979", "US-NH", False)
     assert reads[True].text == "4804979" and reads[True].flag_band
     assert reads[True].format is None or not reads[True].format.startswith("US")
@@ -64,3 +71,25 @@ def test_a_tracks_vote_leaves_out_the_us_formats_when_a_read_saw_the_flag_band(r
     chosen = reader.formats_for_reads([read, banded])
     assert chosen and not any(f.name.startswith("US") for f in chosen)
     assert len(chosen) < len(reader.formats) and all(f in reader.formats for f in chosen)
+
+
+def provincial_plate(flag: bool) -> np.ndarray:
+    """Spain's provincial series (M 1234 DF, until 2000), which was never printed with the EU band (D and F: no
+    Bulgarian plate, whose letters are those Cyrillic shares with Latin)."""
+    plate = blank_plate()
+    x = write(plate, "M", (eu_band(plate, "E") if flag else 40) + 18)
+    x = write(plate, "1234", x + 30)
+    write(plate, "DF", x + 30)
+    return plate
+
+
+def test_a_format_printed_without_the_eu_band_does_not_explain_a_plate_with_one(reader: LprEngine):
+    reads = reads_with_and_without_band(reader, provincial_plate)
+    assert (reads[False].text, reads[False].format, reads[False].flag_band) == ("M1234DF", "ES-provincial", False)
+    assert reads[True].text == "M1234DF" and reads[True].flag_band and reads[True].format != "ES-provincial"
+    assert not any(f.name in ("ES-provincial", "CH") or f.name.startswith("US") for f in reader.shaped.banded)
+    # an installation of those regions alone keeps them: a rule that left none would explain no plate
+    only = LprEngine(LprConfig(threads=1, regions=["ES", "CH"], cache_dir=str(MODEL_CACHE)))
+    assert [f.name for f in only.shaped.banded] == ["ES"]
+    provincial = LprEngine(LprConfig(threads=1, regions=["CH"], cache_dir=str(MODEL_CACHE)))
+    assert [f.name for f in provincial.shaped.banded] == ["CH"]

@@ -83,8 +83,9 @@ def detection(x0: float, y0: float, x1: float, y1: float) -> PlateDetection:
 
 
 def plain_read(engine: LprEngine, picture: np.ndarray, found: PlateDetection) -> str:
-    """What the recogniser reads in the whole crop, without the band: the trap each test sets."""
-    return engine.reader.read(trim_side_bands(rectify(picture, found.quad, 0.0, 0.05))).text
+    """What the recogniser reads in the whole crop at its own size, without the band: the trap each test
+    sets."""
+    return engine.reader.read(trim_side_bands(rectify(picture, found.quad, 0.0, 0.05, min_height=0))).text
 
 
 def sticker_plate() -> np.ndarray:

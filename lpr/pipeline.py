@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from lpr import colors, second_look
 from lpr.arrays import Floats, Picture
@@ -106,6 +107,14 @@ class PlateRead:
         if self.vehicle is not None:
             out["vehicle"] = {"box": list(self.vehicle.box), "vehicleType": self.vehicle.vehicle_type}
         return out
+
+
+class PlateCut(NamedTuple):
+    """A plate cut out along one of its outlines, as both recognisers read it."""
+
+    crop: Picture  # straightened, its blue side bands cut off
+    band: Band | None  # its character band
+    line: Picture  # the band's line alone, or the crop (lpr.char_line)
 
 
 class LprEngine:
@@ -206,31 +215,32 @@ class LprEngine:
         found.sort(key=lambda d: -d.score)
         return found[:self.config.max_plates]
 
-    def plate_crops(self, image: Picture, detection: PlateDetection) -> list[tuple[Picture, Band | None]]:
-        """The plate cut out along each of its outlines (detection_quads), straightened, with its character
-        band (lpr.char_band)."""
-        return [band_crop(image, q, *CROP_PAD) for q in detection_quads(detection)]
+    def plate_crops(self, image: Picture, detection: PlateDetection) -> list[PlateCut]:
+        """The plate cut out along each of its outlines (detection_quads): straightened, with its character
+        band (lpr.char_band) and its line (lpr.char_line)."""
+        cuts = []
+        for quad in detection_quads(detection):
+            crop, band = band_crop(image, quad, *CROP_PAD)
+            cuts.append(PlateCut(crop, band, line_crop(crop, band)))
+        return cuts
 
-    def read_line(self, image: Picture, detection: PlateDetection,
-                  banded: list[tuple[Picture, Band | None]] | None = None,
+    def read_line(self, image: Picture, detection: PlateDetection, cuts: list[PlateCut] | None = None,
                   first: LineRead | None = None) -> tuple[LineRead, int]:
-        """The characters of one detected plate, and its number of lines (`banded`: its plate_crops, if
+        """The characters of one detected plate, and its number of lines (`cuts`: its plate_crops, if
         already cut; `first`: its first_look, if already read)."""
-        banded = self.plate_crops(image, detection) if banded is None else banded
-        return self.read_two_lines(detection, self.read_one_line(banded, first), [c for c, _ in banded])
+        cuts = self.plate_crops(image, detection) if cuts is None else cuts
+        return self.read_two_lines(detection, self.read_one_line(cuts, first), [c.crop for c in cuts])
 
-    def read_one_line(self, banded: list[tuple[Picture, Band | None]], first: LineRead | None = None) -> LineRead:
-        """The plate read as one line from its plate_crops (`first`: its first_look, if already read)."""
+    def read_one_line(self, cuts: list[PlateCut], first: LineRead | None = None) -> LineRead:
+        """The plate read as one line from its plate_crops (`first`: its first_look, if already read): the
+        band's line alone where the plate has small print above or below it."""
         stretch = self.config.ocr_stretch or [1.0]
-        # the band's line alone where the plate has small print above or below it
-        reads = [functools.partial(read_placed, self.reader, line_crop(c, band), band, s)
-                 for c, band in banded for s in stretch]
+        reads = [functools.partial(read_placed, self.reader, c.line, c.band, s) for c in cuts for s in stretch]
         return sure_first(reads if first is None else [lambda: first, *reads[1:]])
 
-    def first_look(self, banded: list[tuple[Picture, Band | None]]) -> LineRead:
-        """The first of read_one_line's reads: the first crop's line at the first stretch."""
-        crop, band = banded[0]
-        return read_placed(self.reader, line_crop(crop, band), band, (self.config.ocr_stretch or [1.0])[0])
+    def first_look(self, cuts: list[PlateCut]) -> LineRead:
+        """The first of read_one_line's reads: the first cut's line at the first stretch."""
+        return read_placed(self.reader, cuts[0].line, cuts[0].band, (self.config.ocr_stretch or [1.0])[0])
 
     def read_two_lines(self, detection: PlateDetection, single: LineRead,
                        crops: list[Picture]) -> tuple[LineRead, int]:
@@ -334,29 +344,29 @@ class LprEngine:
                   aspect: float | None) -> tuple[LineRead, int, FormatMatch]:
         """One plate's characters, its number of lines and the format they match (among those its shape,
         `aspect`, allows)."""
-        banded = self.plate_crops(image, detection)
+        cuts = self.plate_crops(image, detection)
         if self.korean_first:
-            line, lines = self.korean.read_line(image, detection, banded)
+            line, lines = self.korean.read_line(image, detection, cuts)
             match = settle_region(self.korean._match(line), line)
             if match.format is not None:
                 return line, lines, match
-            line, lines = self.read_line(image, detection, banded)
+            line, lines = self.read_line(image, detection, cuts)
             return line, lines, self._match(line, self.shaped.for_plate(aspect, lines))
         # the small Korean recogniser looks first: a plate it sees a syllable on and reads surely in a Korean
         # format needs none of the generic recogniser's reads (it fits none on the Latin development and synthetic
         # US plates). Its first look costs about 2 ms; the whole read, when the look sees a syllable, about 8.
-        look = self.korean.first_look(banded) if self.korean_mode is not None else None
-        korean = functools.cache(lambda: self._korean_lines(image, detection, banded, look))
+        look = self.korean.first_look(cuts) if self.korean_mode is not None else None
+        korean = functools.cache(lambda: self._korean_lines(image, detection, cuts, look))
         if look is not None and any(is_hangul(c.char) for c in look.chars) and korean_sure(korean()[2]):
             return korean()
-        single = self.read_one_line(banded)
+        single = self.read_one_line(cuts)
         single_match = self._match(single, self.shaped.for_plate(aspect, 1))
         if look is not None and self._korean_wanted(single, single_match):
             # a Korean plate the Korean recogniser reads needs no generic two-line tries (the costliest reads)
             read = self._korean_read(korean(), (single, 1, single_match))
             if read[2] is not single_match:
                 return read
-        line, lines = self.read_two_lines(detection, single, [c for c, _ in banded])
+        line, lines = self.read_two_lines(detection, single, [c.crop for c in cuts])
         if line is single:
             return line, lines, single_match
         match = self._match(line, self.shaped.for_plate(aspect, lines))
@@ -364,11 +374,11 @@ class LprEngine:
             line, lines, match = self._korean_read(korean(), (line, lines, match))
         return line, lines, match
 
-    def _korean_lines(self, image: Picture, detection: PlateDetection, banded: list[tuple[Picture, Band | None]],
+    def _korean_lines(self, image: Picture, detection: PlateDetection, cuts: list[PlateCut],
                       first: LineRead | None = None) -> tuple[LineRead, int, FormatMatch]:
         """The Korean recogniser's read of a plate (`first`: its first_look, if already read), its number of
         lines and the Korean format it fits."""
-        line, lines = self.korean.read_line(image, detection, banded, first)
+        line, lines = self.korean.read_line(image, detection, cuts, first)
         return line, lines, settle_region(self.korean._match(line), line)
 
     def _korean_wanted(self, line: LineRead, match: FormatMatch) -> bool:

@@ -19,7 +19,7 @@ For each set it prints:
   other work on a shared machine disturbs less;
 - where the time goes, as per-photo medians of the thread's CPU time: the plate detector (preprocess,
   ONNX run, the mask prototypes around the plates, postprocess including the mask outline), cutting the
-  crops (straightening, side bands, character band), each recogniser pass (its ONNX run, and the rest:
+  crops (straightening, side bands, character band and line), each recogniser pass (its ONNX run, and the rest:
   resizing the line and decoding), and the formats.
 
 It can also compare with a reference: the plain pipeline ARCHITECTURE.md measured (platedet's own crop,
@@ -321,7 +321,7 @@ class Stages:
 STAGE_LABELS = {"detector": "detector: postprocess (boxes, NMS, mask outline)",
                 f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs":
                     f"recogniser passes {SHOWN_PASSES + 1}+ (two-line tries, more plates): ONNX runs",
-                "crops": "crops: straightening, side bands, character band",
+                "crops": "crops: straightening, side bands, character band and line",
                 "reading": "reading: line resize, decoding, combining, two-line split",
                 "other": "other (engine bookkeeping)"}
 

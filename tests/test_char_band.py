@@ -162,6 +162,47 @@ def test_small_print_on_the_frame_is_not_the_band():
     assert all(b.h > 0.8 * CHAR_HEIGHT for b in band.chars)
 
 
+def broken(plate: np.ndarray, x0: int, x1: int) -> None:
+    """Paper-coloured cuts across columns x0..x1 of the character line, as blur and a coarse threshold break a
+    distant character's thin strokes: no piece left as high as PIECE_SPAN of the line."""
+    top = BASELINE - CHAR_HEIGHT
+    for y in (top + 19, top + 40):
+        plate[y:y + 3, x0:x1] = PAPER
+
+
+def broken_last_plate() -> tuple[np.ndarray, int]:
+    """BY 649AH with its last character in pieces; returns the plate and the H's left edge."""
+    plate = blank_plate()
+    x = write(plate, "BY", 30)
+    x = write(plate, "649A", x + 40)
+    end = write(plate, "H", x + 8)
+    broken(plate, x + 2, end + 4)
+    return plate, x + 8
+
+
+def test_a_last_character_in_pieces_of_the_characters_ink_is_a_character(engine: LprEngine):
+    plate, h_left = broken_last_plate()
+    band = find_band(plate)
+    assert band is not None
+    assert not any(m.x >= h_left - 4 for m in band.marks)
+    assert characters(band) == 7
+    picture, found = on_frame(plate)
+    assert engine.read_line(picture, found)[0].text == "BY649AH"
+
+
+def test_the_same_pieces_before_the_number_are_a_mark():
+    # before the number, pieces of ink that do not span the line are a coat of arms above a country code
+    plate = blank_plate()
+    end = write(plate, "H", 24)
+    broken(plate, 20, end + 4)
+    x = write(plate, "BY", end + 16)
+    write(plate, "649AH", x + 40)
+    band = find_band(plate)
+    assert band is not None
+    assert any(m.right <= end + 4 for m in band.marks)
+    assert characters(band) == 7
+
+
 # --- what the band leaves alone ------------------------------------------------------------------------------
 
 DIGITS_ONLY = ("123", "4567")  # a read the Korean formats could take: digits, a syllable, digits

@@ -203,6 +203,37 @@ def test_the_same_pieces_before_the_number_are_a_mark():
     assert characters(band) == 7
 
 
+def shrunk_plate(colour: tuple[int, int, int] = INK) -> tuple[np.ndarray, int, int]:
+    """ZA 834CO with its 4 three quarters of the others' height, mid-line: how blur and a coarse threshold
+    leave a thin character's blob on a distant or tilted plate. Returns the plate and the 4's columns."""
+    plate = blank_plate()
+    x = write(plate, "ZA", 30)
+    x = write(plate, "83", x + 40)
+    small = round(0.72 * CHAR_HEIGHT)
+    end = write(plate, "4", x + 8, small, BASELINE - (CHAR_HEIGHT - small) // 2, colour)
+    write(plate, "CO", end + 8)
+    return plate, x + 8, end
+
+
+def test_a_shorter_character_in_the_characters_ink_is_a_character(engine: LprEngine):
+    plate, x0, x1 = shrunk_plate()
+    band = find_band(plate)
+    assert band is not None
+    assert not any(x0 - 4 <= m.cx <= x1 + 4 for m in band.marks)
+    assert any(x0 - 4 <= s.cx <= x1 + 4 for s in band.signs)
+    assert characters(band) == 7
+    picture, found = on_frame(plate)
+    assert engine.read_line(picture, found)[0].text == "ZA834CO"
+
+
+def test_the_same_shape_in_another_colour_is_a_mark():
+    plate, x0, x1 = shrunk_plate(colour=(40, 40, 200))
+    band = find_band(plate)
+    assert band is not None
+    assert any(x0 - 4 <= m.cx <= x1 + 4 for m in band.marks)
+    assert characters(band) == 6
+
+
 # --- what the band leaves alone ------------------------------------------------------------------------------
 
 DIGITS_ONLY = ("123", "4567")  # a read the Korean formats could take: digits, a syllable, digits

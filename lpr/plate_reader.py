@@ -126,12 +126,15 @@ class PlateReader:
         return decode(self.probabilities(crop, stretch), self.alphabet)
 
 
-def sure_first(reads: Sequence[Callable[[], LineRead]]) -> LineRead:
-    """The first read when it is sure of every character (SURE); else all the reads, combined."""
+def sure_first(reads: Sequence[Callable[[], LineRead]],
+               settle: Callable[[list[tuple[float, LineRead]]], LineRead] | None = None) -> LineRead:
+    """The first read when it is sure of every character (SURE); else all the reads, combined: `settle` picks
+    among by_length's reads (default: the best supported length's)."""
     first = reads[0]()
     if first.chars and min(c.score for c in first.chars) >= SURE:
         return first
-    return combine([first, *[read() for read in reads[1:]]])
+    candidates = by_length([first, *[read() for read in reads[1:]]])
+    return candidates[0][1] if settle is None else settle(candidates)
 
 
 def symbol_runs(probs: Floats, alphabet: str) -> Iterator[tuple[int, int, int, int]]:
@@ -171,18 +174,28 @@ def _column(label_probs: Floats, start: int, end: int) -> float:
 def combine(reads: list[LineRead]) -> LineRead:
     """One read from several reads of the same plate (different crops): the reads of the length most of the
     probability supports are averaged character by character; the others are dropped."""
+    return by_length(reads)[0][1]
+
+
+def by_length(reads: list[LineRead]) -> list[tuple[float, LineRead]]:
+    """The reads of each length averaged character by character, with the length's support (the sum of its
+    reads' scores), best supported first (on a tie the longer); [(0, empty)] without any characters."""
     reads = [r for r in reads if r.chars]
     if not reads:
-        return LineRead([], "")
+        return [(0.0, LineRead([], ""))]
     if len(reads) == 1:
-        return reads[0]
+        return [(reads[0].score, reads[0])]
     support: dict[int, float] = {}
     for r in reads:
         support[len(r.chars)] = support.get(len(r.chars), 0.0) + r.score
-    length = max(support, key=lambda k: (support[k], k))
-    same = [r for r in reads if len(r.chars) == length]
+    return [(support[length], _average([r for r in reads if len(r.chars) == length]))
+            for length in sorted(support, key=lambda k: (support[k], k), reverse=True)]
+
+
+def _average(same: list[LineRead]) -> LineRead:
+    """Reads of one length averaged character by character."""
     chars = []
-    for position in range(length):
+    for position in range(len(same[0].chars)):
         probs = np.mean([r.chars[position].probs for r in same], axis=0)
         k = int(probs.argmax())
         xs = [r.chars[position].x for r in same]

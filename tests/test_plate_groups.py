@@ -14,7 +14,7 @@ from lpr.pipeline import LprEngine
 from lpr.plate_detector import PlateDetection
 from lpr.plate_formats import PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import observed_breaks, on_band
-from lpr.plate_reader import CharRead, LineRead, combine
+from lpr.plate_reader import CharRead, LineRead, by_length, combine
 from tests.needs import MODEL_CACHE
 from tests.plate_reads import ALPHABET, chars
 from tests.test_char_band import blank_plate, eu_band, on_frame, write
@@ -147,3 +147,39 @@ def test_the_read_knows_where_the_drawn_plate_has_its_gaps(engine: LprEngine, gr
     line, _ = engine.read_line(picture, found)
     assert line.text == "".join(groups)
     assert observed_breaks([c.x for c in line.chars]) == breaks
+
+
+# --- crops that disagree on the length ------------------------------------------------------------------------
+
+def line(text: str, unsure: dict[int, tuple[str, float]], score: float = 0.99) -> LineRead:
+    return LineRead(chars(text, unsure, score), ALPHABET)
+
+
+# a Czech 1B8 0338 read from a crop cut short by its last character and from a whole one, equally sure
+SHORT = line("1B8033", {1: ("8", 0.28)})
+WHOLE = line("1B80338", {1: ("8", 0.37)})
+
+
+def test_lengths_supported_alike_are_settled_by_the_formats():
+    engine = LprEngine(LprConfig(threads=1))
+    candidates = by_length([SHORT, SHORT, WHOLE, WHOLE])
+    assert [c[1].text for c in candidates] == ["1B8033", "1B80338"]  # the cut-short read is a little surer
+    assert engine.settle_length(candidates).text == "1B80338"
+
+
+def test_the_length_most_reads_support_wins_whatever_the_formats():
+    engine = LprEngine(LprConfig(threads=1))
+    assert engine.settle_length(by_length([SHORT, SHORT, SHORT, WHOLE])).text == "1B8033"
+    no_formats = LprEngine(LprConfig(threads=1, regions=[]))
+    assert no_formats.settle_length(by_length([SHORT, SHORT, WHOLE, WHOLE])).text == "1B8033"
+
+
+def test_a_read_with_a_character_more_in_the_middle_is_no_cut_short_crop():
+    # two round stickers between a Czech plate's groups, read as an 8 by half the crops, and surer than the
+    # plate's B: some format explains that read better than any explains the plate
+    engine = LprEngine(LprConfig(threads=1))
+    plain, seal = line("1B19839", {1: ("8", 0.45)}, 0.999), line("1B189839", {}, 0.93)
+    candidates = by_length([plain, plain, seal, seal])
+    assert [c[1].text for c in candidates] == ["1B19839", "1B189839"]
+    assert engine._likelihood(seal) > engine._likelihood(plain)
+    assert engine.settle_length(candidates).text == "1B19839"

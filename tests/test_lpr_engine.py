@@ -212,6 +212,15 @@ def test_two_lines_split_when_the_bottom_characters_touch_the_dark_car_beyond_a_
     assert split_lines(plate) is not None
 
 
+
+def test_two_lines_split_when_the_bottom_characters_touch_a_slanted_frame():
+    # a turned plate straightened from an outline a little off: its frame runs 10 pixels off level across the
+    # crop (2 degrees), too slanted for a straight run, through the digits' feet
+    plate = plate_picture([("ABC", 0.3), ("1234", 0.3)], (300, 150))
+    cv2.line(plate, (2, 128), (297, 138), (20, 20, 20), 2)
+    assert split_lines(plate) is not None
+
+
 def test_a_blue_band_at_either_end_of_a_plate_is_cut_off():
     plate = plate_picture([("AB-123-CD", 0.45)], (520, 110))
     plate[3:-3, 3:40] = (160, 50, 0)  # BGR: the EU band with its country code

@@ -384,16 +384,18 @@ def cut(crop: Picture, band: Band, left: bool = True, right: bool = True) -> Pic
     return crop[:, x0:x1]
 
 
-def band_crop(image: Picture, quad: Floats, pad_x: float, pad_y: float) -> tuple[Picture, Band | None]:
-    """The plate in `quad` with any blue side band cut off (lpr.plate_crop), and its character band. When the
-    band runs into an end of the crop without a side band (a detection that cut the plate short), the crop
-    goes on beyond that end as far as the band does."""
+def band_crop(image: Picture, quad: Floats, pad_x: float, pad_y: float) -> tuple[Picture, Band | None, bool]:
+    """The plate in `quad` with any blue side band cut off (lpr.plate_crop), its character band, and whether it
+    has a blue band at its left end (lpr.plate_crop.has_flag_band). When the band runs into an end of the crop
+    without a side band (a detection that cut the plate short), the crop goes on beyond that end as far as the
+    band does."""
     raw = rectify(image, quad, pad_x, pad_y)
     side_left, side_right = side_bands(raw)
+    flag_band = side_left > 0
     crop = raw[:, side_left:raw.shape[1] - side_right]
     band = find_band(crop)
     if band is None:
-        return crop, None
+        return crop, None, flag_band
     left, right = open_ends(band, crop.shape[1])
     left, right = left and not side_left, right and not side_right
     if left or right:
@@ -403,8 +405,8 @@ def band_crop(image: Picture, quad: Floats, pad_x: float, pad_y: float) -> tuple
         if (more is not None and len(more.chars) > len(band.chars)
                 and abs(more.height - band.height) <= HEIGHT_TOLERANCE * band.height):
             cropped = cut(wide, more, left, right)
-            return cropped, find_band(cropped)
-    return crop, band
+            return cropped, find_band(cropped), flag_band
+    return crop, band, flag_band
 
 
 def char_columns(probs: Floats, alphabet: str, width: int) -> list[float]:

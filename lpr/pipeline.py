@@ -27,7 +27,6 @@ from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.korean_regions import settle_region
 from lpr.models import resolve
-from lpr.plate_crop import has_flag_band, rectify
 from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import on_band
@@ -118,6 +117,7 @@ class PlateCut(NamedTuple):
     crop: Picture  # straightened, its blue side bands cut off
     band: Band | None  # its character band
     line: Picture  # the band's line alone, or the crop (lpr.char_line)
+    flag_band: bool  # a blue band at its left end (lpr.plate_crop.has_flag_band)
 
 
 class LprEngine:
@@ -223,8 +223,8 @@ class LprEngine:
         band (lpr.char_band) and its line (lpr.char_line)."""
         cuts = []
         for quad in detection_quads(detection):
-            crop, band = band_crop(image, quad, *CROP_PAD)
-            cuts.append(PlateCut(crop, band, line_crop(crop, band)))
+            crop, band, flag_band = band_crop(image, quad, *CROP_PAD)
+            cuts.append(PlateCut(crop, band, line_crop(crop, band), flag_band))
         return cuts
 
     def read_line(self, image: Picture, detection: PlateDetection, cuts: list[PlateCut] | None = None,
@@ -335,9 +335,9 @@ class LprEngine:
         out: list[PlateRead] = []
         for detection in detections:
             aspect = plate_aspect(detection)
-            line, lines, match = self._read_one(image, detection, aspect)
-            flag_band = never_banded(match.format) and any(
-                has_flag_band(rectify(image, q, *CROP_PAD)) for q in detection_quads(detection))
+            cuts = self.plate_crops(image, detection)
+            line, lines, match = self._read_one(image, detection, cuts, aspect)
+            flag_band = never_banded(match.format) and any(c.flag_band for c in cuts)
             if flag_band:
                 match = self._match(line, self.shaped.for_plate(aspect, lines, flag_band=True))
             text = match.text
@@ -357,11 +357,10 @@ class LprEngine:
             out.append(read)
         return out
 
-    def _read_one(self, image: Picture, detection: PlateDetection,
+    def _read_one(self, image: Picture, detection: PlateDetection, cuts: list[PlateCut],
                   aspect: float | None) -> tuple[LineRead, int, FormatMatch]:
-        """One plate's characters, its number of lines and the format they match (among those its shape,
-        `aspect`, allows)."""
-        cuts = self.plate_crops(image, detection)
+        """One plate's characters (from its plate_crops, `cuts`), its number of lines and the format they match
+        (among those its shape, `aspect`, allows)."""
         if self.korean_first:
             line, lines = self.korean.read_line(image, detection, cuts)
             match = settle_region(self.korean._match(line), line)

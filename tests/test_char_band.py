@@ -374,7 +374,7 @@ def test_a_plate_whose_edge_is_in_its_detection_is_not_widened_into_a_sticker_be
     sticker = np.full((110, 110, 3), PAPER, np.uint8)
     write(sticker, "MO", 6)
     picture[100:210, 100 + width + 50:100 + width + 160] = sticker
-    crop, band = band_crop(picture, found.quad, 0.0, 0.05)
+    crop, band, _ = band_crop(picture, found.quad, 0.0, 0.05)
     assert band is not None and crop.shape[1] == rectify(picture, found.quad, 0.0, 0.05).shape[1]
 
 

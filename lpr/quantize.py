@@ -4,7 +4,9 @@ On one CPU core the plate detector (YOLOv8s-seg, float16) takes ~340 ms a pictur
 the same boxes. The copy is made from the configured (or packaged) weights on first use: float16 weights are
 widened to float32, then onnxruntime's static quantisation (QDQ, int8 weights per channel, uint8 activations)
 is calibrated on synthetic pictures (lpr.calibration). The box decoding at the end of the head stays in float:
-it mixes pixel coordinates and 0-1 scores in one tensor, which a single int8 scale cannot hold.
+it mixes pixel coordinates and 0-1 scores in one tensor, which a single int8 scale cannot hold. So does the first
+convolution: on x86 without VNNI, ONNX Runtime sums pairs of uint8 x int8 products in 16 bits, which saturate
+where bright pixels (a white plate) meet large weights (docs/models.md).
 
 The copy is written to the cache folder, named after the source file's hash, so it is made again only when
 the weights change. Without the `onnx` package, or for a graph this recipe does not know, the original model
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from onnx import ModelProto
 
 log = logging.getLogger(__name__)
-RECIPE = "int8-qdq-v2"  # change when the recipe changes: old copies are then ignored
+RECIPE = "int8-qdq-v3"  # change when the recipe changes: old copies are then ignored
 CALIBRATION_PICTURES = 12
 
 
@@ -153,6 +155,8 @@ def _make_int8(source: Path, target: Path, input_size: int = 0) -> None:
         # need the range real objects give, which synthetic pictures cannot show
         keep_float = [n.name for n in model.graph.node if n.name.startswith(head) and (
             not re.match(re.escape(head) + r"(cv\d|proto)", n.name) or re.search(r"/cv\d\.\d\.2/", n.name))]
+        # and the convolution that reads the picture: the one layer whose int8 sums saturate (see the top)
+        keep_float += first_convolutions(model)
         partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             quantize_static(str(float_path), str(partial), Pictures(), quant_format=QuantFormat.QDQ,
@@ -163,6 +167,12 @@ def _make_int8(source: Path, target: Path, input_size: int = 0) -> None:
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
+
+
+def first_convolutions(model: ModelProto) -> list[str]:
+    """The convolutions that read the picture itself."""
+    inputs = {value.name for value in model.graph.input}
+    return [n.name for n in model.graph.node if n.op_type == "Conv" and n.input[0] in inputs]
 
 
 def head_prefix(model: ModelProto) -> str:

@@ -8,11 +8,14 @@ import numpy as np
 import pytest
 
 from lpr import prototypes
+from lpr.config import LprConfig
 from lpr.models import resolve
 from lpr.onnx_session import open_session
 from lpr.plate_detector import PlateDetector
 from lpr.prototypes import RegionPrototypes, split
+from lpr.quantize import cached_copy
 from lpr.yolo import Sessions, YoloModel
+from tests.needs import MODEL_CACHE
 from tests.test_lpr_engine import demo_frame
 from tsnvr import demo
 
@@ -22,6 +25,14 @@ onnx = pytest.importorskip("onnx")
 @pytest.fixture(scope="module")
 def detector() -> PlateDetector:
     return PlateDetector(resolve("lpr_plate_model", ""), threads=1)
+
+
+@pytest.fixture(scope="module")
+def engines_detector() -> PlateDetector:
+    """The copy the engine runs at its defaults: int8, at its input size."""
+    copy = cached_copy(resolve("lpr_plate_model", ""), MODEL_CACHE, int8=True, input_size=LprConfig().plate_input_size)
+    assert copy is not None
+    return PlateDetector(copy, threads=1)
 
 
 def whole_export(detector: PlateDetector) -> Sessions:
@@ -56,8 +67,11 @@ def test_the_prototypes_of_a_region_are_the_ones_the_whole_export_makes_there(
     np.testing.assert_allclose(got, want, atol=0.02)
 
 
-def test_the_plate_outlines_are_those_of_the_whole_export(detector: PlateDetector):
-    frames = [i for i in range(demo.FRAMES) if demo.plate_box(i) is not None][::12]
+@pytest.mark.parametrize("which", ["detector", "engines_detector"])
+def test_the_plate_outlines_are_those_of_the_whole_export(which: str, request: pytest.FixtureRequest):
+    detector: PlateDetector = request.getfixturevalue(which)
+    # the export as shipped (float16, 640) and the engine's copy, on every 24th frame with the plate
+    frames = [i for i in range(demo.FRAMES) if demo.plate_box(i) is not None][::24]
     outlined = 0
     for index in frames:
         frame = demo_frame(index)

@@ -250,7 +250,7 @@ class LprEngine:
         may explain better.)"""
         best_support, best = candidates[0]
         close = [line for support, line in candidates
-                 if support >= LENGTH_CLOSE * best_support and _at_an_end(line.text, best.text)]
+                 if support >= LENGTH_CLOSE * best_support and at_an_end(line.text, best.text)]
         if not self.formats or len(close) == 1:
             return best
         return max(close, key=self._likelihood)
@@ -499,7 +499,7 @@ def configured_formats(config: LprConfig) -> list[PlateFormat]:
     return out
 
 
-def _at_an_end(a: str, b: str) -> bool:
+def at_an_end(a: str, b: str) -> bool:
     """Whether one text is the other with characters more at its start or its end (or the same)."""
     short, long = sorted((a, b), key=len)
     return long.startswith(short) or long.endswith(short)

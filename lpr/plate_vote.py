@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lpr.charset import LATIN
-from lpr.pipeline import PlateRead
+from lpr.pipeline import PlateRead, at_an_end
 from lpr.plate_formats import UNKNOWN, PlateFormat, apply_formats
 from lpr.plate_reader import CharRead
 
@@ -46,6 +46,7 @@ class Vote:
     score: float  # 0-100: the mean probability of the voted characters, given the evidence per read
     reads: int  # reads of the winning length
     length: int = 0  # that length (the text's may differ: a Hangul-blind read's syllable)
+    fit: float = 0.0  # how well the formats explain the text: their match's score a character
 
 
 def evidence(score: float) -> float:
@@ -103,13 +104,18 @@ def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vot
 
     The plate's length is the length most reads have. A tie goes to the length whose vote agrees best (a
     character the reads of one length disagree on is likely one they made up), then to the length nearest
-    the other reads' (of "ORK828AG", "K828AG" and "RK828AG", the middle one), then to the longer."""
+    the other reads' (of "ORK828AG", "K828AG" and "RK828AG", the middle one), then to the longer; but where
+    the tied lengths' texts differ only by characters at an end, to the text the formats explain best."""
     if not reads:
         return Vote("", 0.0, 0)
     count = Counter(len(r.text) for r in reads)
     most = max(count.values())
     votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] == most]
-    return max(votes, key=lambda v: (v.score, -sum(abs(len(r.text) - v.length) for r in reads), v.length))
+    best = max(votes, key=lambda v: (v.score, -sum(abs(len(r.text) - v.length) for r in reads), v.length))
+    # lengths as common that differ by characters at an end: a frame lost or gained an edge character (K619AS
+    # and RK619AS, twice each); the text the formats explain better, as for a single read (LprEngine.settle_length)
+    ends = [v for v in votes if at_an_end(v.text, best.text)]
+    return max(ends, key=lambda v: v.fit) if formats and len(ends) > 1 else best
 
 
 def vote_at(reads: Sequence[PlateRead], length: int, formats: Sequence[PlateFormat]) -> Vote:
@@ -140,4 +146,5 @@ def vote_at(reads: Sequence[PlateRead], length: int, formats: Sequence[PlateForm
     match = apply_formats(chars, formats, symbols, hangul_readable=UNKNOWN not in seen)
     scores = [100 * s for s in match.char_scores]
     same = sum(1 for r in reads if len(r.text) == length)
-    return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, same, length)
+    return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, same, length,
+                match.score / max(1, len(match.text)))

@@ -51,6 +51,19 @@ def test_a_read_with_an_extra_edge_character_is_aligned_and_votes():
     assert vote([read("RK3346AL"), read("RK346AL"), read("RK8346AL"), read("RK346AL")]).text == "RK346AL"
 
 
+def test_lengths_read_as_often_that_differ_at_an_end_are_settled_by_the_formats():
+    # two frames lost the R at the plate's edge, surer of the rest than the two frames that kept it
+    reads = [read("K619AS", scores=[95.0] * 6), read("RK619AS"), read("K619AS", scores=[95.0] * 6), read("RK619AS")]
+    assert vote(reads).text == "K619AS"  # no formats: the surer vote
+    # a Slovak format explains RK619AS whole; K619AS only formats with free places (US A{2,8}) do
+    assert vote(reads, formats_for(["auto"])).text == "RK619AS"
+    assert vote(reads, formats_for(["SK"])).text == "RK619AS"
+    # a character more in the middle is no edge the frame lost: the surer vote, formats or not
+    middle = [read("RK3346AL", scores=[95.0] * 8), read("RK346AL"), read("RK3346AL", scores=[95.0] * 8),
+              read("RK346AL")]
+    assert vote(middle, formats_for(["auto"])).text == vote(middle).text == "RK3346AL"
+
+
 def test_a_read_that_lost_an_edge_character_does_not_outvote_two_full_reads():
     full = read("RK828AG", scores=[45.0] * 7)
     assert vote([full, read("K828AG", scores=[99.0] * 6), full]).text == "RK828AG"

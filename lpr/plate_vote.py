@@ -113,7 +113,9 @@ def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vot
     votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] == most]
     best = max(votes, key=lambda v: (v.score, -sum(abs(len(r.text) - v.length) for r in reads), v.length))
     # lengths as common that differ by characters at an end: a frame lost or gained an edge character (K619AS
-    # and RK619AS, twice each); the text the formats explain better, as for a single read (LprEngine.settle_length)
+    # and RK619AS, twice each); the text the formats explain better, by their match's score a character, which
+    # counts a loose format's free places against it (LprEngine.settle_length, between a photo's crops, weighs a
+    # fit and then the mean log probability: there the surer K619AS would win)
     ends = [v for v in votes if at_an_end(v.text, best.text)]
     return max(ends, key=lambda v: v.fit) if formats and len(ends) > 1 else best
 

@@ -243,8 +243,8 @@ class LprEngine:
 
     def settle_length(self, candidates: list[tuple[float, LineRead]]) -> LineRead:
         """Of by_length's reads, that of the length the reads support best; where other lengths are supported
-        nearly as well (LENGTH_CLOSE), of those the one the formats explain best (a fit first, then the mean log
-        probability, as for two-line reads), when they differ only by characters at an end: a crop cut short reads a
+        nearly as well (LENGTH_CLOSE), of those the one the formats explain best (FormatMatch.fit, as the
+        multi-frame vote settles lengths), when they differ only by characters at an end: a crop cut short reads a
         character fewer, 1B8033 from one crop and 1B80338 from the other, equally sure (EU photos at half size:
         85.2 -> 86.1 % exact). (A character more in the middle is a sticker or a seal read, which a loose format
         may explain better.)"""
@@ -253,7 +253,7 @@ class LprEngine:
                  if support >= LENGTH_CLOSE * best_support and at_an_end(line.text, best.text)]
         if not self.formats or len(close) == 1:
             return best
-        return max(close, key=self._likelihood)
+        return max(close, key=lambda line: self._match(line).fit)
 
     def first_look(self, cuts: list[PlateCut]) -> LineRead:
         """The first of read_one_line's reads: the first cut's line at the first stretch."""

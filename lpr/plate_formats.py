@@ -182,6 +182,12 @@ class FormatMatch:
     def score(self) -> float:
         return self.log_prob - self.looseness + self.groups
 
+    @property
+    def fit(self) -> float:
+        """How well the formats explain the text, comparable across lengths: the score a character. Between texts
+        that differ by a character at an end (a crop or a frame that lost or gained it), the better fit wins."""
+        return self.score / max(1, len(self.text))
+
 
 Option = tuple[str, float, float, float]  # (character, log probability, its score 0-1, its glyph's 0-1)
 MIN_PROB = 1e-4  # floor for a look-alike's probability: the format, not the recogniser, asks for it

@@ -113,9 +113,8 @@ def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vot
     votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] == most]
     best = max(votes, key=lambda v: (v.score, -sum(abs(len(r.text) - v.length) for r in reads), v.length))
     # lengths as common that differ by characters at an end: a frame lost or gained an edge character (K619AS
-    # and RK619AS, twice each); the text the formats explain better, by their match's score a character, which
-    # counts a loose format's free places against it (LprEngine.settle_length, between a photo's crops, weighs a
-    # fit and then the mean log probability: there the surer K619AS would win)
+    # and RK619AS, twice each); the text the formats explain better (FormatMatch.fit, which counts a loose
+    # format's free places against it), as LprEngine.settle_length settles a photo's crops
     ends = [v for v in votes if at_an_end(v.text, best.text)]
     return max(ends, key=lambda v: v.fit) if formats and len(ends) > 1 else best
 
@@ -149,4 +148,4 @@ def vote_at(reads: Sequence[PlateRead], length: int, formats: Sequence[PlateForm
     scores = [100 * s for s in match.char_scores]
     same = sum(1 for r in reads if len(r.text) == length)
     return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, same, length,
-                match.score / max(1, len(match.text)))
+                match.fit)

@@ -174,9 +174,21 @@ def test_the_length_most_reads_support_wins_whatever_the_formats():
     assert no_formats.settle_length(by_length([SHORT, SHORT, WHOLE, WHOLE])).text == "1B8033"
 
 
+def test_a_crop_that_lost_an_edge_character_loses_to_the_read_a_strict_format_explains():
+    # a Slovak RK 619AS whose R half the crops lost: the short read is surer, but only formats with free places
+    # (Austria's L{1,2} A{3,6}, the US A{2,8}) explain it, while a format that fixes every place explains the whole
+    engine = LprEngine(LprConfig(threads=1))
+    short, whole = line("K619AS", {}, 0.99), line("RK619AS", {0: ("8", 0.3)}, 0.95)
+    candidates = by_length([short, short, whole, whole])
+    assert [c[1].text for c in candidates] == ["K619AS", "RK619AS"]
+    assert engine._likelihood(short) > engine._likelihood(whole)  # by certainty, the short read would win
+    assert engine._match(whole).fit > engine._match(short).fit
+    assert engine.settle_length(candidates).text == "RK619AS"
+
+
 def test_a_read_with_a_character_more_in_the_middle_is_no_cut_short_crop():
     # two round stickers between a Czech plate's groups, read as an 8 by half the crops, and surer than the
-    # plate's B: some format explains that read better than any explains the plate
+    # plate's B (by certainty that read would win): a character more in the middle is never settled this way
     engine = LprEngine(LprConfig(threads=1))
     plain, seal = line("1B19839", {1: ("8", 0.45)}, 0.999), line("1B189839", {}, 0.93)
     candidates = by_length([plain, plain, seal, seal])

@@ -99,6 +99,22 @@ def without_rules(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """The ink without straight runs longer than any character is wide or tall (the plate's frame and its
     edges), which a character touching them would otherwise merge into."""
     rows = ink.shape[0]
-    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (rows, 1)))
-    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(0.95 * rows))))
-    return cast(NDArray[np.uint8], ink & ~(np.asarray(across) | np.asarray(down)))
+    return without_lines(ink, rows, int(0.95 * rows))
+
+
+def without_frame(ink: NDArray[np.uint8], slant: int = 5) -> NDArray[np.uint8]:
+    """The ink without lines running across half the crop or more, level or a few pixels (`slant`) off it: a
+    turned plate's frame, straightened from an outline a little off, runs at a slant that without_rules's
+    straight runs miss, and the characters touching it merge with it into one blob wider than any character."""
+    h, w = ink.shape
+    return without_lines(ink, max(1, w // 2), max(1, h // 2), slant)
+
+
+def without_lines(ink: NDArray[np.uint8], across: int, down: int, slant: int = 0) -> NDArray[np.uint8]:
+    """The ink without level runs `across` pixels long or upright ones `down` pixels long, either up to `slant`
+    pixels off straight."""
+    def runs(length: tuple[int, int], thickened: tuple[int, int]) -> NDArray[np.uint8]:
+        source = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, thickened)) if slant else ink
+        return np.asarray(cv2.morphologyEx(source, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length)))
+
+    return cast(NDArray[np.uint8], ink & ~(runs((across, 1), (1, slant)) | runs((1, down), (slant, 1))))

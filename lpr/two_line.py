@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from lpr.arrays import Picture
-from lpr.plate_crop import without_rules
+from lpr.plate_crop import without_frame, without_rules
 
 # The two lines of a two-line plate have characters of comparable height (an old Korean plate's upper line is
 # about two thirds of the lower). A line of much smaller print beside the number is a state name, a dealer's
@@ -57,15 +57,3 @@ def char_height(ink: NDArray[np.number[Any]]) -> float:
     if not heights:
         return 0.0
     return float(np.percentile(heights, 80))
-
-
-def without_frame(ink: NDArray[np.uint8], slant: int = 5) -> NDArray[np.uint8]:
-    """The ink without lines running across half the crop or more, level or a few pixels (`slant`) off it: a
-    turned plate's frame, straightened from an outline a little off, runs at a slant that without_rules's
-    straight runs miss, and the characters touching it merge with it into one blob wider than any character."""
-    h, w = ink.shape
-    across = cv2.morphologyEx(cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (1, slant))),
-                              cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, w // 2), 1)))
-    down = cv2.morphologyEx(cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (slant, 1))),
-                            cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(1, h // 2))))
-    return cast(NDArray[np.uint8], ink & ~(np.asarray(across) | np.asarray(down)))

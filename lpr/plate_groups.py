@@ -28,7 +28,11 @@ BREAK = 1.45
 TIGHT = 1.2
 # The weight (in the format score's natural-log units) of one clear gap for or against a format: a format whose
 # break fits, where another's break is off by a character, gains 3 x GROUP_FIT, enough to settle an O the
-# recogniser gave a twentieth of the probability of the 0 it read.
+# recogniser gave a twentieth of the probability of the 0 it read. Measured on the BR and EU photos read right
+# (photo, 1080p and half size; 3,384 gaps): where the format ends a group the gap was a break 70.6 %, tight
+# 1.1 %; elsewhere a break 0.4 %, tight 83.0 %. Those rates would weigh a break about 5 and a tight gap about 4,
+# but the gaps of one plate are not independent (a blurred plate blurs them all): weights of 5 (2.5 a side) and
+# 4 changed no BR or EU read and lost two synthetic Korean plates, so the weight stays the cautious one.
 GROUP_FIT = 1.5
 SNAP = 0.35  # a character's column within this share of the band's pitch from a band character is that one's
 

@@ -67,6 +67,16 @@ def test_the_demo_plate_reads_as_demo123_where_the_clip_draws_it(engine: LprEngi
         assert reads[0].score > 80 and len(reads[0].char_scores) == 7
 
 
+def test_by_default_a_wide_frame_is_padded_only_to_a_multiple_of_32(engine: LprEngine):
+    frame = demo_frame(demo.FRAMES // 2)
+    assert frame.shape[:2] == (720, 1280)
+    plates, objects = engine.plate_detector.model, engine.object_detector.model
+    assert plates.input_shape(frame) == (256, 448) and objects.input_shape(frame) == (384, 640)
+    engine.read_plates(frame)
+    engine.detect_objects(frame)
+    assert (256, 448) in plates._shaped and (384, 640) in objects._shaped
+
+
 def test_the_int8_copies_go_to_the_cache_folder_given(engine: LprEngine):
     made = sorted(p.name.split("-")[0] for p in MODEL_CACHE.glob("*.int8.onnx"))
     assert "platedet" in made and "yolov8n" in made

@@ -109,8 +109,8 @@ class LprEngineSettings(Section):
         448, "plate detector input, in pixels a side (a multiple of 32): smaller is faster and misses more "
              "small plates; `0` keeps the model's own (640 for the default model)", live=True, ge=0, multiple_of=32)
     rect_input: Flag = setting(
-        False, "detectors pad a picture only up to a multiple of 32 instead of to a square: a 16:9 frame "
-               "costs about 40 % less; boxes move by a pixel or two, which changes some reads", live=True)
+        True, "detectors pad a picture only up to a multiple of 32 instead of to a square: a 16:9 frame "
+              "costs about 40 % less; `false` pads every picture to the square", live=True)
     object_confidence: Number = setting(
         0.35, "object detector score a person or vehicle needs", live=True, ge=0, le=1)
     min_score: Number = setting(

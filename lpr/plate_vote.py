@@ -13,7 +13,8 @@ vote of agreeing reads is as sure as they are, one of disagreeing reads less so,
 read is that read.
 
 Reads do not all have the plate's length: a frame takes a screw of the plate's frame for an O or an I, or
-loses a character at an edge. The plate's length is the length most reads have. A read one or two characters
+loses a character at an edge. The plate's length is the length most reads have, or one read nearly as often
+whose reads are surer in sum (a car read unsure from afar, surely near). A read one or two characters
 longer or shorter is placed where it agrees with those reads (its extra edge characters dropped, its missing
 ones abstaining) and then votes like them; a read that cannot be placed counts against every character. The
 plate formats are then applied to the voted characters, their vote as the recogniser's probabilities, as they
@@ -102,16 +103,28 @@ def placement(read: PlateRead, consensus: str) -> int | None:
 def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vote:
     """One plate text from several reads of the same plate; `formats` settle look-alikes in the result.
 
-    The plate's length is the length most reads have. A tie goes to the length whose vote agrees best (a
-    character the reads of one length disagree on is likely one they made up), then to the length nearest
-    the other reads' (of "ORK828AG", "K828AG" and "RK828AG", the middle one), then to the longer; but where
-    the tied lengths' texts differ only by characters at an end, to the text the formats explain best."""
+    The plate's length is the length most reads have, or one read nearly as often (one read fewer, twice at
+    least) whose reads are surer in sum. A tie goes to the length whose vote agrees best (a character the
+    reads of one length disagree on is likely one they made up), then to the length nearest the other reads'
+    (of "ORK828AG", "K828AG" and "RK828AG", the middle one), then to the longer; but where those lengths'
+    texts differ only by characters at an end, to the text the formats explain best."""
     if not reads:
         return Vote("", 0.0, 0)
     count = Counter(len(r.text) for r in reads)
     most = max(count.values())
-    votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] == most]
-    best = max(votes, key=lambda v: (v.score, -sum(abs(len(r.text) - v.length) for r in reads), v.length))
+    if most == 1:  # one read of each length: no length has a vote of its own
+        votes = [vote_at(reads, n, formats) for n in sorted(count)]
+        best = max(votes, key=lambda v: (v.score, -sum(abs(len(r.text) - v.length) for r in reads), v.length))
+    else:
+        # lengths read about as often (one read fewer, twice at least): the one whose reads are surer in sum. A car
+        # coming closer is read unsure from afar, its coat of arms as a character (RKE143AT twice at 92 and 63 %),
+        # and surely near (RK143AT twice at 99 %)
+        support: dict[int, float] = defaultdict(float)
+        for r in reads:
+            support[len(r.text)] += evidence(r.score)
+        votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] >= max(2, most - 1)]
+        best = max(votes, key=lambda v: (round(support[v.length], 6), v.score,
+                                         -sum(abs(len(r.text) - v.length) for r in reads), v.length))
     # lengths as common that differ by characters at an end: a frame lost or gained an edge character (K619AS
     # and RK619AS, twice each); the text the formats explain better (FormatMatch.fit, which counts a loose
     # format's free places against it), as LprEngine.settle_length settles a photo's crops

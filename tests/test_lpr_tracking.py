@@ -51,6 +51,18 @@ def test_a_read_with_an_extra_edge_character_is_aligned_and_votes():
     assert vote([read("RK3346AL"), read("RK346AL"), read("RK8346AL"), read("RK346AL")]).text == "RK346AL"
 
 
+def test_a_length_read_once_less_often_but_surely_wins_over_unsure_reads():
+    # a Slovak car read three times from afar, its coat of arms taken for a character, then twice near and sure
+    # (the reads of the development clip test_046, their scores the chance that every character is right)
+    far = [read("RKE143AT", scores=[91.7] * 8), read("RK3143AT", scores=[42.2] * 8),
+           read("RKE143AT", scores=[62.7] * 8)]
+    reads = [*far, read("RK143AT", scores=[99.1] * 7), read("RK143AT", scores=[99.7] * 7)]
+    assert vote(reads).text == vote(reads, formats_for(["auto"])).text == "RK143AT"
+    # one read fewer only: three sure reads of a length are not outvoted by one surer read of another
+    assert vote([read("RK143AT", scores=[80.0] * 7)] * 3 + [read("RKE143AT", scores=[99.9] * 8)]).text == "RK143AT"
+    assert vote([read("RK143AT", scores=[80.0] * 7)] * 3 + [read("RKE143AT", scores=[99.9] * 8)] * 2).text == "RKE143AT"
+
+
 def test_lengths_read_as_often_that_differ_at_an_end_are_settled_by_the_formats():
     # two frames lost the R at the plate's edge, surer of the rest than the two frames that kept it
     reads = [read("K619AS", scores=[95.0] * 6), read("RK619AS"), read("K619AS", scores=[95.0] * 6), read("RK619AS")]

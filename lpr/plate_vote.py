@@ -112,20 +112,17 @@ def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vot
         return Vote("", 0.0, 0)
     count = Counter(len(r.text) for r in reads)
     most = max(count.values())
-    if most == 1:  # one read of each length: no length has a vote of its own
-        votes = [vote_at(reads, n, formats) for n in sorted(count)]
-        best = max(votes, key=lambda v: (v.score, -sum(abs(len(r.text) - v.length) for r in reads), v.length))
-    else:
-        # lengths read about as often (one read fewer, twice at least): the one whose reads are surer in sum. A car
-        # coming closer is read unsure from afar, its coat of arms as a character (RKE143AT twice at 92 and 63 %),
-        # and surely near (RK143AT twice at 99 %)
-        support: dict[int, float] = defaultdict(float)
-        for r in reads:
-            support[len(r.text)] += evidence(r.score)
-        votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] >= max(2, most - 1)]
-        best = max(votes, key=lambda v: (round(support[v.length], 6), v.score,
-                                         -sum(abs(len(r.text) - v.length) for r in reads), v.length))
-    # lengths as common that differ by characters at an end: a frame lost or gained an edge character (K619AS
+    # lengths read about as often (one read fewer, twice at least): the one whose reads are surer in sum. A car
+    # coming closer is read unsure from afar, its coat of arms as a character (RKE143AT twice at 92 and 63 %),
+    # and surely near (RK143AT twice at 99 %). With one read of each length, no length has a vote of its own.
+    by_sum = most > 1
+    support: dict[int, float] = defaultdict(float)
+    for r in reads:
+        support[len(r.text)] += evidence(r.score)
+    votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] >= min(most, max(2, most - 1))]
+    best = max(votes, key=lambda v: (round(support[v.length], 6) if by_sum else 0.0, v.score,
+                                     -sum(abs(len(r.text) - v.length) for r in reads), v.length))
+    # of those lengths, ones that differ by characters at an end: a frame lost or gained an edge character (K619AS
     # and RK619AS, twice each); the text the formats explain better (FormatMatch.fit, which counts a loose
     # format's free places against it), as LprEngine.settle_length settles a photo's crops
     ends = [v for v in votes if at_an_end(v.text, best.text)]

@@ -294,6 +294,9 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
     blind_slots = 0 if hangul_readable else fmt.hangul_slots
     if blind_slots and not fmt.blind_ok:
         return None
+    first, optional = fmt.slots[0]
+    if n and not optional and first != "H" and options[0][first] is None and options[0][SEPARATOR] is None:
+        return None  # the first character can stand in no other slot (a code from a closed list: lpr.regions)
     if n < fmt.min_length - blind_slots or n > m + blind_slots + separators:
         return None
 

@@ -6,7 +6,9 @@ only some letters), each optionally with a count `{n}` or `{m,n}`. Spaces and da
 A position is `L` or `N` only where the country's rules fix it: a look-alike (O/0, I/1, B/8...) is settled in
 `L` and `N` positions and never in `A` ones. Where a country's serials are
 free (Germany's and Austria's lengths, county-coded and mixed US serials, personalised plates), the pattern
-stays loose and says only what the rules fix (Germany: letters, then digits).
+stays loose and says only what the rules fix (Germany: letters, then digits). Where a plate begins with a code
+from a short closed list (Spain's provinces until 2000, Croatia's cities, Switzerland's cantons, Romania's
+counties, Slovenia's districts), only those codes fit (see coded).
 
 Each region lists its current standard passenger formats and older series still common on the road. Sources:
 each country's or state's registration rules as summarised by the Wikipedia articles "Vehicle registration
@@ -43,6 +45,36 @@ UA_LETTER = "[ABCEHIKMOPTX]"
 # Russia: only the 12 Cyrillic capitals that look like Latin ones
 RU_LETTER = "[ABCEHKMOPTXY]"
 
+# Spain until 2000: the province's code, from a closed list (A Alicante, AB Albacete ... ZA Zamora)
+ES_PROVINCES = ("A AB AL AV B BA BI BU C CA CC CE CO CR CS CU GC GE GI GR GU H HU IB J L LE LO LU M MA ML MU NA O OR "
+                "OU P PM PO S SA SE SG SO SS T TE TF TO V VA VI Z ZA")
+# Croatia: the city's code, from a closed list (BJ Bjelovar ... ZU Zupanja; C, S, Z also for Č, Š, Ž)
+HR_CITIES = "BJ BM CK DA DE DJ DU GS IM KA KC KR KT KZ MA NA NG OG OS PS PU PZ RI SB SI SK SL ST VK VT VU VZ ZD ZG ZU"
+
+# Switzerland: the canton's code
+CH_CANTONS = "AG AI AR BE BL BS FR GE GL GR JU LU NE NW OW SG SH SO SZ TG TI UR VD VS ZG ZH"
+# Romania: the county's code (B Bucharest)
+RO_COUNTIES = ("AB AG AR B BC BH BN BR BT BV BZ CJ CL CS CT CV DB DJ GJ GL GR HD HR IF IL IS MH MM MS NT OT PH SB SJ "
+               "SM SV TL TM TR VL VN VS")
+# Slovenia: the district's code
+SI_DISTRICTS = "CE GO KK KP KR LJ MB MS NM PO SG"
+
+
+def coded(name: str, codes: str, rest: str, example: str) -> tuple[Format, ...]:
+    """The formats of a plate that begins with one of `codes` (one or two letters each, separated by spaces), then
+    `rest`: one per first letter of the two-letter codes and one for the one-letter codes, so that only real codes
+    fit (Croatia's LL NNNN LL explained a Slovak RK 346AL read with its coat of arms as a 3; a closed list does
+    not). Each with an example: its first code, then `example`."""
+    singles = "".join(c for c in codes.split() if len(c) == 1)
+    firsts: dict[str, str] = {}
+    for code in codes.split():
+        if len(code) == 2:
+            firsts[code[0]] = firsts.get(code[0], "") + code[1]
+    out = [(name, f"[{singles}] {rest}", f"{singles[0]}{example}")] if singles else []
+    out += [(name, f"[{first}][{second}] {rest}", f"{first}{second[0]}{example}") for first, second in firsts.items()]
+    return tuple(out)
+
+
 # Europe. Sources per country: "Vehicle registration plates of <country>".
 EUROPE: dict[str, tuple[Format, ...]] = {
     # district L{1,2}, then 3 to 6 letters and digits in either order (numbers + letters or personalised)
@@ -52,7 +84,7 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # province L{1,2}, four digits, series L{1,2} (CA 1234 AB)
     "BG": (("BG", f"{BG_LETTER}{{1,2}} NNNN {BG_LETTER}{{1,2}}", "CA1234AB"),),
     # canton, then 1 to 6 digits (ZH 123456)
-    "CH": (("CH", "LL N{1,6}", "ZH123456"),),
+    "CH": coded("CH", CH_CANTONS, "N{1,6}", "123456"),
     # a digit, the region's letter, then a letter or a digit, then four digits (1A2 3456): the third is free
     "CZ": (("CZ", f"N{CZ_REGION}A NNNN", "1A23456"),),
     # district L{1,3}, letters L{1,2}, 1 to 4 digits: free length. (The E of electric and H of historic cars
@@ -63,7 +95,7 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # 123 ABC
     "EE": (("EE", "NNN LLL", "123ABC"),),
     # since 2000: 1234 ABC; provincial series until 2000: M 1234 AB
-    "ES": (("ES", f"NNNN {ES_LETTER}{{3}}", "1234BCD"), ("ES-provincial", "L{1,2} NNNN L{1,2}", "M1234AB")),
+    "ES": (("ES", f"NNNN {ES_LETTER}{{3}}", "1234BCD"), *coded("ES-provincial", ES_PROVINCES, "NNNN L{1,2}", "1234AB")),
     # ABC-123 (shorter series L{2,3}-N{1,3} still exist)
     "FI": (("FI", "L{2,3} N{1,3}", "ABC123"),),
     # SIV since 2009: AB-123-CD; FNI until 2009, still on older cars: 1234 AB 56
@@ -77,7 +109,7 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     # ABC-1234 (Greek letters that look Latin)
     "GR": (("GR", f"{GR_LETTER}{{3}}-NNNN", "ABE1234"),),
     # city LL, three or four digits, one or two letters (ZG 1234-AB)
-    "HR": (("HR", "LL N{3,4} L{1,2}", "ZG1234AB"),),
+    "HR": coded("HR", HR_CITIES, "N{3,4} L{1,2}", "1234AB"),
     # since 2022: AA BC-123; 1990-2022: ABC-123
     "HU": (("HU", "LL LL-NNN", "AABC123"), ("HU-1990", "LLL-NNN", "ABC123")),
     # year NN or NNN, county L{1,2}, 1 to 6 digits (191-D-12345)
@@ -121,13 +153,13 @@ EUROPE: dict[str, tuple[Format, ...]] = {
         ("PT-1937", "LL-NN-NN", "AB1234"),
     ),
     # county L{1,2} (B: Bucharest), two digits (three in Bucharest), three letters (CJ 12 ABC)
-    "RO": (("RO", "L{1,2} N{2,3} LLL", "CJ12ABC"),),
+    "RO": coded("RO", RO_COUNTIES, "N{2,3} LLL", "12ABC"),
     # a letter, three digits, two letters, then the region's code of two or three digits (A 123 BC 77)
     "RU": (("RU", f"{RU_LETTER} NNN {RU_LETTER}{{2}} N{{2,3}}", "A123BC77"),),
     # ABC 123; since 2019 the last may be a letter: ABC 12D
     "SE": (("SE", f"{SE_LETTER}{{3}} NNA", "ABC12D"),),
     # city LL, then a serial of letters and digits in several arrangements (LJ AB-123, LJ 12-34A): free
-    "SI": (("SI", "LL A{4,6}", "LJAB123"),),
+    "SI": coded("SI", SI_DISTRICTS, "A{4,6}", "AB123"),
     # district LL (since 2023 any two letters), three digits, two letters; the coat of arms after the district,
     # no gap in the serial (BA 123AB)
     "SK": (("SK", "LL NNNLL", "BA123AB"),),

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from lpr.config import LprConfig
 from lpr.geometry import box_quad
@@ -129,15 +130,18 @@ def test_a_missing_model_names_its_setting_and_exits_2(tmp_path: Path):
 def test_an_unreadable_image_exits_2_with_a_message_and_the_others_are_still_read(tmp_path: Path):
     good = tmp_path / "street.png"
     cv2.imwrite(str(good), demo_frame(150))
+    animated = tmp_path / "street.gif"  # (OpenCV reads no GIF; Pillow does)
+    Image.fromarray(demo_frame(150)[:, :, ::-1]).save(animated)
     garbage = tmp_path / "notes.jpg"
     garbage.write_text("not a picture", encoding="utf-8")
     absent = tmp_path / "absent.jpg"
-    done = lpr_read("--json", str(garbage), str(good), str(absent), data=tmp_path / "data")
+    done = lpr_read("--json", str(garbage), str(good), str(absent), str(animated), data=tmp_path / "data")
     assert done.returncode == 2
     assert f"cannot read image {garbage}" in done.stderr and f"cannot read image {absent}" in done.stderr
-    [line] = done.stdout.splitlines()
-    out = json.loads(line)
-    assert out["file"] == str(good) and [p["text"] for p in out["plates"]] == ["DEMO123"]
+    assert str(animated) not in done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(out["file"], [p["text"] for p in out["plates"]]) for out in lines] == [
+        (str(good), ["DEMO123"]), (str(animated), ["DEMO123"])]
 
 
 def test_the_engine_names_the_setting_of_a_model_it_cannot_use(tmp_path: Path):

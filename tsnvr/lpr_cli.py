@@ -43,9 +43,26 @@ def _load_image(path: str) -> Any:
     except OSError as exc:
         raise ValueError(exc.strerror or str(exc)) from exc
     image = cv2.imdecode(raw, cv2.IMREAD_COLOR) if raw.size else None
+    if image is None and raw.size:
+        image = _load_with_pillow(raw.tobytes())  # GIF and the other formats OpenCV leaves out
     if image is None:
-        raise ValueError("not a picture OpenCV can decode")
+        raise ValueError("not a picture OpenCV or Pillow can decode")
     return image
+
+
+def _load_with_pillow(data: bytes) -> Any:
+    """A BGR picture (its first frame) from a file Pillow reads, or None."""
+    import io
+
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            rgb = np.asarray(picture.convert("RGB"))
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    return np.ascontiguousarray(rgb[:, :, ::-1])
 
 
 def _overrides(items: list[str]) -> dict[str, Any]:

@@ -13,12 +13,12 @@ recogniser's own probability for that look-alike. Letters are never changed into
 other digits, and an `A` slot takes a character as it was read.
 
 Among the formats that explain a read, the one with the best score wins: the read's log probability under the
-format less the format's looseness, LOOSE_SLOT for every `A` slot used (and for every character a Hangul-blind
-recogniser saw where a syllable is). A loose format explains any read as it was read, so without the looseness
-it would beat every format that settles a look-alike; with it, a format that fixes the classes of n characters
-where a loose one does not wins when the look-alikes it needs are together at least about 1/e^(0.8 n) as
-probable as what was read. The read as it was competes too, as a format that fixes nothing: a format that
-needs improbable look-alikes (a Czech 1T43213 under the Slovak LL NNN LL) leaves the read as it was.
+format less the format's looseness, LOOSE_SLOT for every `A` slot used (or `[...]` set of letters and digits; and
+for every character a Hangul-blind recogniser saw where a syllable is). A loose format explains any read as it was
+read, so without the looseness it would beat every format that settles a look-alike; with it, a format that fixes
+the classes of n characters where a loose one does not wins when the look-alikes it needs are together at least
+about 1/e^(0.8 n) as probable as what was read. The read as it was competes too, as a format that fixes nothing: a
+format that needs improbable look-alikes (a Czech 1T43213 under the Slovak LL NNN LL) leaves the read as it was.
 A character the recogniser thought might be a separator (SEPARATOR_MIN) may be left out to fit a format.
 On a tie the earlier format wins: `auto` (lpr.regions.AUTO_REGIONS) tries every region's formats.
 """
@@ -115,7 +115,13 @@ class PlateFormat:
 
     @cached_property
     def loose_slots(self) -> int:
-        return sum(1 for kind, _ in self.slots if kind == "A")
+        return sum(1 for kind, _ in self.slots if is_loose(kind))
+
+
+def is_loose(kind: str) -> bool:
+    """Whether a slot of `kind` leaves open whether it holds a letter or a digit (`A`, or a [...] set of both,
+    such as a Czech serial's third place): such a slot explains a read as loosely, and costs LOOSE_SLOT."""
+    return kind == "A" or (kind.startswith("[") and any(map(is_letter, kind)) and any(map(is_digit, kind[1:-1])))
 
 
 def known_regions() -> str:
@@ -351,7 +357,7 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
                 option = options[i][kind] if i < n else None
                 if option is not None:
                     relax((i + 1, j + 1, passed), here, option[0], option[2], option[3], option[1],
-                          LOOSE_SLOT if kind == "A" else 0.0, gap(i, where))
+                          LOOSE_SLOT if is_loose(kind) else 0.0, gap(i, where))
     ends = [(n, m, where) for where in (SAME_GROUP, NEW_GROUP, AFTER_SEPARATOR) if (n, m, where) in best]
     if not ends:
         return None

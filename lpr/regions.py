@@ -26,6 +26,8 @@ BG_LETTER = "[ABCEHKMOPTXY]"
 PL_SERIAL_LETTER = "[ACEFGHJKLMNPQRSTUVWXY]"
 # Czechia: the 14 regions' letters
 CZ_REGION = "[ABCEHJKLMPSTUZ]"
+# Czechia: a serial's third place is a digit or a letter, but never G, O, Q or W (like C and 0)
+CZ_SERIES = "[0123456789ABCDEFHIJKLMNPRSTUVXYZ]"
 # Spain since 2000: consonants only, without Q (and Ñ)
 ES_LETTER = "[BCDFGHJKLMNPRSTVWXYZ]"
 # France (SIV): never I, O or U
@@ -85,8 +87,8 @@ EUROPE: dict[str, tuple[Format, ...]] = {
     "BG": (("BG", f"{BG_LETTER}{{1,2}} NNNN {BG_LETTER}{{1,2}}", "CA1234AB"),),
     # canton, then 1 to 6 digits (ZH 123456)
     "CH": coded("CH", CH_CANTONS, "N{1,6}", "123456"),
-    # a digit, the region's letter, then a letter or a digit, then four digits (1A2 3456): the third is free
-    "CZ": (("CZ", f"N{CZ_REGION}A NNNN", "1A23456"),),
+    # a digit, the region's letter, then a letter or a digit (never G, O, Q or W), then four digits (1A2 3456)
+    "CZ": (("CZ", f"N{CZ_REGION}{CZ_SERIES} NNNN", "1A23456"),),
     # district L{1,3}, letters L{1,2}, 1 to 4 digits: free length. (The E of electric and H of historic cars
     # after the digits are left out: a pattern cannot say "E or H", and any letter there would fit too much.)
     "DE": (("DE", "L{1,3} L{1,2} N{1,4}", "BMW1234"),),

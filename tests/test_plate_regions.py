@@ -49,10 +49,14 @@ def test_a_coat_of_arms_read_as_a_character_is_left_out_where_no_real_code_expla
     assert settle(read, ["auto"])[0] == "RK346AL"
 
 
-def test_the_third_place_of_a_czech_plate_is_free_and_keeps_what_was_read():
-    # NLA NNNN: the third may be a letter or a digit, so neither O nor 0 is changed there...
-    assert settle(chars("4BO4979", {2: ("0", 0.3)}), ["CZ"]) == ("4BO4979", "CZ")
+def test_the_third_place_of_a_czech_plate_is_a_letter_or_a_digit_but_never_an_o():
+    # the third may be a letter or a digit: a B or an 8 there keeps what was read...
+    assert settle(chars("4BB4979", {2: ("8", 0.3)}), ["CZ"]) == ("4BB4979", "CZ")
+    assert settle(chars("4B84979", {2: ("B", 0.3)}), ["CZ"]) == ("4B84979", "CZ")
+    # ... but Czech plates use no G, O, Q or W: an O read there is the digit 0, and a 0 stays
+    assert settle(chars("4BO4979", {2: ("0", 0.3)}), ["CZ"]) == ("4B04979", "CZ")
     assert settle(chars("4B04979", {2: ("O", 0.3)}), ["CZ"]) == ("4B04979", "CZ")
+    assert settle(chars("4BG4979", {2: ("6", 0.3)}), ["CZ"]) == ("4B64979", "CZ")
     # ... while the first is a digit and the second a letter
     assert settle(chars("IB80338", {0: ("1", 0.2)}), ["CZ"]) == ("1B80338", "CZ")
     assert settle(chars("1880338", {1: ("B", 0.2)}), ["CZ"]) == ("1B80338", "CZ")

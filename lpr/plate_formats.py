@@ -121,7 +121,8 @@ class PlateFormat:
 def is_loose(kind: str) -> bool:
     """Whether a slot of `kind` leaves open whether it holds a letter or a digit (`A`, or a [...] set of both,
     such as a Czech serial's third place): such a slot explains a read as loosely, and costs LOOSE_SLOT."""
-    return kind == "A" or (kind.startswith("[") and any(map(is_letter, kind)) and any(map(is_digit, kind[1:-1])))
+    listed = kind[1:-1] if kind.startswith("[") else ""
+    return kind == "A" or (any(map(is_letter, listed)) and any(map(is_digit, listed)))
 
 
 def known_regions() -> str:

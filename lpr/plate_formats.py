@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 
 from lpr.charset import SEPARATOR, is_digit, is_hangul, is_letter
 from lpr.plate_groups import gap_fit, group_fit, observed_breaks
@@ -118,6 +118,7 @@ class PlateFormat:
         return sum(1 for kind, _ in self.slots if is_loose(kind))
 
 
+@cache  # (asked at every step of _match's dynamic programme; a handful of kinds exist)
 def is_loose(kind: str) -> bool:
     """Whether a slot of `kind` leaves open whether it holds a letter or a digit (`A`, or a [...] set of both,
     such as a Czech serial's third place): such a slot explains a read as loosely, and costs LOOSE_SLOT."""

@@ -67,9 +67,10 @@ def coded(name: str, codes: str, rest: str, example: str) -> tuple[Format, ...]:
     `rest`: one per first letter of the two-letter codes and one for the one-letter codes, so that only real codes
     fit (Croatia's LL NNNN LL explained a Slovak RK 346AL read with its coat of arms as a 3; a closed list does
     not). Each with an example: its first code, then `example`."""
-    singles = "".join(c for c in codes.split() if len(c) == 1)
+    listed = codes.split()
+    singles = "".join(c for c in listed if len(c) == 1)
     firsts: dict[str, str] = {}
-    for code in codes.split():
+    for code in listed:
         if len(code) == 2:
             firsts[code[0]] = firsts.get(code[0], "") + code[1]
     out = [(name, f"[{singles}] {rest}", f"{singles[0]}{example}")] if singles else []

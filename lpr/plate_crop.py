@@ -44,7 +44,13 @@ def rectify(image: Picture, quad: Floats, pad_x: float = 0.04, pad_y: float = 0.
 # that print as part of the number ("AB123CD75"), so a blue band at either end is cut off before reading.
 BAND_MIN, BAND_MAX = 0.03, 0.2  # a band's width, as a share of the plate's
 BAND_BLUE_SHARE = 0.5  # share of a column's pixels that are blue in a band
-BORDER = 0.04  # share of the crop's width a border or rim may take before a band
+# share of the crop's width the plate's rim, its holder and what a loose outline takes in may fill before a band:
+# a turned plate's outline (from its mask) can hold 5 to 10 % of the crop's width of car body or rim before it
+BORDER = 0.1
+PAPER_SATURATION = 60  # a plate's paper is unsaturated (HSV saturation, 0-255)...
+PAPER_BRIGHTNESS = 0.75  # ...and at least this share as bright as the crop's brightest tenth
+PAPER_SHARE = 0.5  # share of a column's pixels that are paper in a column of the plate's paper
+MARGIN = 0.03  # share of the crop's width the plate's paper may take before its band (a white edge around it)
 
 
 def trim_side_bands(crop: Picture) -> Picture:
@@ -61,12 +67,11 @@ def side_bands(crop: Picture) -> tuple[int, int]:
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV_FULL)
     hue = hsv[:, :, 0].astype(np.float32) * (360 / 256)
     blue = (hue >= 190) & (hue <= 260) & (hsv[:, :, 1] > 90) & (hsv[:, :, 2] > 40)
+    value = hsv[:, :, 2]
+    paper = (hsv[:, :, 1] < PAPER_SATURATION) & (value >= PAPER_BRIGHTNESS * np.percentile(value, 90))
     columns = blue.mean(0) >= BAND_BLUE_SHARE
-    w = crop.shape[1]
-    left, right = _run(columns), _run(columns[::-1])
-    cut_left = left + 1 if BAND_MIN * w <= left <= BAND_MAX * w else 0
-    cut_right = right + 1 if BAND_MIN * w <= right <= BAND_MAX * w else 0
-    return cut_left, cut_right
+    papers = paper.mean(0) >= PAPER_SHARE
+    return _band(columns, papers), _band(columns[::-1], papers[::-1])
 
 
 def has_flag_band(crop: Picture) -> bool:
@@ -75,16 +80,22 @@ def has_flag_band(crop: Picture) -> bool:
     return side_bands(crop)[0] > 0
 
 
-def _run(columns: NDArray[np.bool_]) -> int:
-    """How many columns from the start are blue, allowing the plate's border before them (BORDER of the
-    crop's width, at least 4 columns: a plate holder's rim is about 3 %)."""
-    start = 0
-    while start < min(len(columns), max(4, round(BORDER * len(columns)))) and not columns[start]:
+def _band(columns: NDArray[np.bool_], papers: NDArray[np.bool_]) -> int:
+    """The columns to cut from the start for a blue band there (0 for none): its blue columns BAND_MIN to BAND_MAX
+    of the width, after at most BORDER of it (at least 4 columns) that is not blue, of which at most MARGIN paper.
+    More paper before the blue is the plate itself: the blue is a character's (a navy first character), not a band
+    at its end."""
+    w = len(columns)
+    start = paper = 0
+    while start < min(w, max(4, round(BORDER * w))) and not columns[start]:
+        paper += bool(papers[start])
+        if paper > max(2, MARGIN * w):
+            return 0
         start += 1
     end = start
-    while end < len(columns) and columns[end]:
+    while end < w and columns[end]:
         end += 1
-    return end if end > start else 0
+    return end + 1 if BAND_MIN * w <= end - start <= BAND_MAX * w else 0
 
 
 def widen(quad: Floats, left: float, right: float) -> Floats:

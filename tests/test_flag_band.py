@@ -48,6 +48,22 @@ def test_the_blue_band_at_a_plates_left_end_is_seen_and_a_mercosur_band_on_top_i
     assert not has_flag_band(rectify(picture, found.quad, 0.0, 0.05))
 
 
+def test_a_band_behind_a_wide_rim_is_seen_but_blue_ink_after_the_plates_paper_is_no_band():
+    # a turned plate's outline takes in its holder or the car: 7 % of the crop's width before the band
+    plate = digits_plate(True)
+    rimmed = np.hstack([np.full((plate.shape[0], 40, 3), 40, np.uint8), plate])
+    picture, found = on_frame(rimmed, 40)
+    crop = rectify(picture, found.quad, 0.0, 0.05)
+    assert has_flag_band(crop)
+    assert side_bands(crop)[0] >= (40 + 50) * crop.shape[1] / rimmed.shape[1] - 2  # the cut goes past the band
+    # a first character in blue ink (Pennsylvania's navy) as far in as that rim, with the plate's white before it
+    navy = blank_plate()
+    navy[15:-15, 45:66] = (92, 47, 30)
+    write(navy, "80", 80, colour=(92, 47, 30))
+    picture, found = on_frame(navy)
+    assert side_bands(rectify(picture, found.quad, 0.0, 0.05)) == (0, 0)
+
+
 def reads_with_and_without_band(reader: LprEngine, plate: Callable[[bool], np.ndarray]) -> dict[bool, PlateRead]:
     """The plate's one read, drawn with the band (True) and without (False)."""
     reads = {}

@@ -5,9 +5,9 @@ one score per class, and for segmentation models 32 coefficients over output1's 
 
 With `rect`, a picture is fitted into the export's square input but its shorter side is padded only up to a
 multiple of 32 (Ultralytics' "rect" letterbox): a 16:9 frame at 448 is a 448x256 input, 43 % less work than
-448x448. Each input shape gets its own copy of the model (lpr.input_size), made on first use; without the
-`onnx` package the square input is used. The boxes move by a pixel or two, which changes some reads: on the
-EU development photos (4:3) the plate detector at 448 reads 3 fewer exactly, so it is off by default.
+448x448. Every shape but the export's own runs on one free-size copy of the model
+(lpr.input_size.free_input_size), made on first use; without the `onnx` package the square input is used. The
+boxes move by a pixel or two against the square input's, which changes a few reads either way (docs/models.md).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from __future__ import annotations
 import ast
 import logging
 import math
-from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,6 +25,7 @@ from numpy.typing import NDArray
 from onnxruntime import InferenceSession
 
 from lpr.arrays import Floats, Picture
+from lpr.input_size import AnchorInputs, free_input_size
 from lpr.onnx_session import open_session
 from lpr.prototypes import PROTOTYPE_OUTPUT, PrototypeBranch, Prototypes, WholePrototypes, split
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PAD_VALUE = 114  # Ultralytics' letterbox grey
-SHAPES_KEPT = 4  # sessions for input shapes other than the export's (a camera's frames all have one shape)
 FloatT = TypeVar("FloatT", bound=np.floating[Any])  # a model's input type: float16 or float32
 
 
@@ -84,6 +83,7 @@ class Sessions:
 
     network: InferenceSession
     prototypes: PrototypeBranch | None = None
+    anchors: AnchorInputs | None = None  # a free-size copy's anchor inputs (lpr.input_size.free_input_size)
 
 
 class YoloModel:
@@ -107,7 +107,7 @@ class YoloModel:
                         "lpr.prototypes.MARGIN)", path)
             cut = None
         self.sessions = cut or Sessions(whole)
-        self._shaped: OrderedDict[tuple[int, int], Sessions] = OrderedDict()
+        self._free: Sessions | None = None  # the sessions for every input shape but the export's
 
     def _cut(self, source: Path | ModelProto) -> Sessions | None:
         """Sessions for a segmentation export (a file, or a graph) with its prototype branch cut out; None if it
@@ -160,32 +160,36 @@ class YoloModel:
         return np.ascontiguousarray(tensor), Letterbox(scale, pad_x, pad_y)
 
     def session_for(self, height: int, width: int) -> Sessions:
-        """The sessions for an input of height x width: the export's own, or a copy of the model made for that
-        shape (the few last used are kept); the export's own when no copy can be made."""
+        """The sessions for an input of height x width: the export's own, or for any other shape one free-size
+        copy of the model (lpr.input_size.free_input_size), made the first time; the export's own when no copy
+        can be made."""
         if (height, width) == (self.height, self.width):
             return self.sessions
-        sessions = self._shaped.get((height, width))
-        if sessions is None:
+        if self._free is None:
             try:
-                model = shaped_model(self.path, height, width)
-                sessions = (self._cut(model) if self.segment else None) or Sessions(
+                model = _load(self.path)
+                if model is None:
+                    raise ValueError("no onnx package")
+                inputs = free_input_size(model)
+                made = (self._cut(model) if self.segment else None) or Sessions(
                     open_session(model.SerializeToString(), self.setting, self.threads, self.path))
             except Exception as exc:  # no onnx package, a graph lpr.input_size does not know: square it is
                 log.warning("%s: the square input only (%s)", self.path, exc)
                 self.rect = False
                 return self.sessions
-            self._shaped[(height, width)] = sessions
-            while len(self._shaped) > SHAPES_KEPT:
-                self._shaped.popitem(last=False)
-        self._shaped.move_to_end((height, width))
-        return sessions
+            self._free = replace(made, anchors=inputs)
+        return self._free
 
     def __call__(self, image: Picture, conf: float, iou: float, classes: set[int] | None = None,
                  max_det: int = 100) -> RawDetections:
         tensor, box = self.letterbox(image)
         input_size = (int(tensor.shape[2]), int(tensor.shape[3]))
         sessions = self.session_for(*input_size)
-        outputs = sessions.network.run(None, {self.input_name: tensor})
+        if sessions is self.sessions and input_size != (self.height, self.width):  # no free-size copy: the square
+            tensor, box = self.letterbox(image)
+            input_size = (int(tensor.shape[2]), int(tensor.shape[3]))
+        feeds = sessions.anchors.feeds(*input_size) if sessions.anchors is not None else {}
+        outputs = sessions.network.run(None, {**feeds, self.input_name: tensor})
         pred = outputs[0][0].astype(np.float32).T  # (anchors, channels)
         protos: Prototypes | None = None
         if self.segment and len(outputs) > PROTOTYPE_OUTPUT:
@@ -213,17 +217,6 @@ class YoloModel:
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
         coefs = pred[keep, 4 + nc:] if nm else np.zeros((len(keep), 0), np.float32)
         return RawDetections(boxes, score[keep], cls[keep], coefs, protos, box, input_size)
-
-
-def shaped_model(path: Path, height: int, width: int) -> ModelProto:
-    """The model at `path` made for a (1, 3, height, width) input."""
-    import onnx
-
-    from lpr.input_size import with_input_size
-
-    model = onnx.load(str(path))
-    with_input_size(model, height, width)
-    return model
 
 
 def _load(path: Path) -> ModelProto | None:

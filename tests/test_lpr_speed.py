@@ -1,6 +1,7 @@
 """The plate reader's speed-ups with the real models: the plate detector made for a smaller input (its head's
-anchor constants made again) finds the same plate in the same place, and the recogniser reads a plate once
-when its first read is sure and from every crop and stretch when it is not."""
+anchor constants made again) finds the same plate in the same place, one free-size copy gives every shape the
+outputs of a copy made for it, and the recogniser reads a plate once when its first read is sure and from every
+crop and stretch when it is not."""
 
 from __future__ import annotations
 
@@ -120,7 +121,54 @@ def test_with_rect_inputs_a_wide_frame_is_padded_only_to_a_multiple_of_32_and_it
     box = found[0].box
     got = (int(box[0]), int(box[1]), int(box[2] - box[0]), int(box[3] - box[1]))
     assert iou(got, xywh(demo.plate_box(index))) > 0.6
-    assert list(detector.model._shaped) == [(256, 448)]
+    free = detector.model._free
+    assert free is not None and free.anchors is not None, "the wide frame did not run on the free-size copy"
+
+
+def test_an_export_whose_head_is_not_known_reads_a_wide_frame_at_the_square_input(tmp_path: Path, caplog):
+    from onnx import numpy_helper
+
+    model = onnx.load(str(resolve("lpr_plate_model", "")))
+    points = anchors(640, 640)[0]
+    for init in model.graph.initializer:  # anchors no YOLOv8 head has: lpr.input_size cannot find them
+        value = numpy_helper.to_array(init)
+        if value.shape == (1, 2, points.shape[1]):
+            init.CopyFrom(numpy_helper.from_array((value + 0.25).astype(value.dtype), init.name))
+    path = tmp_path / "odd.onnx"
+    onnx.save(model, str(path))
+    detector = PlateDetector(path, threads=1)
+    detector.model.rect = True
+    frame = demo_frame(demo.FRAMES // 2)
+    assert detector.model.input_shape(frame) == (384, 640)
+    detector(frame)  # no error: the square input after all
+    assert not detector.model.rect and detector.model.input_shape(frame) == (640, 640)
+    assert "the square input only" in caplog.text
+
+
+@pytest.mark.parametrize("setting", ["lpr_plate_model", "lpr_object_model"])  # (yolov8n has two anchor constants)
+def test_one_free_size_copy_gives_every_input_shape_the_outputs_of_a_copy_made_for_that_shape(setting: str):
+    from onnxruntime import InferenceSession
+
+    from lpr.input_size import free_input_size
+
+    source = resolve(setting, "")
+    free = onnx.load(str(source))
+    inputs = free_input_size(free)
+    session = InferenceSession(free.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert sorted(i.name for i in session.get_inputs()) == sorted(["images", inputs.points, inputs.strides])
+    rng = np.random.default_rng(7)
+    for height, width in ((256, 448), (640, 384), (96, 160)):
+        fixed = onnx.load(str(source))
+        with_input_size(fixed, height, width)
+        own = InferenceSession(fixed.SerializeToString(), providers=["CPUExecutionProvider"])
+        kind = own.get_inputs()[0].type  # platedet's input is float16
+        picture = rng.random((1, 3, height, width)).astype(np.float16 if "float16" in kind else np.float32)
+        want = own.run(None, {"images": picture})
+        got = session.run(None, {**inputs.feeds(height, width), "images": picture})
+        assert [g.shape for g in got] == [w.shape for w in want]
+        assert want[0].shape[2] == anchors(height, width)[0].shape[1]
+        for g, w in zip(got, want, strict=True):
+            assert np.array_equal(g, w), (height, width)
 
 
 def test_the_sessions_threads_do_not_spin_while_another_session_runs():

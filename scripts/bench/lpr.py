@@ -244,12 +244,12 @@ class Stages:
         detector = engine.plate_detector
         model = detector.model
         model.letterbox = _Timed(model.letterbox, self, "detector: preprocess")  # type: ignore[method-assign]
-        shaped = getattr(model, "session_for", None)  # the sessions for an input shape, made on first use
+        shaped = getattr(model, "session_for", None)  # the sessions for an input shape (the free-size copy: made once)
         if shaped is None:  # an engine from before rect inputs (to compare with): one session
             model.session = _Timed(model.session, self, "detector: ONNX run", "run")
         else:
             model.session_for = lambda h, w: self._timed_sessions(  # type: ignore[method-assign]
-                _Timed(shaped, self, "detector: model copy for a new input shape")(h, w))
+                _Timed(shaped, self, "detector: the free-size model copy (made once)")(h, w))
         engine._plates = _Timed(detector, self, "detector")  # type: ignore[assignment]
         reader = engine.reader
         reader.session = _Timed(reader.session, self, self._next_pass, "run")
@@ -305,7 +305,7 @@ class Stages:
 
     def medians(self) -> dict[str, float]:
         """The median of every stage over the photos (a pass: over the photos that had it)."""
-        order = ["detector: preprocess", "detector: model copy for a new input shape", "detector: ONNX run",
+        order = ["detector: preprocess", "detector: the free-size model copy (made once)", "detector: ONNX run",
                  "detector: mask prototypes around the plates", "detector", "crops",
                  *[f"recogniser pass {n}: ONNX run" for n in range(1, SHOWN_PASSES + 1)],
                  f"recogniser passes {SHOWN_PASSES + 1}+: ONNX runs", "Korean recogniser: ONNX runs", "reading",

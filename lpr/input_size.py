@@ -123,6 +123,7 @@ def _head_constants(model: ModelProto, height: int, width: int) -> list[tuple[in
     without anchors and strides."""
     from onnx import numpy_helper
 
+    _constant_nodes_as_initializers(model)
     points, strides = anchors(height, width)
     count = points.shape[1]
     found = []
@@ -140,6 +141,22 @@ def _head_constants(model: ModelProto, height: int, width: int) -> list[tuple[in
     if "anchors" not in kinds or "strides" not in kinds:
         raise ValueError("no anchor constants of a YOLOv8 head found")
     return found
+
+
+def _constant_nodes_as_initializers(model: ModelProto) -> None:
+    """Move the graph's Constant nodes holding a tensor into its initializers, where an export simplified (the
+    Ultralytics default) has them: exported with `simplify=False`, the head's anchors are Constant nodes."""
+    graph = model.graph
+    moved = []
+    for node in graph.node:
+        if node.op_type == "Constant" and len(node.attribute) == 1 and node.attribute[0].name == "value":
+            tensor = type(node.attribute[0].t)()
+            tensor.CopyFrom(node.attribute[0].t)
+            tensor.name = node.output[0]
+            graph.initializer.append(tensor)
+            moved.append(node)
+    for node in moved:
+        graph.node.remove(node)
 
 
 def _forget_shapes(model: ModelProto) -> None:

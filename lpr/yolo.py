@@ -185,7 +185,7 @@ class YoloModel:
         tensor, box = self.letterbox(image)
         input_size = (int(tensor.shape[2]), int(tensor.shape[3]))
         sessions = self.session_for(*input_size)
-        if sessions is self.sessions and input_size != (self.height, self.width):  # no free-size copy: the square
+        if not self.rect and input_size != (self.height, self.width):  # no free-size copy could be made: the square
             tensor, box = self.letterbox(image)
             input_size = (int(tensor.shape[2]), int(tensor.shape[3]))
         feeds = sessions.anchors.feeds(*input_size) if sessions.anchors is not None else {}

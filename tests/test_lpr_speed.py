@@ -125,6 +125,40 @@ def test_with_rect_inputs_a_wide_frame_is_padded_only_to_a_multiple_of_32_and_it
     assert free is not None and free.anchors is not None, "the wide frame did not run on the free-size copy"
 
 
+def test_an_export_made_with_its_anchors_in_constant_nodes_is_made_for_other_inputs_as_well():
+    # Ultralytics' export with simplify=False leaves the head's constants in Constant nodes, not initializers
+    from onnx import helper
+    from onnxruntime import InferenceSession
+
+    from lpr.input_size import free_input_size
+
+    source = str(resolve("lpr_plate_model", ""))
+    count = anchors(640, 640)[0].shape[1]
+    as_nodes = onnx.load(source)
+    graph = as_nodes.graph
+    head = [i for i in graph.initializer if tuple(i.dims) in ((1, 2, count), (1, count))]
+    assert len(head) == 2
+    for init in head:
+        graph.initializer.remove(init)
+        graph.node.insert(0, helper.make_node("Constant", [], [init.name], value=init))
+    picture = np.random.default_rng(3).random((1, 3, 256, 448)).astype(np.float16)
+
+    def run(model: Any, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        session = InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        return session.run(None, {**feeds, "images": picture})
+
+    fixed = onnx.load(source)
+    with_input_size(fixed, 256, 448)
+    want = run(fixed, {})
+    sized = onnx.load_from_string(as_nodes.SerializeToString())
+    with_input_size(sized, 256, 448)
+    got = run(sized, {})
+    inputs = free_input_size(as_nodes)
+    freed = run(as_nodes, inputs.feeds(256, 448))
+    for w, g, f in zip(want, got, freed, strict=True):
+        assert np.array_equal(w, g) and np.array_equal(w, f)
+
+
 def test_an_export_whose_head_is_not_known_reads_a_wide_frame_at_the_square_input(tmp_path: Path, caplog):
     from onnx import numpy_helper
 

@@ -48,6 +48,7 @@ def with_input_size(model: ModelProto, height: int, width: int) -> None:
     old_h, old_w = _fixed_size(model)
     if (old_h, old_w) == (height, width):
         return
+    _constant_nodes_as_initializers(model)
     new_points, new_strides = anchors(height, width)
     for index, kind, value in _head_constants(model, old_h, old_w):
         new = new_points[None] if kind == "anchors" else new_strides[None] if kind == "strides" else value
@@ -86,6 +87,7 @@ def free_input_size(model: ModelProto) -> AnchorInputs:
 
     graph = model.graph
     height, width = _fixed_size(model)
+    _constant_nodes_as_initializers(model)
     names: dict[str, str] = {}  # kind -> the input's name: the first constant's (an export may hold copies)
     renamed: dict[str, str] = {}  # the other copies' names -> the input's
     dtype = "float32"
@@ -118,12 +120,11 @@ def _fixed_size(model: ModelProto) -> tuple[int, int]:
 
 
 def _head_constants(model: ModelProto, height: int, width: int) -> list[tuple[int, str, np.ndarray]]:
-    """The constants of the head that an input of height x width fixed: (index among the initializers, kind,
+    """The initializers of the head that an input of height x width fixed: (index among the initializers, kind,
     value), the anchor centres and strides as they are, the reshapes with -1 for the anchor count. ValueError
     without anchors and strides."""
     from onnx import numpy_helper
 
-    _constant_nodes_as_initializers(model)
     points, strides = anchors(height, width)
     count = points.shape[1]
     found = []

@@ -182,12 +182,11 @@ class YoloModel:
 
     def __call__(self, image: Picture, conf: float, iou: float, classes: set[int] | None = None,
                  max_det: int = 100) -> RawDetections:
+        # the sessions first: when no free-size copy can be made, session_for turns rect off and the picture is
+        # letterboxed to the square
+        sessions = self.session_for(*self.input_shape(image))
         tensor, box = self.letterbox(image)
         input_size = (int(tensor.shape[2]), int(tensor.shape[3]))
-        sessions = self.session_for(*input_size)
-        if not self.rect and input_size != (self.height, self.width):  # no free-size copy could be made: the square
-            tensor, box = self.letterbox(image)
-            input_size = (int(tensor.shape[2]), int(tensor.shape[3]))
         feeds = sessions.anchors.feeds(*input_size) if sessions.anchors is not None else {}
         outputs = sessions.network.run(None, {**feeds, self.input_name: tensor})
         pred = outputs[0][0].astype(np.float32).T  # (anchors, channels)

@@ -313,11 +313,16 @@ class LprEngine:
     def read_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None,
                     look_again: bool = True) -> list[PlateRead]:
         """Every readable plate in a BGR picture, best detection first. When the first look finds none that
-        reads, a second look at magnified tiles of the picture or of its vehicles (lpr.second_look), unless
-        look_again is false (video: the car is seen again, closer, in the next frames)."""
+        reads, a second look at magnified tiles of the picture or of its vehicles (lpr.second_look), then, with
+        no vehicles given, at the whole picture from further and further away, unless look_again is false
+        (video: the car is seen again, closer, in the next frames)."""
         out = self._read_detections(image, self.find_plates(image, vehicles), vehicles)
         if not out and look_again and self.config.second_look:
             out = self._read_detections(image, self.look_again(image, vehicles), vehicles)
+            if vehicles is None:
+                looks = second_look.step_back(image, self.plate_detector.detect)
+                while not out and (found := next(looks, None)) is not None:
+                    out = self._read_detections(image, found[:self.config.max_plates], vehicles)
         return out
 
     def look_again(self, image: Picture, vehicles: list[DetectedObject] | None = None) -> list[PlateDetection]:

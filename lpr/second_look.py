@@ -5,21 +5,23 @@ is seen at twice the size or more.
 The views: each known vehicle (its box with a margin), or, when no vehicles are known, the whole picture.
 A view that fits the detector's input at more than ZOOM times the first pass's magnification is looked at
 whole (a small vehicle: its crop enlarged); a larger one is enlarged ZOOM times and cut into overlapping
-tiles of the detector's input size. When the magnified views of a whole picture find nothing either, it is
-looked at once more from further away: in the middle of a grey canvas WIDER times its size, so the detector sees
-it at 1/WIDER of the first pass's size. A detector misses some plates it sees large and sharp (a close-up of a
-plate, a plate in an unusual colour that fills its input) and finds them smaller, where they look like the
-plates of the street scenes it learnt from. (Not for vehicles: in video the car is seen again in the next
-frames, and each look costs every plate-less frame with a vehicle in view.) Costs at most MAX_VIEWS + 1
-detector runs; LprEngine runs it only when the first pass found nothing that reads, so pictures with a readable
-plate pay nothing.
+tiles of the detector's input size. When nothing the magnified views of a whole picture find reads either, it is
+looked at from further away (`step_back`): in the middle of a grey canvas WIDER times its size, so the detector
+sees it at 1/WIDER of the first pass's size, each distance in turn until a plate found reads. A detector misses
+some plates it sees large and sharp (a close-up of a plate, a plate in an unusual colour that fills its input)
+and finds them smaller, where they look like the plates of the street scenes it learnt from; how small it
+finds such a plate best varies from plate to plate, hence several distances. (Not for vehicles: in video the
+car is seen again in the next frames, and each look costs every plate-less frame with a vehicle in view.)
+Costs at most MAX_VIEWS + len(WIDER) detector runs; LprEngine runs it only when the first pass found nothing
+that reads, so pictures with a readable plate pay nothing.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
@@ -38,7 +40,8 @@ VEHICLE_MARGIN = 0.05  # of a vehicle box's size on each side
 MAX_VIEWS = 9  # detector runs, at most (ZOOM 2 on the whole picture: 3 x 3 tiles at most)
 EDGE = 2.0  # a detection this close (input pixels) to a tile side inside the picture is cut by the tile
 SAME_PLATE = 0.5  # detections from two views overlapping this much (of the smaller) are one plate
-WIDER = 2  # the step back: the region on a canvas this many times its size
+WIDER = (2, 3, 4)  # the step back: the region on a canvas this many times its size, nearest first
+CANVAS_MAX = 4096  # pixels on the canvas's longer side, at most: the picture is shrunk first beyond that
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,15 @@ def search(image: Picture, detect: Detect, input_size: tuple[int, int],
     found: list[PlateDetection] = []
     for view in views(image.shape[:2], input_size, vehicles):
         found += look(image, view, detect)
-    if not found and vehicles is None:
-        h, w = image.shape[:2]
-        found = look_wider(image, (0, 0, w, h), detect)
     return merge(found)
+
+
+def step_back(image: Picture, detect: Detect) -> Iterator[list[PlateDetection]]:
+    """The whole picture seen from each distance of WIDER in turn: the detections at each, best first, in
+    image pixels (the caller stops at the first that holds a plate that reads)."""
+    h, w = image.shape[:2]
+    for wider in WIDER:
+        yield merge(look_wider(image, (0, 0, w, h), detect, wider))
 
 
 def views(shape: tuple[int, ...], input_size: tuple[int, int],
@@ -129,17 +137,23 @@ def look(image: Picture, view: View, detect: Detect) -> list[PlateDetection]:
     return out
 
 
-def look_wider(image: Picture, region: Region, detect: Detect) -> list[PlateDetection]:
-    """The detections in a region seen from further away (in the middle of a grey canvas WIDER times its
-    size), in image pixels; those reaching beyond the region are the canvas's and dropped."""
+def look_wider(image: Picture, region: Region, detect: Detect, wider: float = WIDER[0]) -> list[PlateDetection]:
+    """The detections in a region seen from further away (in the middle of a grey canvas `wider` times its
+    size, the region shrunk first where that canvas would be larger than CANVAS_MAX), in image pixels; those
+    reaching beyond the region are the canvas's and dropped."""
     x0, y0, x1, y1 = region
-    rw, rh = x1 - x0, y1 - y0
-    canvas = np.full((rh * WIDER, rw * WIDER, 3), PAD_VALUE, np.uint8)  # the letterbox's grey
-    ox, oy = (WIDER - 1) * rw // 2, (WIDER - 1) * rh // 2
-    canvas[oy:oy + rh, ox:ox + rw] = image[y0:y1, x0:x1]
+    crop = image[y0:y1, x0:x1]
+    scale = min(1.0, CANVAS_MAX / (wider * max(x1 - x0, y1 - y0)))
+    if scale < 1.0:
+        size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+        crop = cast(Picture, cv2.resize(crop, size, interpolation=cv2.INTER_AREA))
+    rh, rw = crop.shape[:2]
+    canvas = np.full((round(rh * wider), round(rw * wider), 3), PAD_VALUE, np.uint8)  # the letterbox's grey
+    oy, ox = (canvas.shape[0] - rh) // 2, (canvas.shape[1] - rw) // 2
+    canvas[oy:oy + rh, ox:ox + rw] = crop
     out = []
     for found in detect(canvas):
-        d = found.in_picture(1.0, (x0 - ox, y0 - oy))
+        d = found.in_picture(scale, (x0 - ox / scale, y0 - oy / scale))
         box = d.box
         if box[0] >= x0 - EDGE and box[1] >= y0 - EDGE and box[2] <= x1 + EDGE and box[3] <= y1 + EDGE:
             out.append(d)

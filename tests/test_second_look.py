@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from lpr import second_look
 from lpr.arrays import Picture
 from lpr.config import LprConfig
 from lpr.pipeline import DetectedObject, LprEngine
@@ -103,6 +104,30 @@ def test_a_region_seen_from_further_away_is_centred_on_a_grey_canvas_and_brought
     seen, detect = fake_detector([(110, 60, 150, 75)])
     found = look_wider(image, (100, 50, 200, 150), detect)
     assert seen[0].shape == (200, 200, 3) and [d.box.tolist() for d in found] == [[160, 60, 200, 75]]
+
+
+def test_stepping_back_goes_further_each_look_and_a_large_picture_is_shrunk_before_its_canvas():
+    image = np.full((300, 400, 3), 7, np.uint8)
+    seen: list[Picture] = []
+
+    def far_only(picture: Picture) -> list[PlateDetection]:  # finds a plate only on the canvas 3 times as large
+        seen.append(picture)
+        return [detection(500, 420, 620, 450)] if picture.shape[:2] == (900, 1200) else []
+
+    looks = second_look.step_back(image, far_only)
+    assert next(looks) == [] and seen[-1].shape[:2] == (600, 800)
+    found = next(looks)
+    assert seen[-1].shape[:2] == (900, 1200)  # the picture at x 400-800, y 300-600
+    assert [d.box.tolist() for d in found] == [[100, 120, 220, 150]]
+    assert len(list(looks)) == len(second_look.WIDER) - 2
+    # 4 times a 1600 x 1200 picture would be 6400 pixels wide: the picture is shrunk so the canvas is CANVAS_MAX
+    large = np.full((1200, 1600, 3), 7, np.uint8)
+    seen, detect = fake_detector([(2048 - 64, 1536 - 24, 2048 + 64, 1536 + 24)])  # the canvas's middle
+    found = look_wider(large, (0, 0, 1600, 1200), detect, 4)
+    assert max(seen[0].shape[:2]) == second_look.CANVAS_MAX
+    scale = second_look.CANVAS_MAX / 6400
+    assert found[0].box.tolist() == pytest.approx([800 - 64 / scale, 600 - 24 / scale, 800 + 64 / scale,
+                                                   600 + 24 / scale], abs=1)
 
 
 def test_the_same_plate_seen_in_two_tiles_is_kept_once_with_its_best_score():
@@ -220,3 +245,32 @@ def test_a_plate_missed_up_close_and_magnified_is_found_from_further_away(
     car = DetectedObject("vehicle", "car", (0, 0, w0, h0), 90.0, "car")
     assert engine.read_plates(image, [car]) == []
     assert all(c.shape[0] < 2 * h0 for c in calls)
+
+
+@pytest.mark.skipif(not WHITE_ON_BLACK.is_file(), reason=f"development photo not found: {WHITE_ON_BLACK}")
+def test_the_step_back_follows_tiles_whose_finds_do_not_read_and_stops_at_the_first_distance_that_reads(
+        engine: LprEngine, calls: list[Picture], monkeypatch: pytest.MonkeyPatch):
+    image = cv2.imread(str(WHITE_ON_BLACK))
+    h0, w0 = image.shape[:2]
+    detect = engine.plate_detector.detect  # (the counting wrapper of `calls`)
+    tile = (engine.plate_detector.model.height, engine.plate_detector.model.width)
+
+    def lettering_in_tiles(picture: Picture) -> list[PlateDetection]:
+        found = detect(picture)
+        # a "plate" in the first tile over the black bodywork: found, but no characters to read
+        return found + [detection(40, 40, 120, 70, 0.5)] if picture.shape[:2] == tile and len(calls) == 2 else found
+
+    monkeypatch.setattr(engine.plate_detector, "detect", lettering_in_tiles)
+    assert [r.text for r in engine.read_plates(image)] == ["WSQ3021"]
+    assert calls[-1].shape[:2] == (2 * h0, 2 * w0)
+
+    def misses_up_close(picture: Picture) -> list[PlateDetection]:  # a detector that finds it only from 3 times
+        return detect(picture) if picture.shape[0] >= 3 * h0 else []
+
+    calls.clear()
+    monkeypatch.setattr(engine.plate_detector, "detect", misses_up_close)
+    reads = engine.read_plates(image)
+    assert [r.text for r in reads] == ["WSQ3021"]
+    x, y, w, h = reads[0].box
+    assert 300 < x < 360 and 520 < y < 560 and 560 < x + w < 630 and 600 < y + h < 640
+    assert [c.shape[:2] for c in calls] == [(3 * h0, 3 * w0)]  # and no look from further away after it

@@ -431,12 +431,16 @@ def drop_marks(line: LineRead, columns: list[float], band: Band) -> LineRead:
     spare = len(line.chars) - characters(band)
     if not marks or spare <= 0:
         return line
-    signs = [c.cx for c in band.signs]
+    line_high = (1 + STRIP) * band.height + 1  # (taller: the plate's edge and what is beyond, not the line's)
+    signs = [(c.cx, c.x, c.right if c.h <= line_high else c.x) for c in band.signs]
     stickers = {m.cx for m in sized if m in band.stickers}
 
     def lead(x: float) -> float:
-        """How much nearer the nearest mark the column is than the nearest sign (positive: on a mark)."""
-        return min((abs(x - c) for c in signs), default=np.inf) - min(abs(x - m) for m in marks)
+        """How much nearer the nearest mark the column is than the nearest sign (positive: on a mark). A column
+        inside a sign of the line's height is on it, however far from its middle: characters blurred into one
+        wide sign (a distant or tilted plate) have their peaks along it."""
+        on_sign = min((0.0 if x0 <= x <= x1 else abs(x - cx) for cx, x0, x1 in signs), default=np.inf)
+        return on_sign - min(abs(x - m) for m in marks)
 
     def droppable(i: int) -> bool:
         return not is_hangul(line.chars[i].char) or min(marks, key=lambda m: abs(columns[i] - m)) in stickers

@@ -309,6 +309,31 @@ def test_a_character_read_nearer_a_mark_than_its_middle_is_kept():
     assert drop_marks(on_sliver, trailing[:4] + [sliver.cx] + trailing[4:], band).text == "PWC0633"
 
 
+def test_a_character_read_inside_a_sign_of_characters_run_together_is_not_on_the_mark_beside_it():
+    # A blurred plate (a Korean 364나1531 turned 20 degrees) runs its first characters together into one sign
+    # wider than any run the band counts as characters, with a bolt's mark before it. The 3's column is nearer
+    # the bolt than the wide sign's middle, but inside the sign: on it, and kept.
+    plate = blank_plate()
+    middle = BASELINE - CHAR_HEIGHT // 2
+    cv2.rectangle(plate, (20, middle - 10), (32, middle + 10), INK, -1)  # the bolt: lower than a character
+    x = write(plate, "364", 44)
+    plate[20:-20, 44:x] = cv2.erode(plate[20:-20, 44:x], np.ones((1, 15), np.uint8))  # the blur: ink runs sideways
+    write(plate, "1531", x + 30)
+    band = find_band(plate)
+    assert band is not None and len(band.marks) == 1 and characters(band) == 4
+    run = max(band.signs, key=lambda s: s.w)
+    assert run.x >= 40 and run.w > 2.0 * band.height  # one sign of three characters run together
+    three = run.x + run.w / 6
+    assert abs(three - band.marks[0].cx) < abs(three - run.cx)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    read = LineRead([CharRead(c, 1.0, np.zeros(len(alphabet), np.float32)) for c in "3641531"], alphabet)
+    columns = [three, run.cx, run.right - run.w / 6] + [s.cx for s in band.chars]
+    assert drop_marks(read, columns, band).text == "3641531"
+    # a read on the bolt itself, outside every sign, is still dropped
+    on_bolt = LineRead([CharRead("1", 0.9, read.chars[0].probs), *read.chars], alphabet)
+    assert drop_marks(on_bolt, [band.marks[0].cx, *columns], band).text == "3641531"
+
+
 @pytest.mark.parametrize("small", [0, 40])
 def test_the_sliver_read_as_a_1_is_dropped_and_no_character_with_it(engine: LprEngine, small: int):
     picture, found = on_frame(hyphen_plate(), small)

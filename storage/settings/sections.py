@@ -124,7 +124,8 @@ class LprEngineSettings(Section):
         live=True)
     second_look: Flag = setting(
         True, "when a picture shows no plate that reads, look again at it (or at its vehicles) enlarged and cut into "
-              "tiles, then from further away: finds small plates and some close-ups, at up to 10 more detector runs "
+              "tiles, then from further and further away: finds small plates and some close-ups, at up to 12 more "
+              "detector runs "
               "on such pictures only", live=True)
     ocr_stretch: Factors = setting(
         [1.0, 1.6], "each plate is read once per factor, its text line widened by it (more CTC steps per "

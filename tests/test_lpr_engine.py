@@ -220,6 +220,19 @@ def test_two_lines_of_like_height_are_split_and_small_print_is_not_a_second_line
     assert split_lines(plate_picture([("OREGON", 0.1), ("7ABC123", 0.4)], (300, 150))) is None
 
 
+def test_two_lines_split_when_the_upper_line_is_mostly_strokes_of_a_region_name():
+    # an old Korean plate, 충북88 over 가6465: the region's two syllables fall apart into strokes, more of them than
+    # the upper line has digits, on a blurred or turned plate (the strokes here: ten short bars before the 88)
+    plate = plate_picture([("     88", 0.3), ("6465", 0.45)], (300, 180))
+    for i in range(10):
+        x = 40 + 9 * i
+        cv2.rectangle(plate, (x, 25 + 12 * (i % 2)), (x + 5, 34 + 12 * (i % 2)), (20, 20, 20), -1)
+    split = split_lines(plate)
+    assert split is not None
+    top, bottom = split
+    assert 70 <= top.shape[0] <= 95 and bottom.shape[0] >= 90  # cut between the 88 and the 6465
+
+
 def test_two_lines_split_when_the_bottom_characters_touch_the_dark_car_beyond_a_loose_crop():
     plate = plate_picture([("ABC", 0.3), ("1234", 0.3)], (300, 150))
     plate[133:, :] = 20  # the bumper under the plate: the digits' feet (down to row 137) stand in it

@@ -44,6 +44,7 @@ INK_COLOUR_DISTANCE = 20.0  # distance in Lab's colour plane (a, b) beyond which
 TWO_TONE = 14.0  # a sign whose halves' inks lie further apart than this in Lab's colour plane is in two colours
 BLURRED_WIDTH = 0.35  # a blurred character's one piece is at least this share of the band height wide (see _settle)
 MARK_SIZE = 0.3  # a mark lower than this share of the band height is read as nothing (a hyphen, a speck)
+STACK_OVERLAP = 0.3  # pieces whose columns overlap by this share of the narrower one's width are one sign
 STRIP = 0.1  # band heights above the topline and below the baseline that still belong to the band's line
 DUST = 0.12  # pieces smaller than this many band heights both ways are specks
 OPEN_END = 0.3  # a character within this many band heights of the crop's edge: the plate may go on
@@ -356,13 +357,17 @@ def _union(stack: list[Blob]) -> Blob:
 
 
 def _stacks(pieces: list[Blob]) -> list[list[Blob]]:
-    """Pieces grouped where their columns overlap (the strokes of one sign above one another)."""
+    """Pieces grouped where their columns overlap by STACK_OVERLAP of the narrower (the strokes of one sign
+    above one another), not where a character's hook reaches under its neighbour (a J's under the B before it:
+    BJ 31955 read B31955, its J taken for part of the B and read on the dot after it)."""
     out: list[list[Blob]] = []
     for b in sorted(pieces, key=lambda b: b.x):
-        if out and b.x < max(p.right for p in out[-1]):
-            out[-1].append(b)
-        else:
-            out.append([b])
+        if out:
+            x0, x1 = min(p.x for p in out[-1]), max(p.right for p in out[-1])
+            if min(b.right, x1) - b.x >= STACK_OVERLAP * min(b.w, x1 - x0):
+                out[-1].append(b)
+                continue
+        out.append([b])
     return out
 
 

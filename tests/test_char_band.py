@@ -309,6 +309,31 @@ def test_a_character_read_nearer_a_mark_than_its_middle_is_kept():
     assert drop_marks(on_sliver, trailing[:4] + [sliver.cx] + trailing[4:], band).text == "PWC0633"
 
 
+def hooked_j_plate() -> np.ndarray:
+    """BJ • 31955 (an Illinois plate): the J descends below the line and its hook reaches back under the B."""
+    plate = blank_plate(height=130)
+    x = write(plate, "B", 40)
+    stem = x + 22
+    cv2.line(plate, (stem, BASELINE - CHAR_HEIGHT + 1), (stem, BASELINE + 25), INK, 8)
+    cv2.line(plate, (stem, BASELINE + 25), (x - 12, BASELINE + 25), INK, 8)  # the hook, under the B
+    cv2.line(plate, (x - 12, BASELINE + 25), (x - 12, BASELINE + 14), INK, 8)
+    cv2.line(plate, (stem, BASELINE + 6), (x - 12, BASELINE + 6), INK, 1)  # a hair of it just under the B's corner
+    middle = BASELINE - CHAR_HEIGHT // 2
+    cv2.circle(plate, (stem + 30, middle), 7, INK, -1)  # the dot between the groups
+    write(plate, "31955", stem + 50)
+    return plate
+
+
+def test_a_j_whose_hook_reaches_under_the_b_before_it_is_a_character_of_its_own(engine: LprEngine):
+    plate = hooked_j_plate()
+    band = find_band(plate)
+    assert band is not None and len(band.marks) == 1  # the dot
+    b, j = (s for s in band.signs if 20 < s.x < band.marks[0].x)  # the B, then the J as a sign of its own
+    assert b.right - j.x >= 1  # (their columns overlap)
+    picture, found = on_frame(plate)
+    assert engine.read_line(picture, found)[0].text == "BJ31955"
+
+
 def test_a_character_read_inside_a_sign_of_characters_run_together_is_not_on_the_mark_beside_it():
     # A blurred plate (a Korean 364나1531 turned 20 degrees) runs its first characters together into one sign
     # wider than any run the band counts as characters, with a bolt's mark before it. The 3's column is nearer

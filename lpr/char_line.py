@@ -31,22 +31,40 @@ LINE_MARGIN = 0.35
 LINE_KEEP = 0.75
 OTHER_LINE = 0.6
 SOLID = 0.7  # a piece of ink filling this share of its box is a sticker or a bolt, no character
+PRINT_ROWS = 0.25  # band heights a strip of small print beside the line needs to be read (a state's name)
 GAP = 0.1  # band heights between the band's line and the strips looked at for another line
 
 
 def line_crop(crop: Picture, band: Band | None) -> Picture:
     """The rows of `crop` that hold the band's line, or the crop as it is (no band, a band that fills most of
     it, or a second line of characters)."""
+    rows = _line_rows(crop, band)
+    return crop if rows is None else crop[rows[0]:rows[1]]
+
+
+def print_around(crop: Picture, band: Band | None) -> list[Picture]:
+    """The small print line_crop cuts off: the strips above and below the band's line (a US plate's state name
+    above its number, its slogan below) that are at least PRINT_ROWS band heights high; none where the line is
+    the crop."""
+    rows = _line_rows(crop, band)
+    if rows is None or band is None:
+        return []
+    least = PRINT_ROWS * band.height
+    return [strip for strip in (crop[:rows[0]], crop[rows[1]:]) if strip.shape[0] >= least]
+
+
+def _line_rows(crop: Picture, band: Band | None) -> tuple[int, int] | None:
+    """The first and the end row of the band's line in `crop`, or None where line_crop keeps the crop whole."""
     if band is None:
-        return crop
+        return None
     ends = np.array([band.left, band.right], float)
     top = float((band.top[0] + band.top[1] * ends).min())
     base = float((band.base[0] + band.base[1] * ends).max())
     y0 = max(0, int(top - LINE_MARGIN * band.height))
     y1 = min(crop.shape[0], int(np.ceil(base + LINE_MARGIN * band.height)))
     if y1 - y0 > LINE_KEEP * crop.shape[0] or _another_line(crop, band, top, base):
-        return crop
-    return crop[y0:y1]
+        return None
+    return y0, y1
 
 
 def _another_line(crop: Picture, band: Band, top: float, base: float) -> bool:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from lpr import colors, second_look
 from lpr.arrays import Floats, Picture
 from lpr.char_band import Band, band_crop, read_band
-from lpr.char_line import line_crop
+from lpr.char_line import line_crop, print_around
 from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad, quad_size, xywh
@@ -31,9 +31,10 @@ from lpr.plate_detector import PlateDetection, PlateDetector
 from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
 from lpr.plate_groups import on_band
 from lpr.plate_reader import SURE, LineRead, PlateReader, combine, sure_first
-from lpr.plate_shape import ShapedFormats, never_banded, plate_aspect
+from lpr.plate_shape import SHORT_PLATE, ShapedFormats, never_banded, plate_aspect
 from lpr.quantize import cached_copy
 from lpr.two_line import split_lines
+from lpr.us_states import named_state, state_formats, states_disagree, us_formats
 from lpr.vehicle_detector import HUMAN, VEHICLE, ObjectDetector
 
 Box = tuple[int, int, int, int]  # x, y, width, height in image pixels
@@ -126,6 +127,7 @@ class LprEngine:
         if self.config.plate_search not in ("frame", "vehicles"):
             raise ValueError(f"setting lpr_plate_search: {self.config.plate_search!r} is not frame or vehicles")
         self.formats = configured_formats(self.config)
+        self.us_formats = us_formats(self.formats)  # those a state's name printed on the plate narrows down
         # the formats left when a plate's shape or flag band rules out some countries
         self.shaped = ShapedFormats.of(self.config.regions, self.config.plate_patterns)
         self._plates: PlateDetector | None = None
@@ -345,6 +347,12 @@ class LprEngine:
             flag_band = never_banded(match.format) and any(c.flag_band for c in cuts)
             if flag_band:
                 match = self._match(line, self.shaped.for_plate(aspect, lines, flag_band=True))
+            elif (lines == 1 and self.us_formats and (aspect is None or aspect <= SHORT_PLATE)
+                  and states_disagree(line, self.us_formats, match.score, self.reader.hangul_available)):
+                # a North American plate's proportions (2:1), and its states' formats read it differently
+                state = self.printed_state(cuts)
+                if state is not None:
+                    match = self._match(line, state_formats(state))
             text = match.text
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
@@ -361,6 +369,15 @@ class LprEngine:
                 continue
             out.append(read)
         return out
+
+    def printed_state(self, cuts: list[PlateCut]) -> str | None:
+        """The US state whose name is printed above or below the plate's number (lpr.us_states), or None."""
+        for cut in cuts:
+            for strip in print_around(cut.crop, cut.band):
+                state = named_state(self.reader.read(strip, 1.0).text)
+                if state is not None:
+                    return state
+        return None
 
     def _read_one(self, image: Picture, detection: PlateDetection, cuts: list[PlateCut],
                   aspect: float | None) -> tuple[LineRead, int, FormatMatch]:

@@ -383,6 +383,17 @@ def _match(options: list[dict[str, Option | None]], fmt: PlateFormat, hangul_rea
                        list(reversed(glyphs)))
 
 
+def each_match(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphabet: str,
+               hangul_readable: bool) -> list[FormatMatch]:
+    """How each of `formats` that can explains the read characters (those that cannot are left out)."""
+    if not formats or not chars:
+        return []
+    breaks = observed_breaks([c.x for c in chars])
+    options = _options(chars, alphabet, hangul_readable, formats)
+    found = (_match(options, fmt, hangul_readable, breaks) for fmt in formats)
+    return [m for m in found if m is not None]
+
+
 def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphabet: str,
                   hangul_readable: bool) -> FormatMatch:
     """The best format's reading of `chars`; without formats, or when none fits plausibly, the characters as read

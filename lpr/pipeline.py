@@ -133,7 +133,7 @@ class LprEngine:
         self._plates: PlateDetector | None = None
         self._reader: PlateReader | None = None
         self._objects: ObjectDetector | None = None
-        regions = {r.strip().upper() for r in self.config.regions}
+        self.regions = regions = {r.strip().upper() for r in self.config.regions}
         self.korean_mode = "KR" if "KR" in regions else "AUTO" if "AUTO" in regions else None
         # only Korean formats (lpr_regions = ["KR"]): a Korean read that fits one is taken whatever the generic
         # recogniser reads, so that one reads first and the generic one only when it fits none
@@ -351,7 +351,7 @@ class LprEngine:
                   and states_disagree(line, self.us_formats, match.score, self.reader.hangul_available)):
                 # a North American plate's proportions (2:1), and its states' formats read it differently
                 state = self.printed_state(cuts)
-                if state is not None:
+                if state is not None and {"AUTO", "US", f"US-{state}"} & self.regions:
                     match = self._match(line, state_formats(state))
             text = match.text
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):

@@ -74,3 +74,9 @@ def test_the_printed_state_settles_a_look_alike_its_formats_fix():
         reads[name] = [(r.text, r.format) for r in engine.read_plates(picture)]
     # the same glyphs: Massachusetts' N LLL NN makes the first a 0, Florida's LLL LNN an O
     assert reads == {"Massachusetts": [("0VEU15", "US-MA")], "Florida": [("OVEU15", "US-FL")]}
+    # an installation that names its states keeps to them: Massachusetts is not among Florida and Connecticut
+    engine = LprEngine(LprConfig(threads=1, cache_dir=str(MODEL_CACHE), regions=["US-FL", "US-CT"]))
+    engine.load(objects=False)
+    picture = np.full((400, 640, 3), 90, np.uint8)
+    picture[100:220, 100:340] = us_plate("Massachusetts", "0VEU15")
+    assert [(r.text, r.format) for r in engine.read_plates(picture)] == [("OVEU15", "US-FL")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,7 @@ class PlateRead:
     vehicle: DetectedObject | None = None
     flag_band: bool = False  # a format never printed with a blue band at the left end fitted, but the plate has one
     aspect: float | None = None  # the plate's width over its height along its mask's outline (None: no mask)
+    state: str | None = None  # the US state whose name is printed on the plate, where it settled the format
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"text": self.text, "score": self.score, "box": list(self.box),
@@ -301,8 +303,12 @@ class LprEngine:
                              self.reader.hangul_available)
 
     def formats_for_reads(self, reads: Sequence[PlateRead]) -> list[PlateFormat]:
-        """The formats that settle a vote over reads of one plate: those its shape allows (lpr.plate_shape),
-        without the North American ones when a read saw a blue band at the plate's left end."""
+        """The formats that settle a vote over reads of one plate: the US state's where reads found its name on
+        the plate (the state most of them found), else those its shape allows (lpr.plate_shape), without the
+        North American ones when a read saw a blue band at the plate's left end."""
+        states = Counter(r.state for r in reads if r.state is not None)
+        if states:
+            return state_formats(states.most_common(1)[0][0])
         return self.shaped.for_track([r.aspect for r in reads], [r.lines for r in reads],
                                      any(r.flag_band for r in reads))
 
@@ -345,6 +351,7 @@ class LprEngine:
             cuts = self.plate_crops(image, detection)
             line, lines, match = self._read_one(image, detection, cuts, aspect)
             flag_band = never_banded(match.format) and any(c.flag_band for c in cuts)
+            state: str | None = None
             if flag_band:
                 match = self._match(line, self.shaped.for_plate(aspect, lines, flag_band=True))
             elif (lines == 1 and self.us_formats and (aspect is None or aspect <= SHORT_PLATE)
@@ -353,6 +360,8 @@ class LprEngine:
                 state = self.printed_state(cuts)
                 if state is not None and {"AUTO", "US", f"US-{state}"} & self.regions:
                     match = self._match(line, state_formats(state))
+                else:
+                    state = None
             text = match.text
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
@@ -363,7 +372,7 @@ class LprEngine:
             read = PlateRead(text, score, xywh(detection.box), char_scores,
                              [(round(float(x), 1), round(float(y), 1)) for x, y in detection.quad],
                              round(100 * detection.score, 1), match.format, lines, flag_band=flag_band,
-                             aspect=None if aspect is None else round(aspect, 2))
+                             aspect=None if aspect is None else round(aspect, 2), state=state)
             read.vehicle = vehicle_of(detection.box, vehicles) if vehicles else None
             if any(p.text == read.text and _close(p.box, read.box) for p in out):
                 continue

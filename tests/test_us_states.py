@@ -1,7 +1,7 @@
 """A US plate's state read from the name printed on it (lpr.us_states): the name found in what the recogniser
-reads, misread letters allowed in long names only, the closest and longest name winning; and, with the real
-models, the same number read as Massachusetts' N LLL NN under a Massachusetts name and as Florida's LLL LNN
-under a Florida one."""
+reads, misread letters allowed in long names only, the closest and longest name winning; with the real models,
+the same number read as Massachusetts' N LLL NN under a Massachusetts name and as Florida's LLL LNN under a
+Florida one; and a track's vote settled by the state its reads found."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from lpr.config import LprConfig
-from lpr.pipeline import LprEngine
+from lpr.pipeline import LprEngine, PlateRead
 from lpr.plate_detector import PlateDetection
+from lpr.tracker import vote
 from lpr.us_states import edits_within, named_state
 from tests.needs import MODEL_CACHE
 
@@ -80,3 +81,17 @@ def test_the_printed_state_settles_a_look_alike_its_formats_fix():
     picture = np.full((400, 640, 3), 90, np.uint8)
     picture[100:220, 100:340] = us_plate("Massachusetts", "0VEU15")
     assert [(r.text, r.format) for r in engine.read_plates(picture)] == [("OVEU15", "US-FL")]
+
+
+def test_a_track_whose_reads_found_a_state_is_voted_by_that_states_formats():
+    engine = LprEngine(LprConfig())
+
+    def unsure_first(text: str, score: float) -> PlateRead:
+        scores = [score] + [95.0] * (len(text) - 1)
+        return PlateRead(text, 90.0, (0, 0, 120, 60), scores, [], 90.0, aspect=2.0)
+
+    reads = [unsure_first("OVEU15", 60), unsure_first("OVEU15", 55), unsure_first("0VEU15", 50)]
+    assert vote(reads, engine.formats_for_reads(reads)).text == "OVEU15"  # Florida's LLL LNN takes it as read
+    reads[1].state = "MA"
+    assert [f.name for f in engine.formats_for_reads(reads)] == ["US-MA", "US-MA-old", "US"]
+    assert vote(reads, engine.formats_for_reads(reads)).text == "0VEU15"  # Massachusetts' N LLL NN: a digit

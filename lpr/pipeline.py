@@ -35,7 +35,7 @@ from lpr.plate_reader import SURE, LineRead, PlateReader, combine, sure_first
 from lpr.plate_shape import SHORT_PLATE, ShapedFormats, never_banded, plate_aspect
 from lpr.quantize import cached_copy
 from lpr.two_line import split_lines
-from lpr.us_states import named_state, state_formats, states_disagree, us_formats
+from lpr.us_states import configured, named_state, state_formats, states_disagree, us_formats
 from lpr.vehicle_detector import HUMAN, VEHICLE, ObjectDetector
 
 Box = tuple[int, int, int, int]  # x, y, width, height in image pixels
@@ -135,7 +135,7 @@ class LprEngine:
         self._plates: PlateDetector | None = None
         self._reader: PlateReader | None = None
         self._objects: ObjectDetector | None = None
-        self.regions = regions = {r.strip().upper() for r in self.config.regions}
+        regions = {r.strip().upper() for r in self.config.regions}
         self.korean_mode = "KR" if "KR" in regions else "AUTO" if "AUTO" in regions else None
         # only Korean formats (lpr_regions = ["KR"]): a Korean read that fits one is taken whatever the generic
         # recogniser reads, so that one reads first and the generic one only when it fits none
@@ -358,10 +358,8 @@ class LprEngine:
                   and states_disagree(line, self.us_formats, match.score, self.reader.hangul_available)):
                 # a North American plate's proportions (2:1), and its states' formats read it differently
                 state = self.printed_state(cuts)
-                if state is not None and {"AUTO", "US", f"US-{state}"} & self.regions:
+                if state is not None:
                     match = self._match(line, state_formats(state))
-                else:
-                    state = None
             text = match.text
             if not (cfg.min_chars <= len(text) <= cfg.max_chars) or (cfg.require_format and match.format is None):
                 continue
@@ -380,12 +378,13 @@ class LprEngine:
         return out
 
     def printed_state(self, cuts: list[PlateCut]) -> str | None:
-        """The US state whose name is printed above or below the plate's number (lpr.us_states), or None."""
+        """The US state whose name is printed above or below the plate's number (lpr.us_states), if the
+        installation's regions take it in; else None."""
         for cut in cuts:
             for strip in print_around(cut.crop, cut.band):
                 state = named_state(self.reader.read(strip, 1.0).text)
                 if state is not None:
-                    return state
+                    return state if configured(state, self.config.regions) else None
         return None
 
     def _read_one(self, image: Picture, detection: PlateDetection, cuts: list[PlateCut],

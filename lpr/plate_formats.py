@@ -402,13 +402,10 @@ def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alp
     Best: the highest score (log probability less looseness); on a tie the earlier format, so a pattern shared
     by several regions is named after the first configured, and a format over the read as it was."""
     best: FormatMatch | None = None
+    for found in each_match(chars, formats, alphabet, hangul_readable):
+        if best is None or found.score > best.score:
+            best = found
     breaks = observed_breaks([c.x for c in chars])
-    if formats and chars:
-        options = _options(chars, alphabet, hangul_readable, formats)
-        for fmt in formats:
-            found = _match(options, fmt, hangul_readable, breaks)
-            if found is not None and (best is None or found.score > best.score):
-                best = found
     # the read as it was competes as a format of its own that fixes nothing: a format wins only where the
     # look-alikes it needs are probable enough (a Czech plate stays as read under SK)
     log_prob = float(sum(math.log(max(c.score, 1e-9)) for c in chars))

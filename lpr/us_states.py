@@ -11,11 +11,12 @@ over VIRGINIA, ARKANSAS over KANSAS). "Washington, D.C." reads as Washington: DC
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from lpr.plate_formats import PlateFormat, each_match, formats_for
 from lpr.plate_reader import LineRead
-from lpr.regions import FREE_US, US_GROUP
+from lpr.plate_shape import is_north_american
+from lpr.regions import AUTO, FREE_US, US_GROUP
 
 STATE_NAMES: dict[str, str] = {
     "AK": "ALASKA", "AL": "ALABAMA", "AR": "ARKANSAS", "AZ": "ARIZONA", "CA": "CALIFORNIA", "CO": "COLORADO",
@@ -72,13 +73,15 @@ def edits_within(pattern: str, text: str) -> int:
 STATE_MARGIN = 6.0
 
 
-def is_us(name: str | None) -> bool:
-    return name is not None and (name == US_GROUP or name.startswith("US-"))
-
-
 def us_formats(formats: Sequence[PlateFormat]) -> list[PlateFormat]:
     """The US states' formats (and the loose vanity one) among `formats`."""
-    return [f for f in formats if is_us(f.name)]
+    return [f for f in formats if is_north_american(f.name)]
+
+
+def configured(code: str, regions: Iterable[str]) -> bool:
+    """Whether an installation's regions (lpr_regions) take in the state `code`: auto, the US group or the
+    state itself."""
+    return bool({AUTO.upper(), US_GROUP, f"{US_GROUP}-{code}"} & {r.strip().upper() for r in regions})
 
 
 def states_disagree(line: LineRead, us: Sequence[PlateFormat], best: float, hangul_readable: bool) -> bool:

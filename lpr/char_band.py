@@ -389,14 +389,15 @@ def cut(crop: Picture, band: Band, left: bool = True, right: bool = True) -> Pic
     return crop[:, x0:x1]
 
 
-def band_crop(image: Picture, quad: Floats, pad_x: float, pad_y: float) -> tuple[Picture, Band | None, bool]:
-    """The plate in `quad` with any blue side band cut off (lpr.plate_crop), its character band, and whether it
-    has a blue band at its left end (lpr.plate_crop.has_flag_band). When the band runs into an end of the crop
-    without a side band (a detection that cut the plate short), the crop goes on beyond that end as far as the
-    band does."""
+def band_crop(image: Picture, quad: Floats, pad_x: float,
+              pad_y: float) -> tuple[Picture, Band | None, Picture | None]:
+    """The plate in `quad` with any blue side band cut off (lpr.plate_crop), its character band, and the blue
+    band at its left end (an EU plate's stars and country code, lpr.plate_crop.has_flag_band) as cut off, or None
+    without one. When the band runs into an end of the crop without a side band (a detection that cut the plate
+    short), the crop goes on beyond that end as far as the band does."""
     raw = rectify(image, quad, pad_x, pad_y)
     side_left, side_right = side_bands(raw)
-    flag_band = side_left > 0
+    flag_band = raw[:, :side_left] if side_left else None
     crop = raw[:, side_left:raw.shape[1] - side_right]
     band = find_band(crop)
     if band is None:

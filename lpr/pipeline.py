@@ -25,6 +25,8 @@ from lpr.char_band import Band, band_crop, read_band
 from lpr.char_line import line_crop, print_around
 from lpr.charset import is_hangul
 from lpr.config import LprConfig
+from lpr.flag_code import FlagCodeReader, country_formats, european
+from lpr.flag_code import configured as country_configured
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.korean_regions import settle_region
 from lpr.models import resolve
@@ -105,6 +107,7 @@ class PlateRead:
     flag_band: bool = False  # a format never printed with a blue band at the left end fitted, but the plate has one
     aspect: float | None = None  # the plate's width over its height along its mask's outline (None: no mask)
     state: str | None = None  # the US state whose name is printed on the plate, where it settled the format
+    country: str | None = None  # the country whose code is printed in the plate's blue band, where it settled it
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"text": self.text, "score": self.score, "box": list(self.box),
@@ -120,7 +123,11 @@ class PlateCut(NamedTuple):
     crop: Picture  # straightened, its blue side bands cut off
     band: Band | None  # its character band
     line: Picture  # the band's line alone, or the crop (lpr.char_line)
-    flag_band: bool  # a blue band at its left end (lpr.plate_crop.has_flag_band)
+    flag: Picture | None  # the blue band at its left end as cut off (lpr.plate_crop.has_flag_band), or None
+
+    @property
+    def flag_band(self) -> bool:
+        return self.flag is not None
 
 
 class LprEngine:
@@ -130,6 +137,9 @@ class LprEngine:
             raise ValueError(f"setting lpr_plate_search: {self.config.plate_search!r} is not frame or vehicles")
         self.formats = configured_formats(self.config)
         self.us_formats = us_formats(self.formats)  # those a state's name printed on the plate narrows down
+        # the code in a plate's blue band narrows the formats down to its country's where several are configured
+        self.by_flag_code = len(european(self.formats)) > 1
+        self._flag_codes: FlagCodeReader | None = None
         # the formats left when a plate's shape or flag band rules out some countries
         self.shaped = ShapedFormats.of(self.config.regions, self.config.plate_patterns)
         self._plates: PlateDetector | None = None
@@ -159,6 +169,12 @@ class LprEngine:
             self._reader = PlateReader(resolve("lpr_ocr_model", self.config.ocr_model), self.config.threads,
                                        dict_path)
         return self._reader
+
+    @property
+    def flag_codes(self) -> FlagCodeReader:
+        if self._flag_codes is None:
+            self._flag_codes = FlagCodeReader(threads=self.config.threads)
+        return self._flag_codes
 
     @property
     def korean(self) -> LprEngine:
@@ -227,8 +243,8 @@ class LprEngine:
         band (lpr.char_band) and its line (lpr.char_line)."""
         cuts = []
         for quad in detection_quads(detection):
-            crop, band, flag_band = band_crop(image, quad, *CROP_PAD)
-            cuts.append(PlateCut(crop, band, line_crop(crop, band), flag_band))
+            crop, band, flag = band_crop(image, quad, *CROP_PAD)
+            cuts.append(PlateCut(crop, band, line_crop(crop, band), flag))
         return cuts
 
     def read_line(self, image: Picture, detection: PlateDetection, cuts: list[PlateCut] | None = None,
@@ -304,11 +320,15 @@ class LprEngine:
 
     def formats_for_reads(self, reads: Sequence[PlateRead]) -> list[PlateFormat]:
         """The formats that settle a vote over reads of one plate: the US state's where reads found its name on
-        the plate (the state most of them found), else those its shape allows (lpr.plate_shape), without the
-        North American ones when a read saw a blue band at the plate's left end."""
+        the plate, or the country's where they found its code in the plate's blue band (the state or country most
+        of them found), else those its shape allows (lpr.plate_shape), without the North American ones when a
+        read saw a blue band at the plate's left end."""
         states = Counter(r.state for r in reads if r.state is not None)
         if states:
             return state_formats(states.most_common(1)[0][0])
+        countries = Counter(r.country for r in reads if r.country is not None)
+        if countries:
+            return country_formats(countries.most_common(1)[0][0])
         return self.shaped.for_track([r.aspect for r in reads], [r.lines for r in reads],
                                      any(r.flag_band for r in reads))
 
@@ -350,11 +370,16 @@ class LprEngine:
             aspect = plate_aspect(detection)
             cuts = self.plate_crops(image, detection)
             line, lines, match = self._read_one(image, detection, cuts, aspect)
-            flag_band = never_banded(match.format) and any(c.flag_band for c in cuts)
+            country = self.flag_country(cuts) if self.by_flag_code else None
+            if country is not None:
+                # the band's code names the country: its formats, where they explain the read
+                narrowed = self._match(line, country_formats(country))
+                match, country = (narrowed, country) if narrowed.format is not None else (match, None)
+            flag_band = country is None and never_banded(match.format) and any(c.flag_band for c in cuts)
             state: str | None = None
             if flag_band:
                 match = self._match(line, self.shaped.for_plate(aspect, lines, flag_band=True))
-            elif (lines == 1 and self.us_formats and (aspect is None or aspect <= SHORT_PLATE)
+            elif (country is None and lines == 1 and self.us_formats and (aspect is None or aspect <= SHORT_PLATE)
                   and states_disagree(line, self.us_formats, match.score, self.reader.hangul_available)):
                 # a North American plate's proportions (2:1), and its states' formats read it differently
                 state = self.printed_state(cuts)
@@ -370,12 +395,21 @@ class LprEngine:
             read = PlateRead(text, score, xywh(detection.box), char_scores,
                              [(round(float(x), 1), round(float(y), 1)) for x, y in detection.quad],
                              round(100 * detection.score, 1), match.format, lines, flag_band=flag_band,
-                             aspect=None if aspect is None else round(aspect, 2), state=state)
+                             aspect=None if aspect is None else round(aspect, 2), state=state, country=country)
             read.vehicle = vehicle_of(detection.box, vehicles) if vehicles else None
             if any(p.text == read.text and _close(p.box, read.box) for p in out):
                 continue
             out.append(read)
         return out
+
+    def flag_country(self, cuts: list[PlateCut]) -> str | None:
+        """The country whose code the plate's blue band carries (lpr.flag_code), if the classifier is sure of it
+        and the installation's regions take it in; else None."""
+        flags = [c.flag for c in cuts if c.flag is not None]
+        if not flags:
+            return None
+        region = self.flag_codes.region(flags)
+        return region if region is not None and country_configured(region, self.config.regions) else None
 
     def printed_state(self, cuts: list[PlateCut]) -> str | None:
         """The US state whose name is printed above or below the plate's number (lpr.us_states), if the

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from lpr.arrays import Floats, Picture
 from lpr.plate_crop import side_bands
+from lpr.synth_drawing import font_file, jitter
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = ("DejaVuSans-Bold.ttf", "DejaVuSansCondensed-Bold.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSans.ttf",
@@ -33,10 +34,7 @@ PAD_Y = 0.05  # lpr.pipeline.CROP_PAD
 
 
 def font_path(name: str) -> Path:
-    path = FONT_DIR / name
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: install Debian's {FONT_PACKAGE} (apt-get install {FONT_PACKAGE})")
-    return path
+    return font_file(FONT_DIR, name, FONT_PACKAGE)
 
 
 @cache
@@ -79,30 +77,25 @@ def _blend(canvas: Picture, alpha: Picture, x: int, y: int, colour: tuple[int, i
     canvas[y0:y1, x0:x1] = (region * (1 - a) + np.array(colour, np.float32) * a).astype(np.uint8)
 
 
-def _colour(base: tuple[int, int, int], rng: Generator, amount: int) -> tuple[int, int, int]:
-    b, g, r = (int(np.clip(c + rng.integers(-amount, amount + 1), 0, 255)) for c in base)
-    return b, g, r
-
-
 def render_plate(code: str, rng: Generator) -> Picture:
     """A clean EU plate (SCALE pixels a millimetre, BGR) in a dark rim on a car's colour: the band with its stars
     (sometimes none) and `code` ("" for none), then a few black characters on white paper."""
     pw, ph = PLATE_MM[0] * SCALE, PLATE_MM[1] * SCALE
     rim = int(rng.uniform(0, 8) * SCALE)
     margin = int(rng.uniform(15, 40) * SCALE)
-    car = _colour(tuple(int(c) for c in rng.integers(20, 230, 3)), rng, 0)  # type: ignore[arg-type]
+    car = tuple(int(c) for c in rng.integers(20, 230, 3))
     canvas = np.full((ph + 2 * margin, pw + 2 * margin, 3), car, np.uint8)
     x, y = margin, margin
-    cv2.rectangle(canvas, (x - rim, y - rim), (x + pw + rim, y + ph + rim), _colour((25, 25, 25), rng, 20), -1)
-    cv2.rectangle(canvas, (x, y), (x + pw, y + ph), _colour((235, 235, 235), rng, 20), -1)
+    cv2.rectangle(canvas, (x - rim, y - rim), (x + pw + rim, y + ph + rim), jitter((25, 25, 25), rng, 20), -1)
+    cv2.rectangle(canvas, (x, y), (x + pw, y + ph), jitter((235, 235, 235), rng, 20), -1)
     bw = int(rng.uniform(38, 50) * SCALE)
-    blue = _colour((200, 110, 30), rng, 45)
+    blue = jitter((200, 110, 30), rng, 45)
     cv2.rectangle(canvas, (x, y), (x + bw, y + ph), blue, -1)
     if rng.random() < 0.9:
         centre = (x + bw / 2, y + ph * rng.uniform(0.27, 0.35))
         radius = bw * rng.uniform(0.28, 0.36)
         star = max(1, round(bw * rng.uniform(0.03, 0.05)))
-        yellow = _colour((20, 200, 240), rng, 30)
+        yellow = jitter((20, 200, 240), rng, 30)
         if rng.random() < 0.15:  # a plain ring where the stars run together
             cv2.circle(canvas, (round(centre[0]), round(centre[1])), round(radius), yellow, star, cv2.LINE_AA)
         else:
@@ -122,7 +115,7 @@ def render_plate(code: str, rng: Generator) -> Picture:
         lx = x + round((bw - letters.shape[1]) / 2 + rng.uniform(-0.04, 0.04) * bw)
         ly = y + round(ph * rng.uniform(0.84, 0.93) - letters.shape[0])
         faded = (letters.astype(np.float32) * rng.uniform(0.6, 1.0)).astype(np.uint8)
-        _blend(canvas, faded, lx, ly, _colour((245, 245, 245), rng, 15))
+        _blend(canvas, faded, lx, ly, jitter((245, 245, 245), rng, 15))
     cx = x + bw + int(rng.uniform(6, 14) * SCALE)
     for char in str(rng.choice(["AB123CD", "B1234", "RK456AB", "M AB 123", "1ABC234"])):
         if char == " ":

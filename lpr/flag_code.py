@@ -21,8 +21,8 @@ import numpy as np
 from lpr.arrays import Floats, Picture
 from lpr.onnx_session import open_session
 from lpr.plate_formats import PlateFormat, formats_for
-from lpr.plate_shape import never_banded
-from lpr.regions import AUTO, EU_GROUP, EUROPE
+from lpr.plate_shape import is_european, never_banded
+from lpr.regions import AUTO, EU_GROUP
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "flag_code.onnx"
 INPUT = (48, 24)  # the classifier's input, height and width (grey)
@@ -73,7 +73,7 @@ class FlagCodeReader:
 
 def european(formats: Iterable[PlateFormat]) -> set[str]:
     """The European countries (lpr.regions.EUROPE) whose formats are among `formats`."""
-    return {f.name.split("-")[0] for f in formats} & set(EUROPE)
+    return {region for region in (f.name.split("-")[0] for f in formats) if is_european(region)}
 
 
 def configured(region: str, regions: Iterable[str]) -> bool:

@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw, ImageFont
 from lpr.arrays import Floats, Picture
 from lpr.charset import KOREAN_REGIONS as REGIONS
 from lpr.plate_crop import rectify, trim_side_bands
+from lpr.synth_drawing import font_file, jitter
 from lpr.two_line import split_lines
 
 FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
@@ -58,10 +59,7 @@ CONDITIONS = ("clean", "blurred", "tilted", "low-res")
 
 
 def font_path(name: str) -> Path:
-    path = FONT_DIR / name
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: install Debian's {FONT_PACKAGE} (apt-get install {FONT_PACKAGE})")
-    return path
+    return font_file(FONT_DIR, name, FONT_PACKAGE)
 
 
 def fonts() -> list[str]:
@@ -125,25 +123,20 @@ def _line(canvas: Picture, chars: list[tuple[str, float, float]], font: str, y: 
         x += (w + gap) * scale
 
 
-def _jitter(colour: tuple[int, int, int], rng: Generator, amount: int) -> tuple[int, int, int]:
-    b, g, r = (int(np.clip(c + rng.integers(-amount, amount + 1), 0, 255)) for c in colour)
-    return b, g, r
-
-
 def render_plate(text: str, style: str, rng: Generator) -> Picture:
     """A clean plate of `style` (see STYLES) carrying `text`, about 1 pixel per millimetre, BGR."""
     width, height, background, ink, lines = STYLES[style]
-    background, ink = _jitter(background, rng, 18), _jitter(ink, rng, 18)
+    background, ink = jitter(background, rng, 18), jitter(ink, rng, 18)
     plate = np.empty((height, width, 3), np.uint8)
     plate[:] = background
     font = str(rng.choice(fonts()))
-    border = _jitter((40, 40, 40) if style.startswith("white") else ink, rng, 20)
+    border = jitter((40, 40, 40) if style.startswith("white") else ink, rng, 20)
     if rng.random() < 0.7 or lines == 2:
         cv2.rectangle(plate, (3, 3), (width - 4, height - 4), border, int(rng.integers(1, 4)))
     left, right = width * rng.uniform(0.03, 0.06), width * (1 - rng.uniform(0.03, 0.06))
     if style == "white-eu":
         band = int(width * rng.uniform(0.07, 0.085))
-        plate[:, :band] = _jitter((150, 60, 0), rng, 15)
+        plate[:, :band] = jitter((150, 60, 0), rng, 15)
         centre = (band // 2, int(height * 0.38))
         cv2.circle(plate, centre, max(4, band // 4), (40, 40, 200), -1)
         cv2.ellipse(plate, centre, (max(4, band // 4),) * 2, 0, 0, 180, (160, 60, 20), -1)
@@ -181,7 +174,7 @@ def render_plate(text: str, style: str, rng: Generator) -> Picture:
     if rng.random() < 0.5:  # bolts
         for x in (0.12, 0.88) if lines == 1 else (0.1, 0.9):
             cv2.circle(plate, (int(width * x), int(height * (0.5 if lines == 1 else 0.2))),
-                       max(2, height // 30), _jitter((150, 150, 150), rng, 40), -1)
+                       max(2, height // 30), jitter((150, 150, 150), rng, 40), -1)
     return plate
 
 
@@ -197,12 +190,12 @@ def render_latin(text: str, rng: Generator) -> Picture:
     style = "white" if rng.random() < 0.75 else "yellow"
     width, height, background, ink, _ = STYLES[style]
     plate = np.empty((height, width, 3), np.uint8)
-    plate[:] = _jitter(background, rng, 18)
-    cv2.rectangle(plate, (3, 3), (width - 4, height - 4), _jitter((40, 40, 40), rng, 20), 2)
+    plate[:] = jitter(background, rng, 18)
+    cv2.rectangle(plate, (3, 3), (width - 4, height - 4), jitter((40, 40, 40), rng, 20), 2)
     h = height * rng.uniform(0.6, 0.78)
     chars = [(c, h * rng.uniform(0.5, 0.6), 1.0) for c in text]
     _line(plate, chars, str(rng.choice(fonts())), (height - h) / 2, h, width * 0.05, width * 0.95, h * 0.1,
-          _jitter(ink, rng, 18))
+          jitter(ink, rng, 18))
     return plate
 
 
@@ -346,7 +339,7 @@ def _scene(rng: Generator, size: tuple[int, int]) -> tuple[Picture, tuple[float,
     cx = width * rng.uniform(0.4, 0.6)
     top, bottom = height * rng.uniform(0.12, 0.25), height * rng.uniform(0.86, 0.96)
     tall = bottom - top
-    body = _jitter(CAR_COLOURS[int(rng.integers(len(CAR_COLOURS)))], rng, 12)
+    body = jitter(CAR_COLOURS[int(rng.integers(len(CAR_COLOURS)))], rng, 12)
     left, right = cx - car_w / 2, cx + car_w / 2
     shoulder = top + tall * rng.uniform(0.38, 0.45)
     # shadow on the road, tyres, then the body: roof and cabin narrower than the boot and bumper
@@ -373,7 +366,7 @@ def _scene(rng: Generator, size: tuple[int, int]) -> tuple[Picture, tuple[float,
     bumper_y = bottom - tall * rng.uniform(0.2, 0.26)
     bumper = np.array([[left, bumper_y], [right, bumper_y], [right, bottom - tall * 0.04],
                        [left, bottom - tall * 0.04]], np.float32)
-    _shade(picture, bumper, _jitter(body, rng, 25), 0.95, 0.6)
+    _shade(picture, bumper, jitter(body, rng, 25), 0.95, 0.6)
     plate_y = bumper_y - tall * rng.uniform(0.08, 0.14)
     picture[horizon:] = np.clip(picture[horizon:].astype(np.int16)
                                 + rng.normal(0, 3, picture[horizon:].shape).astype(np.int16), 0, 255).astype(np.uint8)
@@ -395,7 +388,7 @@ def test_photo(text: str, style: str, condition: str, rng: Generator,
     # the plate sits in a dark holder, a little larger than the plate, and casts a shadow into it
     centre = quad.mean(0)
     holder = (quad - centre) * np.array([1.07, 1.2], np.float32) + centre
-    cv2.fillConvexPoly(picture, holder.astype(np.int32), _jitter((35, 35, 35), rng, 20), cv2.LINE_AA)
+    cv2.fillConvexPoly(picture, holder.astype(np.int32), jitter((35, 35, 35), rng, 20), cv2.LINE_AA)
     _warp_into(picture, plate, quad)
     blur = rng.uniform(1.6, 2.4) if condition == "blurred" else rng.uniform(0, 0.6)
     picture = degrade(picture, rng, blur=blur, noise=float(rng.uniform(2, 6)), jpeg=int(rng.integers(60, 92)),

@@ -197,15 +197,19 @@ class Capture:
             self.live.begin(info)
             if frames is not None:
                 frames.begin(info)
+            end = SessionEnd(None)
             try:
                 if self.source.is_file:
-                    return self._play_file(container, stream, segmenter)
-                return self._read_live(container, stream, segmenter)
+                    end = self._play_file(container, stream, segmenter)
+                else:
+                    end = self._read_live(container, stream, segmenter)
+                return end
             finally:
                 if frames is not None:
                     frames.end()
                 self.live.end()
-                segmenter.close()
+                # a live stream that ended by itself (not stopped) ends in a frame that may lack its last slices
+                segmenter.close(cut_short=not self.source.is_file and end.code is not None)
                 self.packets_written += segmenter.written
                 self.packets_dropped += segmenter.dropped
                 self.reporter.set_recording(False, False)

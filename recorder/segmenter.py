@@ -7,7 +7,8 @@ appended to it. The first keyframe of an RTSP stream often comes without timesta
 without B-frames it gets them from the packet after it (or is joined to it, when that one is the
 keyframe's other half). A file rolls at the first keyframe after `segment_seconds`. Each packet is written
 when the next one arrives, so that its duration is known exactly and frames split in two are
-whole again: consecutive segments then meet end to begin.
+whole again: consecutive segments then meet end to begin. The last packet of a stream that died is left out
+(Segmenter.close): nothing showed that its frame was whole.
 
 The channel counts as recording once a fragment of video has reached the disk, not when a file
 opens: on a full disk files open but nothing can be written, and the channel stays not recording.
@@ -156,8 +157,13 @@ class Segmenter:
         if self.writer is not None:
             self.pending = packet
 
-    def close(self) -> None:
-        """End of stream: finish the open segment."""
+    def close(self, cut_short: bool = False) -> None:
+        """End of stream: finish the open segment. `cut_short`: the stream ended by itself (a camera gone, a
+        stall): FFmpeg's parser then hands over the access unit it was gathering, whose end it never saw (a frame
+        without its last slices if the camera went mid-frame). That last packet is left out, not written as a
+        frame that decodes half grey."""
+        if cut_short:
+            self.pending = None
         self._finish_segment()
 
     def _start_segment(self, dts: int) -> None:

@@ -21,8 +21,10 @@ import av
 import pytest
 
 from recorder import mp4_boxes, repair, retention, segment_files
-from recorder.events import ChannelStatus
+from recorder.events import ChannelReporter, ChannelStatus
+from recorder.index import ClosedSegment
 from recorder.segment_writer import SegmentWriter
+from recorder.segmenter import Segmenter, StreamInfo
 from recorder.source import ChannelSource, redacted, status_for_error, with_credentials
 from recorder.supervisor import RecorderSupervisor
 from storage import segments
@@ -239,6 +241,45 @@ def test_a_cut_fragmented_file_keeps_its_complete_fragments(tmp_path: Path, clip
 
 
 # --- recording from RTSP ------------------------------------------------------------------------
+
+def test_a_stream_that_dies_mid_frame_leaves_that_frame_out(tmp_path: Path, clips: dict[str, Path]):
+    """A camera gone mid-frame: FFmpeg's parser hands over the frame it was gathering without its last slices.
+    An MPEG-TS file cut inside its last frame ends the same way, through the same parser."""
+    whole = tmp_path / "clip.ts"
+    with av.open(str(clips["clip"])) as src, av.open(str(whole), "w", format="mpegts") as out:
+        copy = out.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = copy
+                out.mux(packet)
+    with av.open(str(whole)) as src:
+        starts = [p.pos for p in src.demux(src.streams.video[0]) if p.size]
+    cut = tmp_path / "cut.ts"
+    cut.write_bytes(whole.read_bytes()[:starts[-1] + 2 * 188])  # two TS packets into the last frame
+    with av.open(str(cut)) as src:
+        sizes = [len(h264_slices(annexb_to_lengths(bytes(p)))) for p in src.demux(src.streams.video[0]) if p.size]
+    assert len(sizes) == len(starts) and sizes[-1] < sizes[0] == sizes[-2]  # the last frame lost a slice
+
+    for cut_short, frames in ((False, len(sizes)), (True, len(sizes) - 1)):
+        closed: list[ClosedSegment] = []
+        with av.open(str(cut)) as src:
+            stream = src.streams.video[0]
+            segmenter = Segmenter(1, StreamInfo.of(stream), tmp_path / f"data-{cut_short}", 60.0,
+                                  ChannelReporter(1, lambda _event: None), closed.append)
+            for packet in src.demux(stream):
+                segmenter.feed(packet, time.time() * 1000)
+            segmenter.close(cut_short=cut_short)
+        [segment] = closed
+        facts = decode(segment.path)
+        assert facts.frames == frames
+        assert facts.slice_counts == ({sizes[0]} if cut_short else {sizes[0], sizes[-1]})
+
+
+def annexb_to_lengths(data: bytes) -> bytes:
+    """An Annex B access unit (start codes) with 4-byte length prefixes instead, as h264_slices reads."""
+    units = [u.rstrip(b"\0") for u in data.split(b"\0\0\1")[1:]]
+    return b"".join(len(u).to_bytes(4, "big") + u for u in units)
+
 
 @needs_rtsp
 def test_records_rtsp_into_indexed_contiguous_playable_segments(env: Env, server: RtspServerProcess):

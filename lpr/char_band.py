@@ -110,24 +110,36 @@ def blobs(ink: NDArray[np.uint8], min_height: float = 0,
     return pieces, cast(NDArray[np.int32], labels)
 
 
+def _median(values: list[float] | list[int]) -> float:
+    """The median of a few numbers (numpy's costs 50 us a call, and the band asks for thousands a photo)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _fit(xs: list[float], ys: list[float]) -> Line:
-    """The least-squares line through the points (level through their median when they are too few)."""
+    """The least-squares line through the points (level through their median when they are too few), in plain
+    arithmetic: a band's dozen points cost numpy more in calls than in sums."""
     if len(xs) < 3 or max(xs) - min(xs) < 1:
-        return float(np.median(ys)), 0.0
-    x, y = np.asarray(xs), np.asarray(ys)
-    dx = x - x.mean()
-    slope = float((dx * (y - y.mean())).sum() / (dx * dx).sum())
-    return float(y.mean() - slope * x.mean()), slope
+        return _median(ys), 0.0
+    n = len(xs)
+    x_mean, y_mean = sum(xs) / n, sum(ys) / n
+    dxs = [x - x_mean for x in xs]
+    slope = sum(dx * (y - y_mean) for dx, y in zip(dxs, ys, strict=True)) / sum(dx * dx for dx in dxs)
+    return y_mean - slope * x_mean, slope
 
 
 def _chains(members: list[Blob], height: float) -> list[list[Blob]]:
     """Members split where two neighbours stand more than MAX_GAP band heights apart."""
     out: list[list[Blob]] = []
+    reach = 0  # the rightmost column of the last chain
     for b in sorted(members, key=lambda b: b.x):
-        if out and b.x - max(m.right for m in out[-1]) <= MAX_GAP * height:
+        if out and b.x - reach <= MAX_GAP * height:
             out[-1].append(b)
+            reach = max(reach, b.right)
         else:
             out.append([b])
+            reach = b.right
     return out
 
 
@@ -148,7 +160,7 @@ def _grow(seed: Blob, pool: list[Blob]) -> list[Blob]:
         members = next((c for c in chains if seed in c), max(chains, key=len, default=[]))
         if len(members) < 2:
             return members
-        height = float(np.median([b.h for b in members]))
+        height = _median([b.h for b in members])
         top = _fit([b.cx for b in members], [float(b.y) for b in members])
         base = _fit([b.cx for b in members], [float(b.bottom) for b in members])
     return members
@@ -174,11 +186,12 @@ def find_band(crop: Picture) -> Band | None:
     if not best:
         return None
     members = best
-    if np.median([b.h for b in members]) < MIN_BAND_PIXELS:
+    height = _median([b.h for b in members])
+    if height < MIN_BAND_PIXELS:
         return None
     members.sort(key=lambda b: b.x)
     xs = [b.cx for b in members]
-    band = Band(members, float(np.median([b.h for b in members])), _fit(xs, [float(b.y) for b in members]),
+    band = Band(members, height, _fit(xs, [float(b.y) for b in members]),
                 _fit(xs, [float(b.bottom) for b in members]), dark, members[0].x, max(b.right for b in members),
                 signs=list(members))
     _settle(crop, ink, band)
@@ -196,7 +209,7 @@ def _dark_ink(grey: NDArray[np.uint8]) -> bool:
 def _rank(members: list[Blob]) -> float:
     """Plate characters are the largest print on the plate: a dealer's line of many small letters ranks
     below them."""
-    return len(members) * float(np.median([b.h for b in members]))
+    return len(members) * _median([b.h for b in members])
 
 
 def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
@@ -465,7 +478,7 @@ def characters(band: Band) -> int:
     beyond it) or running through the band's line above and below it (the plate's edge and what is beyond)."""
     h = band.height
     single = [s.w for s in band.chars if MIN_WIDTH * s.h <= s.w <= MAX_ASPECT * s.h]
-    width = float(np.median(single)) if single else h / 2
+    width = _median(single) if single else h / 2
     return sum(max(1, round(s.w / width)) for s in band.signs
                if MIN_WIDTH * h <= s.w <= MAX_RUN * h and s.h <= (1 + STRIP) * h + 1)
 

@@ -232,6 +232,7 @@ def _best_option(char: CharRead, kind: str, alphabet: str, hangul_readable: bool
     return best
 
 
+@cache  # (asked for every read character and kind)
 def _slot_takes(kind: str) -> Callable[[str], bool]:
     """Whether a slot of `kind` (L, N or a [...] set) takes a character."""
     if kind.startswith("["):

@@ -259,7 +259,10 @@ class LprEngine:
         band's line alone where the plate has small print above or below it."""
         stretch = self.config.ocr_stretch or [1.0]
         reads = [functools.partial(read_placed, self.reader, c.line, c.band, s) for c in cuts for s in stretch]
-        return sure_first(reads if first is None else [lambda: first, *reads[1:]], self.settle_length)
+        # Korean formats fit nearly every Korean plate: a sure read that fits none lost a syllable at the crop's
+        # edge (a region name's first, where the detection cut close), which the other cuts and stretches may hold
+        accept = (lambda line: self._match(line).format is not None) if self.korean_first else None
+        return sure_first(reads if first is None else [lambda: first, *reads[1:]], self.settle_length, accept)
 
     def settle_length(self, candidates: list[tuple[float, LineRead]]) -> LineRead:
         """Of by_length's reads, that of the length the reads support best; where other lengths are supported

@@ -127,11 +127,12 @@ class PlateReader:
 
 
 def sure_first(reads: Sequence[Callable[[], LineRead]],
-               settle: Callable[[list[tuple[float, LineRead]]], LineRead] | None = None) -> LineRead:
-    """The first read when it is sure of every character (SURE); else all the reads, combined: `settle` picks
-    among by_length's reads (default: the best supported length's)."""
+               settle: Callable[[list[tuple[float, LineRead]]], LineRead] | None = None,
+               accept: Callable[[LineRead], bool] | None = None) -> LineRead:
+    """The first read when it is sure of every character (SURE) and `accept`s it; else all the reads, combined:
+    `settle` picks among by_length's reads (default: the best supported length's)."""
     first = reads[0]()
-    if first.chars and min(c.score for c in first.chars) >= SURE:
+    if first.chars and min(c.score for c in first.chars) >= SURE and (accept is None or accept(first)):
         return first
     candidates = by_length([first, *[read() for read in reads[1:]]])
     return candidates[0][1] if settle is None else settle(candidates)

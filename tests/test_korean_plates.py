@@ -13,14 +13,16 @@ import numpy as np
 import pytest
 
 from lpr import korean_synth
+from lpr.char_band import find_band
+from lpr.char_line import line_crop
 from lpr.charset import is_hangul
 from lpr.config import LprConfig
 from lpr.geometry import box_quad
 from lpr.korean_regions import settle_region
-from lpr.pipeline import KR_MODEL, LprEngine, korean_sure, syllable_unread
+from lpr.pipeline import KR_MODEL, LprEngine, PlateCut, korean_sure, syllable_unread
 from lpr.plate_detector import PlateDetection
 from lpr.plate_formats import FormatMatch
-from lpr.plate_reader import CharRead, LineRead, PlateReader
+from lpr.plate_reader import SURE, CharRead, LineRead, PlateReader
 from tests.conftest import REPO
 from tests.needs import MODEL_CACHE
 from tests.test_lpr_speed import CountingSession
@@ -250,3 +252,24 @@ def test_the_training_scripts_lpr_modules_load_without_onnxruntime():
                "import lpr.korean_synth, lpr.two_line\n")
     done = subprocess.run([sys.executable, "-c", blocker], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def plate_cut(text: str, style: str) -> PlateCut:
+    """A one-line plate carrying `text` at 260 x 55 pixels, cut as the engine cuts a plate."""
+    plate = korean_synth.render_plate(text, style, np.random.default_rng(5))
+    crop = cv2.resize(plate, (260, 55), interpolation=cv2.INTER_AREA)
+    band = find_band(crop)
+    return PlateCut(crop, band, line_crop(crop, band), None)
+
+
+@needs_fonts
+def test_a_sure_read_that_fits_no_korean_format_does_not_stand_for_the_plate(korean_engine: LprEngine):
+    """The first cut reads a digit too many (a sticker or the frame's edge taken for one), surely; the second
+    reads the plate. The sure first read fits no Korean format, so every cut is read and the formats settle
+    the length."""
+    extra, plate = plate_cut("39바71012", "white"), plate_cut("39바7101", "white")
+    korean = korean_engine.korean
+    first = korean.first_look([extra, plate])
+    assert first.text == "39바71012" and min(c.score for c in first.chars) >= SURE
+    assert korean._match(first).format is None
+    assert korean.read_one_line([extra, plate]).text == "39바7101"

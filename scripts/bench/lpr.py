@@ -6,8 +6,9 @@ openalpr-eu from the shared datasets, both in one run); when the module lpr.kore
 synthetic Korean plates (photos it never trained on); and synthetic North American plates (us_plates.py:
 state name, slogan and stickers) pasted over the openalpr-br photos' plates, as no such photos are here.
 One engine serves every set: the engine's defaults (lpr_regions as the settings default it, `auto`, unless
---regions), on one thread (onnxruntime intra_op_num_threads=1, so times are one core's). It names the
-processor first: the int8 detectors' time depends on it (on x86 without VNNI they are twice as slow).
+--regions), on one thread (onnxruntime intra_op_num_threads=1 and OpenCV's pool of one, so times are one
+core's). It names the processor first: the int8 detectors' time depends on it (on x86 without VNNI they are
+twice as slow).
 For each set it prints:
 
 - exact %: the read at the labelled plate equals the label;
@@ -528,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list every photo not read exactly")
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON lines")
     args = parser.parse_args(argv)
+    cv2.setNumThreads(1)  # one core: OpenCV's own pool would spread resizes and warps over the others
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if not set(sizes) <= {"photo", "1080p", "half", "tilted"}:

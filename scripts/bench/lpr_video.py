@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list every clip the vote does not read exactly")
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON lines")
     args = parser.parse_args(argv)
+    cv2.setNumThreads(1)  # one core: OpenCV's own pool would spread resizes and warps over the others
 
     regions = [r for r in args.regions.split(",") if r.strip()]
     overrides = dict(item.split("=", 1) for item in args.set)

@@ -40,6 +40,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import cast
 
 import av
 import numpy as np
@@ -176,8 +177,9 @@ class FrameSampler:
                 with self._lock:
                     self._dropped += 1
             return
-        # The recorder's own packet is muxed (and emptied) later. PyAV copies any buffer; its stub allows bytes.
-        copy = Packet(packet)  # type: ignore[arg-type]
+        # The recorder's own packet is muxed (and emptied) later. PyAV copies any buffer; the stubs of PyAV before
+        # 18.1.1 allow only bytes (the cast changes nothing at run time)
+        copy = Packet(cast(bytes, packet))
         copy.pts, copy.dts, copy.is_keyframe = packet.pts, packet.dts, key
         if packet.time_base is not None:
             copy.time_base = packet.time_base

@@ -360,9 +360,10 @@ def shown_ms(clip: Clip) -> list[int]:
     """Wall-clock time at which each decoded frame is shown, in presentation order."""
     with av.open(str(clip.path)) as container:
         stream = container.streams.video[0]
-        assert stream.time_base is not None
+        time_base = stream.time_base  # (PyAV 18.1.1 refuses a closed container's stream)
+        assert time_base is not None
         pts = [frame.pts for frame in container.decode(stream)]
-    return [clip.begin_ms + round((p - pts[0]) * stream.time_base * 1000) for p in pts]
+    return [clip.begin_ms + round((p - pts[0]) * time_base * 1000) for p in pts]
 
 
 def test_b_frames_are_cut_at_gop_boundaries_without_a_hole_and_continue_across_segments(tmp_path: Path):

@@ -15,6 +15,7 @@ plate short, and the crop goes on to the band's end. A crop without a band is re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import median
 from typing import cast
 
 import cv2
@@ -110,18 +111,11 @@ def blobs(ink: NDArray[np.uint8], min_height: float = 0,
     return pieces, cast(NDArray[np.int32], labels)
 
 
-def _median(values: list[float] | list[int]) -> float:
-    """The median of a few numbers (numpy's costs 50 us a call, and the band asks for thousands a photo)."""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _fit(xs: list[float], ys: list[float]) -> Line:
     """The least-squares line through the points (level through their median when they are too few), in plain
     arithmetic: a band's dozen points cost numpy more in calls than in sums."""
     if len(xs) < 3 or max(xs) - min(xs) < 1:
-        return _median(ys), 0.0
+        return float(median(ys)), 0.0
     n = len(xs)
     x_mean, y_mean = sum(xs) / n, sum(ys) / n
     dxs = [x - x_mean for x in xs]
@@ -160,7 +154,7 @@ def _grow(seed: Blob, pool: list[Blob]) -> list[Blob]:
         members = next((c for c in chains if seed in c), max(chains, key=len, default=[]))
         if len(members) < 2:
             return members
-        height = _median([b.h for b in members])
+        height = float(median([b.h for b in members]))
         top = _fit([b.cx for b in members], [float(b.y) for b in members])
         base = _fit([b.cx for b in members], [float(b.bottom) for b in members])
     return members
@@ -186,7 +180,7 @@ def find_band(crop: Picture) -> Band | None:
     if not best:
         return None
     members = best
-    height = _median([b.h for b in members])
+    height = float(median([b.h for b in members]))
     if height < MIN_BAND_PIXELS:
         return None
     members.sort(key=lambda b: b.x)
@@ -209,7 +203,7 @@ def _dark_ink(grey: NDArray[np.uint8]) -> bool:
 def _rank(members: list[Blob]) -> float:
     """Plate characters are the largest print on the plate: a dealer's line of many small letters ranks
     below them."""
-    return len(members) * _median([b.h for b in members])
+    return len(members) * float(median([b.h for b in members]))
 
 
 def _settle(crop: Picture, ink: NDArray[np.uint8], band: Band) -> None:
@@ -478,7 +472,7 @@ def characters(band: Band) -> int:
     beyond it) or running through the band's line above and below it (the plate's edge and what is beyond)."""
     h = band.height
     single = [s.w for s in band.chars if MIN_WIDTH * s.h <= s.w <= MAX_ASPECT * s.h]
-    width = _median(single) if single else h / 2
+    width = float(median(single)) if single else h / 2
     return sum(max(1, round(s.w / width)) for s in band.signs
                if MIN_WIDTH * h <= s.w <= MAX_RUN * h and s.h <= (1 + STRIP) * h + 1)
 

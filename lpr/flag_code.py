@@ -5,13 +5,15 @@ countries' formats read a look-alike differently the recogniser's belief alone d
 (LL NNN LL), whose O Slovak plates print like a 0, fits Austria's loose L{1,2} A{3,6} as BA3020Z. The plate says
 which it is: the band at its left end carries the country's code (SK) under the EU's stars. Its letters are
 5 to 10 pixels high on most plates, too small for the text recogniser, so a small classifier trained on
-synthetic bands (lpr.band_synth, scripts/train/flag_codes.py) tells the code from the whole band, and is
-taken only where it is sure (SURE).
+synthetic bands (lpr.band_synth, scripts/train/flag_codes.py) tells the code from the whole band. Where it is
+sure (SURE), the code's country's formats alone explain the plate; where it only leans to a code (LEAN), every
+format competes, each country's weighed by how likely its code is (leaning: a blurred band's SK at 0.53 makes
+BA302OZ Slovak).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -37,6 +39,10 @@ CODES: tuple[tuple[str, str], ...] = (
 )
 # the least probability of the code taken; lower, the band's code is left unread and every format competes
 SURE = 0.8
+# below SURE, a code at least this probable still weighs: each European country's formats are weighed by how
+# much less probable its code is than the likeliest (never less than FLOOR of it)
+LEAN = 0.4
+FLOOR = 0.05
 
 
 def prepare(band: Picture) -> Floats:
@@ -60,15 +66,51 @@ class FlagCodeReader:
         """Each of CODES' probability for the band."""
         return cast(Floats, self.session.run(None, {self.input: prepare(band)})[0][0])
 
-    def region(self, bands: Sequence[Picture]) -> str | None:
-        """The region whose code the bands (one plate's, cut along its outlines) carry, if the classifier is SURE
-        of one on average; else None."""
+    def codes(self, bands: Sequence[Picture]) -> dict[str, float]:
+        """Each region's probability (its codes' together; "" for no code legible) that the bands (one plate's,
+        cut along its outlines) carry its code, on average; empty where no band is large enough to read."""
         usable = [b for b in bands if b.shape[0] >= MIN_SIZE[0] and b.shape[1] >= MIN_SIZE[1]]
         if not usable:
-            return None
+            return {}
         probs = np.mean([self.probabilities(b) for b in usable], axis=0)
-        best = int(np.argmax(probs))
-        return CODES[best][1] or None if probs[best] >= SURE else None
+        out: dict[str, float] = {}
+        for (_, region), p in zip(CODES, probs, strict=True):
+            out[region] = out.get(region, 0.0) + float(p)
+        return out
+
+    def region(self, bands: Sequence[Picture]) -> str | None:
+        """The region whose code the bands carry, if the classifier is SURE of one on average; else None."""
+        return sure(self.codes(bands))
+
+
+def sure(codes: dict[str, float]) -> str | None:
+    """The region of codes' (FlagCodeReader.codes) likeliest code, if it is SURE; else None."""
+    if not codes:
+        return None
+    best = max(codes, key=codes.__getitem__)
+    return best or None if codes[best] >= SURE else None
+
+
+def european_read(format_name: str | None) -> bool:
+    """Whether a read's format (None: the read as it was) leaves the plate European."""
+    return format_name is None or is_european(format_name.split("-")[0])
+
+
+def leaning(codes: dict[str, float]) -> Callable[[str], float] | None:
+    """What the band's code says for each format (by name) where the classifier leans to a code (LEAN) without
+    being sure of it: the log of how much less probable its country's code is than the likeliest, down to
+    FLOOR; 0 for formats of no European country. None where the classifier leans to no code."""
+    best = max((r for r in codes if r), key=codes.__getitem__, default=None)
+    if best is None or codes[best] < LEAN or codes[""] >= codes[best]:
+        return None
+    top = codes[best]
+
+    def weigh(format_name: str) -> float:
+        region = format_name.split("-")[0]
+        if not is_european(region):
+            return 0.0
+        return float(np.log(max(codes.get(region, 0.0), FLOOR * top) / top))
+    return weigh
 
 
 def european(formats: Iterable[PlateFormat]) -> set[str]:

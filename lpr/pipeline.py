@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -25,7 +25,7 @@ from lpr.char_band import Band, band_crop, read_band
 from lpr.char_line import line_crop, print_around
 from lpr.charset import is_hangul
 from lpr.config import LprConfig
-from lpr.flag_code import FlagCodeReader, country_formats, european
+from lpr.flag_code import FlagCodeReader, country_formats, european, european_read, leaning, sure
 from lpr.flag_code import configured as country_configured
 from lpr.geometry import box_quad, quad_size, xywh
 from lpr.korean_regions import settle_region
@@ -317,9 +317,10 @@ class LprEngine:
             return None
         return LineRead(top_line.chars + bottom_line.chars, top_line.alphabet or bottom_line.alphabet)
 
-    def _match(self, line: LineRead, formats: list[PlateFormat] | None = None) -> FormatMatch:
+    def _match(self, line: LineRead, formats: list[PlateFormat] | None = None,
+               prior: Callable[[str], float] | None = None) -> FormatMatch:
         return apply_formats(line.chars, self.formats if formats is None else formats, line.alphabet,
-                             self.reader.hangul_available)
+                             self.reader.hangul_available, prior)
 
     def formats_for_reads(self, reads: Sequence[PlateRead]) -> list[PlateFormat]:
         """The formats that settle a vote over reads of one plate: the US state's where reads found its name on
@@ -373,15 +374,20 @@ class LprEngine:
             aspect = plate_aspect(detection)
             cuts = self.plate_crops(image, detection)
             line, lines, match = self._read_one(image, detection, cuts, aspect)
-            country = self.flag_country(cuts) if self.by_flag_code else None
+            codes = self.flag_codes_of(cuts)
+            country = self.configured_country(sure(codes))
+            weigh = leaning(codes) if country is None and european_read(match.format) else None
             if country is not None:
                 # the band's code names the country: its formats, where they explain the read
                 narrowed = self._match(line, country_formats(country))
                 match, country = (narrowed, country) if narrowed.format is not None else (match, None)
+            elif weigh is not None:
+                # the band's code is likely, not sure: every format competes, weighed by it
+                match = self._match(line, self.shaped.for_plate(aspect, lines), weigh)
             flag_band = country is None and never_banded(match.format) and any(c.flag_band for c in cuts)
             state: str | None = None
             if flag_band:
-                match = self._match(line, self.shaped.for_plate(aspect, lines, flag_band=True))
+                match = self._match(line, self.shaped.for_plate(aspect, lines, flag_band=True), weigh)
             elif (country is None and lines == 1 and self.us_formats and (aspect is None or aspect <= SHORT_PLATE)
                   and states_disagree(line, self.us_formats, match.score, self.reader.hangul_available)):
                 # a North American plate's proportions (2:1), and its states' formats read it differently
@@ -405,13 +411,14 @@ class LprEngine:
             out.append(read)
         return out
 
-    def flag_country(self, cuts: list[PlateCut]) -> str | None:
-        """The country whose code the plate's blue band carries (lpr.flag_code), if the classifier is sure of it
-        and the installation's regions take it in; else None."""
+    def flag_codes_of(self, cuts: list[PlateCut]) -> dict[str, float]:
+        """How probable each country's code is in the plate's blue band (lpr.flag_code); empty without a band or
+        where the configured formats are of one European country at most."""
         flags = [c.flag for c in cuts if c.flag is not None]
-        if not flags:
-            return None
-        region = self.flag_codes.region(flags)
+        return self.flag_codes.codes(flags) if flags and self.by_flag_code else {}
+
+    def configured_country(self, region: str | None) -> str | None:
+        """The country, if the installation's regions take it in."""
         return region if region is not None and country_configured(region, self.config.regions) else None
 
     def printed_state(self, cuts: list[PlateCut]) -> str | None:

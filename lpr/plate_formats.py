@@ -181,6 +181,9 @@ class FormatMatch:
     # read's score is made of; char_scores stay the recogniser's belief in the very character (the multi-frame
     # vote weighs reads by it: a format's choice is no evidence of its own). None: char_scores.
     glyph_scores: list[float] | None = field(default=None, repr=False)
+    # what other evidence than the characters says for the format's region (the code in a plate's blue band,
+    # lpr.flag_code.leaning): a log probability ratio, 0 or less
+    prior: float = 0.0
 
     @property
     def sure_scores(self) -> list[float]:
@@ -188,7 +191,7 @@ class FormatMatch:
 
     @property
     def score(self) -> float:
-        return self.log_prob - self.looseness + self.groups
+        return self.log_prob - self.looseness + self.groups + self.prior
 
     @property
     def fit(self) -> float:
@@ -396,7 +399,7 @@ def each_match(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphab
 
 
 def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphabet: str,
-                  hangul_readable: bool) -> FormatMatch:
+                  hangul_readable: bool, prior: Callable[[str], float] | None = None) -> FormatMatch:
     """The best format's reading of `chars`; without formats, or when none fits plausibly, the characters as read
     (format None).
 
@@ -404,6 +407,8 @@ def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alp
     by several regions is named after the first configured, and a format over the read as it was."""
     best: FormatMatch | None = None
     for found in each_match(chars, formats, alphabet, hangul_readable):
+        if prior is not None and found.format is not None:
+            found.prior = prior(found.format)
         if best is None or found.score > best.score:
             best = found
     breaks = observed_breaks([c.x for c in chars])

@@ -10,7 +10,7 @@ import pytest
 
 from lpr.band_synth import band_sample
 from lpr.config import LprConfig
-from lpr.flag_code import CODES, FlagCodeReader, configured, country_formats, european
+from lpr.flag_code import CODES, FLOOR, LEAN, SURE, FlagCodeReader, configured, country_formats, european, leaning
 from lpr.pipeline import LprEngine, PlateRead
 from lpr.plate_formats import formats_for
 from tests.needs import MODEL_CACHE
@@ -52,11 +52,14 @@ def test_a_band_without_a_code_names_no_country(codes: FlagCodeReader):
     assert codes.region([np.zeros((6, 3, 3), np.uint8)]) is None  # too small to hold a code
 
 
-def slovak_plate(code: str) -> np.ndarray:
-    """BA 302OZ with its O drawn as a 0 (Slovak plates print them alike), in a band of `code`'s."""
+def slovak_plate(code: str, fade: float = 0.0) -> np.ndarray:
+    """BA 302OZ with its O drawn as a 0 (Slovak plates print them alike), in a band of `code`'s, its colours
+    `fade` of the way to their mean (a band washed out by the light or the distance)."""
     plate = blank_plate()
     x = write(plate, "BA", eu_band(plate, code) + 16)
     write(plate, "3020Z", x + 34)
+    band = plate[5:-5, 5:50].astype(np.float32)
+    plate[5:-5, 5:50] = (band * (1 - fade) + band.mean((0, 1)) * fade).astype(np.uint8)
     return plate
 
 
@@ -70,6 +73,31 @@ def test_the_bands_code_picks_the_countrys_format_for_a_look_alike(reader: LprEn
     assert (reads[""].text, reads[""].country) == ("BA3020Z", None)
     # a code whose country's formats do not explain the read (Czechia's N L A NNNN) settles nothing
     assert (reads["CZ"].text, reads["CZ"].format, reads["CZ"].country) == (reads[""].text, reads[""].format, None)
+
+
+def test_a_likely_code_weighs_the_formats_where_a_sure_one_would_narrow_them(reader: LprEngine):
+    picture, found = on_frame(slovak_plate("SK", fade=0.8), 40)
+    codes = reader.flag_codes_of(reader.plate_crops(picture, found))
+    assert max(codes, key=codes.__getitem__) == "SK" and LEAN <= codes["SK"] < SURE  # the premise: likely, not sure
+    [read] = reader._read_detections(picture, [found], None)
+    # Slovakia's format, weighed up by its likely code, beats Austria's loose reading of the recogniser's 0; no
+    # country is named, as the code was not sure
+    assert (read.text, read.format, read.country) == ("BA302OZ", "SK", None)
+
+
+def test_a_code_weighs_each_countrys_formats_by_how_much_less_likely_it_is():
+    codes = {region: 0.0 for _, region in CODES} | {"SK": 0.6, "CZ": 0.3, "AT": 0.001, "": 0.09}
+    weigh = leaning(codes)
+    assert weigh is not None
+    assert weigh("SK") == 0.0
+    assert weigh("CZ") == pytest.approx(np.log(0.5))
+    assert weigh("AT") == pytest.approx(np.log(FLOOR))  # never weighed down further than FLOOR
+    assert weigh("ES-provincial") == pytest.approx(np.log(FLOOR))  # a country's other series too
+    assert weigh("BR") == weigh("US-CA") == weigh("KR-regional") == 0.0  # no European country: no code to weigh by
+    # leaning to no code, or to none enough, weighs nothing
+    assert leaning(codes | {"": 0.7}) is None
+    assert leaning(codes | {"SK": LEAN - 0.01}) is None
+    assert leaning({}) is None
 
 
 def test_an_installation_of_one_country_reads_no_band(reader: LprEngine):

@@ -13,7 +13,7 @@ BA302OZ Slovak).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from lpr.arrays import Floats, Picture
 from lpr.onnx_session import open_session
-from lpr.plate_formats import PlateFormat, formats_for
+from lpr.plate_formats import PlateFormat, Prior, formats_for
 from lpr.plate_shape import is_european, never_banded
 from lpr.regions import AUTO, EU_GROUP
 
@@ -96,7 +96,7 @@ def european_read(format_name: str | None) -> bool:
     return format_name is None or is_european(format_name.split("-")[0])
 
 
-def leaning(codes: dict[str, float]) -> Callable[[str], float] | None:
+def leaning(codes: dict[str, float]) -> Prior | None:
     """What the band's code says for each format (by name) where the classifier leans to a code (LEAN) without
     being sure of it: the log of how much less probable its country's code is than the likeliest, down to
     FLOOR; 0 for formats of no European country. None where the classifier leans to no code."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -31,7 +31,7 @@ from lpr.geometry import box_quad, quad_size, xywh
 from lpr.korean_regions import settle_region
 from lpr.models import resolve
 from lpr.plate_detector import PlateDetection, PlateDetector
-from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, apply_formats, formats_for
+from lpr.plate_formats import UNKNOWN, FormatError, FormatMatch, PlateFormat, Prior, apply_formats, formats_for
 from lpr.plate_groups import on_band
 from lpr.plate_reader import SURE, LineRead, PlateReader, combine, sure_first
 from lpr.plate_shape import SHORT_PLATE, ShapedFormats, never_banded, plate_aspect
@@ -108,6 +108,8 @@ class PlateRead:
     aspect: float | None = None  # the plate's width over its height along its mask's outline (None: no mask)
     state: str | None = None  # the US state whose name is printed on the plate, where it settled the format
     country: str | None = None  # the country whose code is printed in the plate's blue band, where it settled it
+    # how probable each country's code is in the plate's blue band (LprEngine.flag_codes_of; empty: no band read)
+    codes: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"text": self.text, "score": self.score, "box": list(self.box),
@@ -318,7 +320,7 @@ class LprEngine:
         return LineRead(top_line.chars + bottom_line.chars, top_line.alphabet or bottom_line.alphabet)
 
     def _match(self, line: LineRead, formats: list[PlateFormat] | None = None,
-               prior: Callable[[str], float] | None = None) -> FormatMatch:
+               prior: Prior | None = None) -> FormatMatch:
         return apply_formats(line.chars, self.formats if formats is None else formats, line.alphabet,
                              self.reader.hangul_available, prior)
 
@@ -335,6 +337,17 @@ class LprEngine:
             return country_formats(countries.most_common(1)[0][0])
         return self.shaped.for_track([r.aspect for r in reads], [r.lines for r in reads],
                                      any(r.flag_band for r in reads))
+
+    def prior_for_reads(self, reads: Sequence[PlateRead]) -> Prior | None:
+        """What the code in the plate's blue band says for each of formats_for_reads' formats, where no read found
+        a state's name or a sure code and the reads' codes, averaged, lean to one (lpr.flag_code.leaning): frames
+        of one car say more together than each does."""
+        if any(r.state is not None or r.country is not None for r in reads):
+            return None
+        banded = [r.codes for r in reads if r.codes]
+        if not banded:
+            return None
+        return leaning({region: sum(c.get(region, 0.0) for c in banded) / len(banded) for region in banded[0]})
 
     def _likelihood(self, line: LineRead) -> tuple[bool, float]:
         """How well a read explains the plate: a format match first, then the mean log probability."""
@@ -404,7 +417,8 @@ class LprEngine:
             read = PlateRead(text, score, xywh(detection.box), char_scores,
                              [(round(float(x), 1), round(float(y), 1)) for x, y in detection.quad],
                              round(100 * detection.score, 1), match.format, lines, flag_band=flag_band,
-                             aspect=None if aspect is None else round(aspect, 2), state=state, country=country)
+                             aspect=None if aspect is None else round(aspect, 2), state=state, country=country,
+                             codes=codes)
             read.vehicle = vehicle_of(detection.box, vehicles) if vehicles else None
             if any(p.text == read.text and _close(p.box, read.box) for p in out):
                 continue

@@ -201,6 +201,7 @@ class FormatMatch:
 
 
 Option = tuple[str, float, float, float]  # (character, log probability, its score 0-1, its glyph's 0-1)
+Prior = Callable[[str], float]  # a format's name -> what other evidence says for it (FormatMatch.prior)
 MIN_PROB = 1e-4  # floor for a look-alike's probability: the format, not the recogniser, asks for it
 # The cost of a Hangul slot filled by whatever a Hangul-blind recogniser saw there, by how many characters it
 # saw: mostly one look-alike (가 as 7, 나 as L), sometimes none or two. Without the difference, "123가4567"
@@ -399,7 +400,7 @@ def each_match(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphab
 
 
 def apply_formats(chars: Sequence[CharRead], formats: Sequence[PlateFormat], alphabet: str,
-                  hangul_readable: bool, prior: Callable[[str], float] | None = None) -> FormatMatch:
+                  hangul_readable: bool, prior: Prior | None = None) -> FormatMatch:
     """The best format's reading of `chars`; without formats, or when none fits plausibly, the characters as read
     (format None).
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from lpr.charset import LATIN
 from lpr.pipeline import PlateRead, at_an_end
-from lpr.plate_formats import UNKNOWN, PlateFormat, apply_formats
+from lpr.plate_formats import UNKNOWN, PlateFormat, Prior, apply_formats
 from lpr.plate_reader import CharRead
 
 SYMBOLS = len(LATIN)  # what a recogniser that is wrong may have said instead
@@ -100,8 +100,9 @@ def placement(read: PlateRead, consensus: str) -> int | None:
     return None if best is None else best[1]
 
 
-def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vote:
-    """One plate text from several reads of the same plate; `formats` settle look-alikes in the result.
+def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = (), prior: Prior | None = None) -> Vote:
+    """One plate text from several reads of the same plate; `formats` settle look-alikes in the result, each
+    weighed by `prior` where given (the code in the plate's blue band, lpr.flag_code.leaning).
 
     The plate's length is the length most reads have, or one read nearly as often (one read fewer, twice at
     least) whose reads are surer in sum. A tie goes to the length whose vote agrees best (a character the
@@ -119,7 +120,7 @@ def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vot
     support: dict[int, float] = defaultdict(float)
     for r in reads:
         support[len(r.text)] += evidence(r.score)
-    votes = [vote_at(reads, n, formats) for n in sorted(count) if count[n] >= min(most, max(2, most - 1))]
+    votes = [vote_at(reads, n, formats, prior) for n in sorted(count) if count[n] >= min(most, max(2, most - 1))]
     best = max(votes, key=lambda v: (round(support[v.length], 6) if by_sum else 0.0, v.score,
                                      -sum(abs(len(r.text) - v.length) for r in reads), v.length))
     # of those lengths, ones that differ by characters at an end: a frame lost or gained an edge character (K619AS
@@ -129,7 +130,8 @@ def vote(reads: Sequence[PlateRead], formats: Sequence[PlateFormat] = ()) -> Vot
     return max(ends, key=lambda v: v.fit) if formats and len(ends) > 1 else best
 
 
-def vote_at(reads: Sequence[PlateRead], length: int, formats: Sequence[PlateFormat]) -> Vote:
+def vote_at(reads: Sequence[PlateRead], length: int, formats: Sequence[PlateFormat],
+            prior: Prior | None = None) -> Vote:
     """The vote of the reads for a plate of `length` characters."""
     tallies, voters = tally_of(reads, length)
     consensus = "".join(winner(t) for t in tallies)
@@ -154,7 +156,7 @@ def vote_at(reads: Sequence[PlateRead], length: int, formats: Sequence[PlateForm
         probs = np.array(posterior(tally, count, symbols), np.float32)
         char = winner(tally)
         chars.append(CharRead(char, float(probs[symbols.index(char)]), probs))
-    match = apply_formats(chars, formats, symbols, hangul_readable=UNKNOWN not in seen)
+    match = apply_formats(chars, formats, symbols, hangul_readable=UNKNOWN not in seen, prior=prior)
     scores = [100 * s for s in match.char_scores]
     same = sum(1 for r in reads if len(r.text) == length)
     return Vote(match.text, round(float(np.mean(scores)), 1) if scores else 0.0, same, length,

@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 
 from lpr.arrays import Picture
 from lpr.pipeline import DetectedObject, PlateRead
-from lpr.plate_formats import PlateFormat
+from lpr.plate_formats import PlateFormat, Prior
 from lpr.plate_vote import Vote, vote
 from lpr.snapshots import crop
 from lpr.zones import centre
@@ -82,9 +82,9 @@ class PlateTrack(Generic[ZoneT]):
         if self.best is None or read.score > self.best.score:
             self.best, self.best_frame = read, frame
 
-    def vote(self, formats: Sequence[PlateFormat] = ()) -> Vote:
-        """The track's plate: the vote over its reads, settled by the engine's `formats`."""
-        return vote(self.reads, formats)
+    def vote(self, formats: Sequence[PlateFormat] = (), prior: Prior | None = None) -> Vote:
+        """The track's plate: the vote over its reads, settled by the engine's `formats` (weighed by `prior`)."""
+        return vote(self.reads, formats, prior)
 
     def representative(self, text: str) -> int:
         """The index of the read whose crop and box stand for the track: of the reads that say the voted

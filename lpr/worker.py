@@ -268,7 +268,7 @@ class AnalyticsWorker:
 
     # results
     def _log_plate(self, state: ChannelState, track: PlateTrack[Zone]) -> None:
-        result = track.vote(self.engine.formats_for_reads(track.reads))
+        result = track.vote(self.engine.formats_for_reads(track.reads), self.engine.prior_for_reads(track.reads))
         if result.reads < MIN_READS and result.score < SURE_SCORE:
             log.debug("plate dropped", extra={"fields": {"text": result.text, "score": result.score}})
             return

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from lpr.config import LprConfig
+from lpr.flag_code import CODES
 from lpr.motion import MotionDetector
-from lpr.pipeline import DetectedObject, PlateRead
+from lpr.pipeline import DetectedObject, LprEngine, PlateRead
 from lpr.plate_formats import formats_for
 from lpr.tracker import ObjectTracker, PlateTracker, vote
+from tests.needs import MODEL_CACHE
 
 FRAME = np.zeros((720, 1280, 3), np.uint8)
 
@@ -180,3 +185,29 @@ def test_the_track_is_shown_by_its_largest_sure_read_of_the_voted_text():
         tracker.update(250 * i, [(r, "gate")], FRAME)
     [track] = tracker.close(0, everything=True)
     assert track.reads[track.representative(track.vote().text)] is large
+
+
+def test_the_codes_a_tracks_reads_saw_in_the_blue_band_weigh_the_formats_of_its_vote():
+    # a Slovak BB 135BO whose B and O three frames read as 8 and 0, two as B and O (the development clip test_050)
+    reads = [unsure("BB13580", 5, 80.0)] * 3 + [unsure("BB135BO", 5, 70.0)] * 2
+    engine = LprEngine(LprConfig(threads=1, cache_dir=str(MODEL_CACHE)))  # auto
+    formats = engine.formats_for_reads(reads)
+    assert engine.prior_for_reads(reads) is None  # no band read: nothing to weigh by
+    assert vote(reads, formats).text == "BB13580"  # Poland's LL NNNNN explains the surer reads as read
+
+    def seen(read: PlateRead, sk: float) -> PlateRead:
+        codes = {region: 0.0 for _, region in CODES} | {"SK": sk, "CZ": 0.9 - sk, "": 0.1}
+        return replace(read, codes=codes)
+
+    # no frame is sure of the band's SK, but together they lean to it: Slovakia's LL NNN LL wins
+    banded = [seen(r, sk) for r, sk in zip(reads, [0.5, 0.3, 0.6, 0.45, 0.55], strict=True)]
+    prior = engine.prior_for_reads(banded)
+    assert prior is not None and prior("SK") == 0.0 and prior("PL") < 0
+    assert vote(banded, formats, prior).text == "BB135BO"
+    # a frame with a sure code of its own settles the formats by itself (formats_for_reads), not by weighing
+    assert engine.prior_for_reads([*banded, replace(banded[0], country="SK")]) is None
+    # averaged, the frames lean to no code, or to none enough: nothing to weigh by
+    blurred = {region: 0.0 for _, region in CODES} | {"SK": 0.3, "CZ": 0.3, "": 0.4}
+    assert engine.prior_for_reads([replace(r, codes=blurred) for r in reads]) is None
+    faint = blurred | {"SK": 0.35, "CZ": 0.35, "": 0.3}
+    assert engine.prior_for_reads([replace(r, codes=faint) for r in reads]) is None

@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 
 from lpr.config import LprConfig  # noqa: E402
 from lpr.pipeline import LprEngine, PlateRead  # noqa: E402
-from lpr.plate_formats import PlateFormat  # noqa: E402
+from lpr.plate_formats import PlateFormat, Prior  # noqa: E402
 from lpr.tracker import PlateTracker, iou  # noqa: E402
 
 Box = tuple[int, int, int, int]
@@ -154,7 +154,10 @@ class Outcome:
     reads: list[str] = field(default_factory=list)  # the track's reads, in order
 
 
-def vote_clip(plate: str, frames: list[Frame], formats: Callable[[Sequence[PlateRead]], list[PlateFormat]]) -> Outcome:
+Settle = Callable[[Sequence[PlateRead]], tuple[list[PlateFormat], Prior | None]]  # reads -> formats and prior
+
+
+def vote_clip(plate: str, frames: list[Frame], settle: Settle) -> Outcome:
     """The frames through the worker's plate tracker; the track holding most reads at the plate is voted."""
     tracker = PlateTracker[str](gap_ms=3 * FRAME_MS)
     at = [at_plate(f) for f in frames]
@@ -168,7 +171,7 @@ def vote_clip(plate: str, frames: list[Frame], formats: Callable[[Sequence[Plate
     if track is None or count == 0:
         return Outcome(plate, singles, None, None)
     best = max(track.reads, key=lambda r: r.score)
-    result = track.vote(formats(track.reads))
+    result = track.vote(*settle(track.reads))
     return Outcome(plate, singles, result.text, best.text, result.score, [r.text for r in track.reads])
 
 
@@ -228,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                 frames, seconds = read_clip(engine, sample, times)
                 cpu, read_frames = cpu + seconds, read_frames + len(frames)
                 cache[key] = [{"truth": f.truth, "reads": [read_to_json(r) for r in f.reads]} for f in frames]
-            outcome = vote_clip(sample.plate, frames, engine.formats_for_reads)
+            outcome = vote_clip(sample.plate, frames, lambda reads: (engine.formats_for_reads(reads),
+                                                                     engine.prior_for_reads(reads)))
             outcomes.append(outcome)
             if outcome.voted != outcome.plate:
                 misses.append(f"{folder.name}/{sample.path.name}: {sample.plate} voted {outcome.voted} "

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from lpr import colors, second_look
+from lpr import colors, exposure, second_look
 from lpr.arrays import Floats, Picture
 from lpr.char_band import Band, band_crop, read_band
 from lpr.char_line import line_crop, print_around
@@ -358,16 +358,24 @@ class LprEngine:
     def read_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None,
                     look_again: bool = True) -> list[PlateRead]:
         """Every readable plate in a BGR picture, best detection first. When the first look finds none that
-        reads, a second look at magnified tiles of the picture or of its vehicles (lpr.second_look), then, with
-        no vehicles given, at the whole picture from further and further away, unless look_again is false
-        (video: the car is seen again, closer, in the next frames)."""
+        reads: an underexposed picture is looked at again brightened (lpr.exposure), then a second look at
+        magnified tiles of the picture or of its vehicles (lpr.second_look), then, with no vehicles given, at
+        the whole picture from further and further away; unless look_again is false (video: the car is seen
+        again, closer, in the next frames)."""
         out = self._read_detections(image, self.find_plates(image, vehicles), vehicles)
-        if not out and look_again and self.config.second_look:
+        if out or not look_again or not self.config.second_look:
+            return out
+        lit = exposure.brightened(image)
+        if lit is not None:
+            # from here on both models see the picture brightened
+            image = lit
+            out = self._read_detections(image, self.find_plates(image, vehicles), vehicles)
+        if not out:
             out = self._read_detections(image, self.look_again(image, vehicles), vehicles)
-            if vehicles is None:
-                looks = second_look.step_back(image, self.plate_detector.detect)
-                while not out and (found := next(looks, None)) is not None:
-                    out = self._read_detections(image, found[:self.config.max_plates], vehicles)
+        if not out and vehicles is None:
+            looks = second_look.step_back(image, self.plate_detector.detect)
+            while not out and (found := next(looks, None)) is not None:
+                out = self._read_detections(image, found[:self.config.max_plates], vehicles)
         return out
 
     def look_again(self, image: Picture, vehicles: list[DetectedObject] | None = None) -> list[PlateDetection]:

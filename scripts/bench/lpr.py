@@ -27,7 +27,8 @@ For each set it prints:
 It can also compare with a reference: the plain pipeline ARCHITECTURE.md measured (platedet's own crop,
 rapidocr's recogniser, its text as read), for the photos as they are and brought to 1920x1080 (scaled to
 cover the frame, the 16:9 window kept around the plate); `--sizes tilted` reads them turned 20 degrees
-about the plate too, `--sizes half` at half their size (distant cars). The stream test encodes a 1080p25 H.264 clip in
+about the plate too, `--sizes half` at half their size (distant cars), `--sizes dark` underexposed (dusk, a
+shadowed car park: DARK). The stream test encodes a 1080p25 H.264 clip in
 memory with PyAV (the first set's photos at 1080p, each held for a few frames and panning), then decodes it
 on one thread and runs on every frame what the LPR worker runs on an analysed frame: people and vehicles,
 then the plates (engine.detect_objects + engine.read_plates), and prints the frames per second one core
@@ -83,6 +84,7 @@ DATASETS = next((p / "shared" / "datasets" for p in REPO.parents if (p / "shared
 DEFAULT_SETS = ("openalpr-br", "openalpr-eu")
 KOREAN_MODULE = "lpr.korean_synth"
 TILT = 20.0  # degrees, --sizes tilted
+DARK = (2.2, 0.6)  # --sizes dark: each level (0-1) raised to this power, then times this (white becomes 153)
 MISS_KINDS = ("none found", "wrong length", "wrong characters")
 SHOWN_PASSES = 4  # recogniser passes timed one by one: a plate's 2 crops x 2 stretch factors
 
@@ -183,6 +185,13 @@ def half(image: Picture, box: Box) -> tuple[Picture, Box]:
     """The photo at half its size (a distant car), and its plate's box in it."""
     small = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_AREA)
     return small, (box[0] // 2, box[1] // 2, box[2] // 2, box[3] // 2)
+
+
+def dark(image: Picture, box: Box) -> tuple[Picture, Box]:
+    """The photo underexposed (DARK), and its plate's box."""
+    power, gain = DARK
+    levels = np.round(255 * gain * (np.arange(256) / 255) ** power).astype(np.uint8)
+    return cv2.LUT(image, levels), box
 
 
 def tilted(image: Picture, box: Box, degrees: float) -> tuple[Picture, Box]:
@@ -519,8 +528,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="an engine setting for this run, e.g. --set ocr_stretch=1.0,1.6 (see lpr/config.py)")
     parser.add_argument("--sizes", default="photo,1080p",
                         help="photo (as they are), 1080p (scaled to cover 1920x1080), half (at half their size: "
-                             f"distant cars) and/or tilted (turned {TILT:g} degrees about the plate, every other one "
-                             "the other way); default photo,1080p")
+                             f"distant cars), tilted (turned {TILT:g} degrees about the plate, every other one "
+                             "the other way) and/or dark (underexposed); default photo,1080p")
     parser.add_argument("--stream-frames", type=int, default=100, help="frames of the 1080p stream test (0: skip)")
     parser.add_argument("--latency-passes", type=int, default=3,
                         help="passes of the demo car through the LPR worker for the frame-to-event latency (0: skip)")
@@ -532,8 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     cv2.setNumThreads(1)  # one core: OpenCV's own pool would spread resizes and warps over the others
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    if not set(sizes) <= {"photo", "1080p", "half", "tilted"}:
-        parser.error("--sizes takes photo, 1080p, half and/or tilted")
+    if not set(sizes) <= {"photo", "1080p", "half", "tilted", "dark"}:
+        parser.error("--sizes takes photo, 1080p, half, tilted and/or dark")
     sets: list[tuple[str, list[tuple[Sample, Picture]]]] = []
     for folder in args.dataset or [DATASETS / name for name in DEFAULT_SETS]:
         samples = load_dataset(folder)[:args.limit or None]
@@ -577,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
                 pictures = [(s, *half(im, s.box)) for s, im in images]
             elif size == "tilted":
                 pictures = [(s, *tilted(im, s.box, TILT if i % 2 else -TILT)) for i, (s, im) in enumerate(images)]
+            elif size == "dark":
+                pictures = [(s, *dark(im, s.box)) for s, im in images]
             else:
                 pictures = [(s, *full_hd(im, s.box)) for s, im in images]
             ours = run(f"{set_name} {size} engine", engine_reader(engine), pictures, stages)

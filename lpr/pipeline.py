@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import cv2
+
 from lpr import colors, exposure, second_look
 from lpr.arrays import Floats, Picture
 from lpr.char_band import Band, band_crop, read_band
@@ -137,6 +139,9 @@ class LprEngine:
         self.config = config or LprConfig()
         if self.config.plate_search not in ("frame", "vehicles"):
             raise ValueError(f"setting lpr_plate_search: {self.config.plate_search!r} is not frame or vehicles")
+        # OpenCV's resizes and warps too keep to lpr_threads (its pool is the process's: the newest engine's
+        # setting holds); 0 gives them back every core, OpenCV's default
+        cv2.setNumThreads(self.config.threads if self.config.threads > 0 else -1)
         self.formats = configured_formats(self.config)
         self.us_formats = us_formats(self.formats)  # those a state's name printed on the plate narrows down
         # the code in a plate's blue band narrows the formats down to its country's where several are configured

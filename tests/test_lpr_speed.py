@@ -9,12 +9,15 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 
 from lpr.arrays import Picture
+from lpr.config import LprConfig
 from lpr.input_size import anchors, with_input_size
 from lpr.models import resolve
+from lpr.pipeline import LprEngine
 from lpr.plate_detector import PlateDetector
 from lpr.plate_reader import LineRead, PlateReader, sure_first
 from lpr.quantize import cached_copy
@@ -213,3 +216,15 @@ def test_the_sessions_threads_do_not_spin_while_another_session_runs():
         options = session_options(threads)
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
         assert options.intra_op_num_threads == threads
+
+
+def test_an_engines_threads_bound_opencvs_pool_too():
+    LprEngine(LprConfig(threads=0))
+    every_core = cv2.getNumThreads()
+    assert every_core >= 1
+    LprEngine(LprConfig(threads=1))
+    assert cv2.getNumThreads() == 1  # resizes and warps on the one core lpr_threads = 1 gives the engine
+    LprEngine(LprConfig(threads=2))
+    assert cv2.getNumThreads() == 2
+    LprEngine(LprConfig(threads=0))
+    assert cv2.getNumThreads() == every_core  # 0: OpenCV's own default again

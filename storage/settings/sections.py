@@ -90,7 +90,8 @@ class LprEngineSettings(Section):
         "", "Korean plate recogniser (`.onnx`, read as `lpr_ocr_model` is), used when `lpr_regions` has `KR` "
             "(or `auto`, for plates only a Korean format explains); empty: `models/kr_plate_rec.onnx`, shipped "
             "with tsnvr (docs/lpr-korean.md)", live=True)
-    threads: Whole = setting(0, "threads per model; `0` uses every core", live=True, ge=0)
+    threads: Whole = setting(0, "threads per model, and for the engine's OpenCV work (resizes, warps); `0` uses every "
+                                  "core", live=True, ge=0)
     quantize: Flag = setting(
         True, "run the detectors as 8-bit copies, made once from their weights and kept in `lpr_cache_dir`",
         live=True)
@@ -123,10 +124,9 @@ class LprEngineSettings(Section):
         "frame", "`frame`: look for plates in the whole picture; `vehicles`: only inside detected vehicles",
         live=True)
     second_look: Flag = setting(
-        True, "when a picture shows no plate that reads, look again at it (or at its vehicles) enlarged and cut into "
-              "tiles, then from further and further away: finds small plates and some close-ups, at up to 12 more "
-              "detector runs "
-              "on such pictures only", live=True)
+        True, "when a picture shows no plate that reads, look again at it (brightened first if it is dark; or at its "
+              "vehicles) enlarged and cut into tiles, then from further and further away: finds small plates and "
+              "some close-ups, at up to 13 more detector runs on such pictures only", live=True)
     ocr_stretch: Factors = setting(
         [1.0, 1.6], "each plate is read once per factor, its text line widened by it (more CTC steps per "
                     "character), and the reads combined (unless the first read is sure of every character); "

@@ -1,9 +1,8 @@
-"""An underexposed picture brightened for a second look: a plate in a dark photo (dusk, a shadowed car park, a
-camera's exposure set for the bright sky) is a few grey levels of ink on a few more of paper, which the plate
-detector does not find. Stretched to the picture's own range of levels, its middle tones lifted by a gamma, the
-same plate is found and read (the development photos made dark, scripts/bench/lpr.py --sizes dark: found
-BR 95.6 -> 100 %, EU 94.4 -> 98.1 %). A picture that is not dark is left alone: brightening it would only cost
-a detector run.
+"""An underexposed picture brightened before the plate detector and the recogniser see it: a plate in a dark
+picture (dusk, a shadowed car park, a camera's exposure set for the bright sky) is a few grey levels of ink on a
+few more of paper, which the plate detector does not find. Stretched to the picture's own range of levels, its
+middle tones lifted by a gamma, the same plate is found and read (scripts/bench/lpr.py --sizes dark). A picture
+that is not dark is left as it is; telling costs under a millisecond for a 1080p frame.
 """
 
 from __future__ import annotations
@@ -21,13 +20,15 @@ DARK = 0.22  # a picture whose median grey level is below this share of white is
 # middle tones come out at least twice as bright); brighter pictures are seen as they are
 MIN_GAMMA = 0.3  # the strongest lift of the middle tones (stronger: the noise of the darkest levels shows)
 MIN_SPAN = 16  # grey levels: the narrowest range stretched to the whole (narrower: a blank picture's noise)
+SAMPLE = 4  # the levels are counted on every SAMPLE-th pixel of every SAMPLE-th row
 
 
 def brightened(image: Picture) -> Picture | None:
     """The picture with its grey levels between the CLIP-th darkest and brightest stretched to black and white
     and its median lifted to TARGET (one lookup table for the three channels, so colours keep their hue); None
     when it is not underexposed (DARK)."""
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    sample = np.ascontiguousarray(image[::SAMPLE, ::SAMPLE])  # the levels' shares barely move; the cost does
+    grey = cv2.cvtColor(sample, cv2.COLOR_BGR2GRAY) if sample.ndim == 3 else sample
     counts = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel()
     share = np.cumsum(counts) / max(float(counts.sum()), 1.0)
     middle = int(np.searchsorted(share, 0.5))

@@ -362,21 +362,17 @@ class LprEngine:
 
     def read_plates(self, image: Picture, vehicles: list[DetectedObject] | None = None,
                     look_again: bool = True) -> list[PlateRead]:
-        """Every readable plate in a BGR picture, best detection first. When the first look finds none that
-        reads: an underexposed picture is looked at again brightened (lpr.exposure), then a second look at
-        magnified tiles of the picture or of its vehicles (lpr.second_look), then, with no vehicles given, at
-        the whole picture from further and further away; unless look_again is false (video: the car is seen
-        again, closer, in the next frames)."""
+        """Every readable plate in a BGR picture, best detection first; an underexposed picture is seen
+        brightened (lpr.exposure). When the first look finds none that reads, a second look at magnified tiles of
+        the picture or of its vehicles (lpr.second_look), then, with no vehicles given, at the whole picture from
+        further and further away; unless look_again is false (video: the car is seen again, closer, in the next
+        frames)."""
+        lit = exposure.brightened(image)
+        image = image if lit is None else lit  # (both models see the brightened picture)
         out = self._read_detections(image, self.find_plates(image, vehicles), vehicles)
         if out or not look_again or not self.config.second_look:
             return out
-        lit = exposure.brightened(image)
-        if lit is not None:
-            # from here on both models see the picture brightened
-            image = lit
-            out = self._read_detections(image, self.find_plates(image, vehicles), vehicles)
-        if not out:
-            out = self._read_detections(image, self.look_again(image, vehicles), vehicles)
+        out = self._read_detections(image, self.look_again(image, vehicles), vehicles)
         if not out and vehicles is None:
             looks = second_look.step_back(image, self.plate_detector.detect)
             while not out and (found := next(looks, None)) is not None:

@@ -1,6 +1,6 @@
-"""The brightened second look at an underexposed picture (lpr.exposure): the levels a dark picture uses stretched
-to black and white, its middle tones lifted, a well-exposed picture left alone; and, with the real models, a
-development photo made dark, whose plate the detector misses until it is brightened."""
+"""An underexposed picture brightened for the plate detector and the recogniser (lpr.exposure): the levels a dark
+picture uses stretched to black and white, its middle tones lifted, a well-exposed picture left alone; and, with
+the real models, a development photo made dark, whose plate the detector misses until it is brightened."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_a_dark_picture_is_stretched_to_its_own_levels_and_its_middle_lifted():
     assert lit is not None and lit.shape == (200, 300, 3)
     out = lit[:, :, 0]
     assert out.min() == 0 and out.max() == 255  # its darkest and brightest levels are black and white
-    assert abs(float(np.median(out)) - 255 * TARGET) <= 6  # its median at TARGET
+    assert abs(float(np.median(out)) - 255 * TARGET) <= 12  # its median at TARGET (within two input levels)
     # one table for every level: an order kept, the darker of two levels never brighter after
     order = np.argsort(grey.ravel(), kind="stable")
     assert np.all(np.diff(out.ravel()[order].astype(int)) >= 0)
@@ -50,13 +50,12 @@ def test_a_dark_picture_is_stretched_to_its_own_levels_and_its_middle_lifted():
 
 
 @needs_photo
-def test_a_dark_photos_plate_is_found_and_read_at_the_brightened_look():
+def test_a_dark_photos_plate_is_found_and_read_brightened():
     engine = LprEngine(LprConfig(threads=1, cache_dir=str(MODEL_CACHE)))
     dark = underexposed(cv2.imread(str(PHOTO)))
-    assert engine.find_plates(dark) == []  # the premise: the first look finds no plate in the dark
-    assert engine.read_plates(dark, look_again=False) == []
+    assert engine.find_plates(dark) == []  # the premise: the detector finds no plate in the dark picture
     lit = brightened(dark)
     assert lit is not None and len(engine.find_plates(lit)) >= 1
+    # read at the first look, so in video too, where no second look is taken
+    assert [r.text for r in engine.read_plates(dark, look_again=False)] == ["PJD2685"]
     assert [r.text for r in engine.read_plates(dark)] == ["PJD2685"]
-    off = LprEngine(LprConfig(threads=1, cache_dir=str(MODEL_CACHE), second_look=False))
-    assert off.read_plates(dark) == []

@@ -124,9 +124,9 @@ class LprEngineSettings(Section):
         "frame", "`frame`: look for plates in the whole picture; `vehicles`: only inside detected vehicles",
         live=True)
     second_look: Flag = setting(
-        True, "when a picture shows no plate that reads, look again at it (brightened first if it is dark; or at its "
-              "vehicles) enlarged and cut into tiles, then from further and further away: finds small plates and "
-              "some close-ups, at up to 13 more detector runs on such pictures only", live=True)
+        True, "when a picture shows no plate that reads, look again at it (or at its vehicles) enlarged and cut into "
+              "tiles, then from further and further away: finds small plates and some close-ups, at up to 12 more "
+              "detector runs on such pictures only", live=True)
     ocr_stretch: Factors = setting(
         [1.0, 1.6], "each plate is read once per factor, its text line widened by it (more CTC steps per "
                     "character), and the reads combined (unless the first read is sure of every character); "

@@ -91,9 +91,14 @@ def sure(codes: dict[str, float]) -> str | None:
     return best or None if codes[best] >= SURE else None
 
 
+def country_of(format_name: str) -> str:
+    """The region a format is named after (SK for SK, ES for ES-provincial, US for US-CA)."""
+    return format_name.split("-")[0]
+
+
 def european_read(format_name: str | None) -> bool:
     """Whether a read's format (None: the read as it was) leaves the plate European."""
-    return format_name is None or is_european(format_name.split("-")[0])
+    return format_name is None or is_european(country_of(format_name))
 
 
 def leaning(codes: dict[str, float]) -> Prior | None:
@@ -106,7 +111,7 @@ def leaning(codes: dict[str, float]) -> Prior | None:
     top = codes[best]
 
     def weigh(format_name: str) -> float:
-        region = format_name.split("-")[0]
+        region = country_of(format_name)
         if not is_european(region):
             return 0.0
         return float(np.log(max(codes.get(region, 0.0), FLOOR * top) / top))
@@ -115,7 +120,7 @@ def leaning(codes: dict[str, float]) -> Prior | None:
 
 def european(formats: Iterable[PlateFormat]) -> set[str]:
     """The European countries (lpr.regions.EUROPE) whose formats are among `formats`."""
-    return {region for region in (f.name.split("-")[0] for f in formats) if is_european(region)}
+    return {region for region in (country_of(f.name) for f in formats) if is_european(region)}
 
 
 def configured(region: str, regions: Iterable[str]) -> bool:
